@@ -1,0 +1,85 @@
+"""Exceptions raised by kizuna.
+
+Every error a user can cause is a ``KizunaError``. The CLI turns one into a single paragraph
+(which file, which line, which field, what to do) and exit status 1; nothing else should reach
+the user as a traceback.
+"""
+
+from __future__ import annotations
+
+
+class KizunaError(Exception):
+    """Base class: a problem the user can fix, described in one paragraph."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | None = None,
+        line: int | None = None,
+        field: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.path = path
+        self.line = line
+        self.field = field
+        self.hint = hint
+
+    def __str__(self) -> str:
+        where = []
+        if self.path:
+            where.append(str(self.path))
+        if self.line is not None:
+            where.append(f"line {self.line}")
+        if self.field:
+            where.append(f"field '{self.field}'")
+        text = self.message
+        if where:
+            text = f"{', '.join(where)}: {text}"
+        if self.hint:
+            text = f"{text} {self.hint}"
+        return text
+
+
+class ProfileError(KizunaError):
+    """The organisation profile (kizuna.toml) is missing, malformed or has a wrong value."""
+
+
+class TemplateProblem(KizunaError):
+    """A message template has a syntax error or uses a variable that was not given."""
+
+
+class InputError(KizunaError):
+    """Applicant data or a command argument is unusable (bad name, email, date, kind...)."""
+
+
+class TopicFileError(KizunaError):
+    """A seasonal or town topic file is malformed; ``problems`` lists every finding."""
+
+    def __init__(self, message: str, *, path: str | None = None, problems: list[str] | None = None) -> None:
+        self.problems = list(problems or [])
+        if self.problems:
+            message = message + " " + "; ".join(self.problems)
+        super().__init__(message, path=path)
+
+
+class LogError(KizunaError):
+    """The exchange log cannot be opened, is locked, or does not hold what was asked for."""
+
+
+class SlotError(KizunaError):
+    """No slot can be proposed, or a booking is impossible (taken, never offered)."""
+
+
+class BatchError(KizunaError):
+    """A batch input file is unreadable or has invalid rows; ``problems`` lists them."""
+
+    def __init__(self, message: str, *, path: str | None = None, problems: list[str] | None = None) -> None:
+        self.problems = list(problems or [])
+        super().__init__(message, path=path)
+
+
+class MailError(KizunaError):
+    """A message cannot be written as email: bad header value, address or charset."""

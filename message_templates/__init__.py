@@ -1,0 +1,1 @@
+"""Built-in message templates (Jinja2), shipped as package data."""

@@ -1,0 +1,1 @@
+"""Built-in seasonal and town topic files (TOML), shipped as package data."""
