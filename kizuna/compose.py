@@ -1,0 +1,412 @@
+"""Render a message kind for one applicant: the Jinja2 environment, date filters, Message.
+
+Templates are data and so are applicants. The environment is sandboxed with StrictUndefined,
+and an applicant's name, a reply or a CSV cell only ever reaches a template as a variable's
+value, never as template source, so ``{{ 7*7 }}`` in a name prints as typed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment
+
+from .errors import InputError, TemplateProblem
+from .kinds import Kind, get_kind
+from .models import JST, Candidate, Message, Slot, Topic
+from .profile import Profile, Stage
+
+TEMPLATE_LANGUAGE = "ja"
+CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
+_HEADER_BREAK = re.compile(r"[\r\n\u2028\u2029\x85\x0b\x0c]")
+
+
+class _BuiltinLoader(jinja2.BaseLoader):
+    """Templates shipped in the package (``kizuna.message_templates``), via importlib.resources
+    so the same code works from a wheel, an editable install or a zip."""
+
+    def __init__(self, language: str) -> None:
+        self.root = resources.files("kizuna.message_templates").joinpath(language)
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str | None, Callable[[], bool] | None]:
+        if "/" in template or "\\" in template or template.startswith("."):
+            raise jinja2.TemplateNotFound(template)
+        item = self.root.joinpath(template)
+        if not item.is_file():
+            raise jinja2.TemplateNotFound(template)
+        return item.read_text(encoding="utf-8"), f"message_templates/{TEMPLATE_LANGUAGE}/{template}", lambda: True
+
+    def list_templates(self) -> list[str]:
+        return sorted(p.name for p in self.root.iterdir() if p.name.endswith(".txt"))
+
+
+# --- filters: Japanese dates and times through babel -------------------------------------------
+
+
+def _as_date(value: dt.date | dt.datetime) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.astimezone(JST).date() if value.tzinfo else value.date()
+    return value
+
+
+def month_day(value: dt.date | dt.datetime) -> str:
+    """12月5日（土）"""
+    from babel.dates import format_date
+
+    return format_date(_as_date(value), "M月d日（EEE）", locale="ja")
+
+
+def full_date(value: dt.date | dt.datetime) -> str:
+    """2026年12月5日（土）"""
+    from babel.dates import format_date
+
+    return format_date(_as_date(value), "y年M月d日（EEE）", locale="ja")
+
+
+def era_date(value: dt.date | dt.datetime) -> str:
+    """令和8年12月5日（土）, with 元年 for the first year of an era."""
+    from .seasons import era_year
+
+    day = _as_date(value)
+    from babel.dates import format_date
+
+    return era_year(day) + format_date(day, "M月d日（EEE）", locale="ja")
+
+
+def clock(value: dt.datetime) -> str:
+    """18:00 (a naive datetime is refused: babel would print it as UTC)."""
+    from babel.dates import format_time
+
+    if value.tzinfo is None:
+        raise ValueError("clock() needs a timezone-aware datetime")
+    return format_time(value.astimezone(JST), "H:mm", locale="ja")
+
+
+def time_range(slot: Slot, tz: str | None = None) -> str:
+    """18:00〜19:00 (in Asia/Tokyo unless ``tz`` is given)."""
+    zone = ZoneInfo(tz) if tz else JST
+    from babel.dates import format_time
+
+    start, end = slot.start.astimezone(zone), slot.end.astimezone(zone)
+    return f"{format_time(start, 'H:mm', locale='ja')}〜{format_time(end, 'H:mm', locale='ja')}"
+
+
+def slot_text(slot: Slot, tz: str | None = None) -> str:
+    """12月5日（土）10:00〜11:00"""
+    zone = ZoneInfo(tz) if tz else JST
+    return f"{month_day(slot.start.astimezone(zone))}{time_range(slot, tz)}"
+
+
+def local_note(slot: Slot, tz: str) -> str:
+    """「（現地時間 12月5日（金）20:00〜21:00）」 for an applicant abroad;
+    empty when the applicant's time zone keeps Japan's clock."""
+    if not tz or tz == "Asia/Tokyo":
+        return ""
+    if slot.start.astimezone(ZoneInfo(tz)).utcoffset() == slot.start.astimezone(JST).utcoffset():
+        return ""
+    return f"（現地時間 {slot_text(slot, tz)}）"
+
+
+def circled(number: int) -> str:
+    """① for 1 … ⑳ for 20; (21) beyond."""
+    return CIRCLED[number - 1] if 1 <= number <= len(CIRCLED) else f"({number})"
+
+
+FILTERS: dict[str, Callable[..., Any]] = {
+    "month_day": month_day,
+    "full_date": full_date,
+    "era_date": era_date,
+    "clock": clock,
+    "time_range": time_range,
+    "slot_text": slot_text,
+    "local_note": local_note,
+    "circled": circled,
+}
+
+
+# --- the composer --------------------------------------------------------------------------------
+
+
+def check_header_value(value: str, field: str) -> str:
+    """Refuse CR, LF and other line breaks in anything that may end up in an email header."""
+    if _HEADER_BREAK.search(value):
+        raise InputError(
+            "Line breaks are not allowed here: they would let text escape into email headers.",
+            field=field, hint="Remove the line break and try again.",
+        )
+    return value
+
+
+def validate_candidate(candidate: Candidate) -> Candidate:
+    """The checks every message needs: a name, no line breaks in header-bound fields."""
+    if not candidate.name.strip():
+        raise InputError("The applicant's name is empty.", field="name")
+    for field in ("id", "name", "kana", "email"):
+        check_header_value(getattr(candidate, field), field)
+    if candidate.timezone:
+        try:
+            ZoneInfo(candidate.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise InputError(
+                f"Unknown time zone '{candidate.timezone}'.", field="timezone",
+                hint="Use an IANA name such as Asia/Tokyo or Europe/London.",
+            ) from None
+    return candidate
+
+
+def default_stage(profile: Profile, kind: Kind) -> Stage | None:
+    """The stage a kind refers to when none is given: screening for its result, the first
+    interview for invitations, the last stage for the final result."""
+    stages = profile.stages
+    if kind.id in ("application_received", "pre_arrival_guide"):
+        return None
+    if kind.id == "screening_result":
+        return stages[0]
+    if kind.id == "final_result":
+        return stages[-1]
+    interviews = [s for s in stages if s.format]
+    return interviews[0] if interviews else stages[-1]
+
+
+@dataclass(frozen=True)
+class _Rendered:
+    subject: str
+    body: str
+
+
+class Composer:
+    """One Jinja2 environment per profile; reuse it for many messages (a batch)."""
+
+    def __init__(self, profile: Profile) -> None:
+        self.profile = profile
+        loaders: list[jinja2.BaseLoader] = []
+        if profile.templates_dir is not None:
+            if not profile.templates_dir.is_dir():
+                raise TemplateProblem(
+                    "The profile's template folder does not exist.",
+                    path=str(profile.templates_dir), field="topics.templates",
+                    hint=f"Create it or clear the setting in {profile.source}.",
+                )
+            loaders.append(jinja2.FileSystemLoader(str(profile.templates_dir), encoding="utf-8"))
+        loaders.append(_BuiltinLoader(TEMPLATE_LANGUAGE))
+        self.env = SandboxedEnvironment(
+            loader=jinja2.ChoiceLoader(loaders),
+            undefined=jinja2.StrictUndefined,
+            autoescape=False,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+            auto_reload=False,
+        )
+        self.env.filters.update(FILTERS)
+        self._templates: dict[str, jinja2.Template] = {}
+
+    def template(self, kind_id: str) -> jinja2.Template:
+        cached = self._templates.get(kind_id)
+        if cached is not None:
+            return cached
+        name = f"{kind_id}.txt"
+        try:
+            tmpl = self.env.get_template(name)
+        except jinja2.TemplateSyntaxError as exc:
+            raise TemplateProblem(
+                f"Template syntax error: {exc.message}.", path=exc.filename or exc.name or name,
+                line=exc.lineno, hint="Fix the template and try again.",
+            ) from None
+        except jinja2.TemplateNotFound as exc:
+            raise TemplateProblem(
+                f"Template '{exc.name}' was not found.", path=name,
+                hint="User template folders must hold one <kind>.txt per kind they override.",
+            ) from None
+        self._templates[kind_id] = tmpl
+        return tmpl
+
+    def compose(
+        self,
+        kind: str,
+        candidate: Candidate,
+        *,
+        on: dt.date,
+        result: str | None = None,
+        stage: str | None = None,
+        topics: Sequence[Topic] = (),
+        slots: Sequence[Slot] = (),
+        deadline: dt.date | None = None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> Message:
+        """Render one message. ``topics`` are placed by role (opening, town, closing); a
+        missing role simply leaves its line out."""
+        spec = get_kind(kind)
+        validate_candidate(candidate)
+        if spec.needs_result and result not in ("passed", "not_passed"):
+            raise InputError(
+                f"'{kind}' needs a result.", field="result",
+                hint="Pass --result passed or --result not_passed.",
+            )
+        if not spec.needs_result:
+            result = None
+        if spec.needs_slot and not slots:
+            raise InputError(
+                f"'{kind}' needs the interview's date and time.", field="slot",
+                hint="Pass --slot 2026-12-05T10:00 (Asia/Tokyo), or book a slot from the "
+                "applicant's reply with `kizuna reply` first.",
+            )
+        if spec.offers_slots and not slots:
+            raise InputError(
+                "An interview invitation needs at least one slot to offer.", field="slots",
+            )
+        stage_obj = self.profile.stage(stage) if stage else default_stage(self.profile, spec)
+        by_role = {t.role: t for t in topics}
+        context = self._context(spec, candidate, on, result, stage_obj, by_role, slots, deadline)
+        if extra:
+            context.update(extra)
+        rendered = self._render(spec.id, context)
+        subject = check_header_value(rendered.subject, "subject")
+        ordered = tuple(by_role[r] for r in ("opening", "town", "closing") if r in by_role)
+        return Message(
+            kind=spec.id,
+            candidate=candidate,
+            date=on,
+            subject=subject,
+            body=rendered.body,
+            result=result,
+            stage=stage_obj.id if stage_obj else None,
+            topics=ordered,
+            slots=tuple(slots),
+            deadline=deadline,
+        )
+
+    def _context(
+        self,
+        spec: Kind,
+        candidate: Candidate,
+        on: dt.date,
+        result: str | None,
+        stage: Stage | None,
+        by_role: Mapping[str, Topic],
+        slots: Sequence[Slot],
+        deadline: dt.date | None,
+    ) -> dict[str, Any]:
+        profile = self.profile
+        index = profile.stages.index(stage) if stage in profile.stages else -1
+        previous = profile.stages[index - 1] if index > 0 else None
+        following = profile.stages[index + 1] if 0 <= index < len(profile.stages) - 1 else None
+        return {
+            "kind": spec.id,
+            "kind_label": spec.label,
+            "candidate": candidate,
+            "name": candidate.name,
+            "date": on,
+            "result": result,
+            "passed": result == "passed",
+            "stage": stage,
+            "previous_stage": previous,
+            "next_stage": following,
+            "stages": profile.stages,
+            "org": profile.organisation,
+            "position": profile.position,
+            "start_date": profile.start_date,
+            "final_pass": profile.final_pass,
+            "roster": profile.roster,
+            "use_era": profile.use_era,
+            "public_sector": profile.organisation.public_sector,
+            "joining": "入庁" if profile.organisation.public_sector else "入社",
+            "guide": profile.guide,
+            "opening": by_role.get("opening"),
+            "town": by_role.get("town"),
+            "closing": by_role.get("closing"),
+            "slots": list(slots),
+            "slot": slots[0] if slots else None,
+            "deadline": deadline,
+            "tz": candidate.timezone or "Asia/Tokyo",
+        }
+
+    def _render(self, kind_id: str, context: dict[str, Any]) -> _Rendered:
+        tmpl = self.template(kind_id)
+        try:
+            body = tmpl.render(context)
+            block = tmpl.blocks.get("subject")
+            if block is None:
+                raise TemplateProblem(
+                    "Template has no {% block subject %}.", path=tmpl.filename or kind_id,
+                    hint="Every kind's template must define its subject line in a 'subject' block.",
+                )
+            subject = "".join(block(tmpl.new_context(context))).strip()
+        except jinja2.UndefinedError as exc:
+            raise TemplateProblem(
+                f"The template uses a variable that was not given: {exc.message}.",
+                path=_template_file(tmpl, exc), line=_error_line(exc),
+                hint="Remove it from the template, or check its spelling against the documented variables.",
+            ) from None
+        except jinja2.TemplateError as exc:
+            raise TemplateProblem(
+                f"Template error: {exc}.", path=_template_file(tmpl, exc), line=_error_line(exc),
+            ) from None
+        return _Rendered(subject=subject, body=tidy(body))
+
+
+def _error_line(exc: BaseException) -> int | None:
+    """The template line of a render-time error, recovered from the traceback Jinja rewrites."""
+    tb = exc.__traceback__
+    line = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename.endswith((".txt", ".j2")):
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+def _template_file(tmpl: jinja2.Template, exc: BaseException) -> str:
+    tb = exc.__traceback__
+    name = tmpl.filename or tmpl.name or "template"
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith((".txt", ".j2")):
+            name = filename
+        tb = tb.tb_next
+    return name
+
+
+_TRAILING_SPACE = re.compile(r"[ \t]+$", re.MULTILINE)
+_MANY_BLANKS = re.compile(r"\n{3,}")
+
+
+def tidy(text: str) -> str:
+    """One blank line between paragraphs, no trailing spaces, one final newline: a topic
+    that is left out never leaves a hole in the message."""
+    text = _TRAILING_SPACE.sub("", text)
+    text = _MANY_BLANKS.sub("\n\n", text)
+    return text.strip("\n") + "\n"
+
+
+_COMPOSERS: dict[int, tuple[Profile, Composer]] = {}
+
+
+def composer_for(profile: Profile) -> Composer:
+    """A composer for this profile object, built once (the environment caches templates)."""
+    entry = _COMPOSERS.get(id(profile))
+    if entry is None or entry[0] is not profile:
+        if len(_COMPOSERS) > 16:
+            _COMPOSERS.clear()
+        entry = (profile, Composer(profile))
+        _COMPOSERS[id(profile)] = entry
+    return entry[1]
+
+
+def compose(profile: Profile, kind: str, candidate: Candidate, **kwargs: Any) -> Message:
+    """Render one message with a composer reused for this profile."""
+    return composer_for(profile).compose(kind, candidate, **kwargs)
+
+
+def builtin_template_names() -> list[str]:
+    """File names of the built-in templates (for documentation and tests)."""
+    return _BuiltinLoader(TEMPLATE_LANGUAGE).list_templates()

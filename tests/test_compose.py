@@ -1,0 +1,230 @@
+"""The composer: every kind for each result, the layout, filters, and data-as-data safety.
+
+Golden files hold the Japanese text, read once by a person as the applicant would; regenerate
+them with KIZUNA_REGOLD=1 after a deliberate wording change and read the diff.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import pytest
+
+from kizuna.compose import Composer, circled, month_day, slot_text, tidy, time_range
+from kizuna.errors import InputError, TemplateProblem
+from kizuna.kinds import KINDS
+from kizuna.models import JST, Candidate, Slot, Topic
+from kizuna.profile import load_profile, parse_profile, sample_profile_text
+
+GOLDEN = Path(__file__).parent / "golden"
+
+OPENING = Topic("test-opening", "season", "opening", "neutral", "北上では朝晩の冷え込みが日ごとに増してきました。")
+TOWN = Topic("test-town", "town", "town", "neutral", "夏油高原スキー場では、今季の営業開始に向けた準備が進んでいます。")
+CLOSING = Topic("test-closing", "season", "closing", "gentle", "寒さが厳しくなってまいりますので、どうぞ暖かくしてお過ごしください。")
+SLOT_A = Slot(dt.datetime(2026, 12, 2, 18, 0, tzinfo=JST), dt.datetime(2026, 12, 2, 19, 0, tzinfo=JST))
+SLOT_B = Slot(dt.datetime(2026, 12, 5, 10, 0, tzinfo=JST), dt.datetime(2026, 12, 5, 11, 0, tzinfo=JST))
+SLOT_C = Slot(dt.datetime(2026, 12, 6, 13, 0, tzinfo=JST), dt.datetime(2026, 12, 6, 14, 0, tzinfo=JST))
+
+CASES = [
+    ("application_received", None),
+    ("screening_result", "passed"),
+    ("screening_result", "not_passed"),
+    ("interview_invitation", None),
+    ("interview_confirmation", None),
+    ("interview_reminder", None),
+    ("final_result", "passed"),
+    ("final_result", "not_passed"),
+    ("pre_arrival_guide", None),
+]
+
+
+@pytest.fixture(scope="module")
+def composer() -> Composer:
+    return Composer(load_profile())
+
+
+def render(composer: Composer, kind: str, result: str | None, candidate: Candidate, **kw: object):
+    topics = (CLOSING,) if result == "not_passed" else (OPENING, TOWN, CLOSING)
+    slots = {"interview_invitation": (SLOT_A, SLOT_B, SLOT_C)}.get(
+        kind, (SLOT_B,) if KINDS[kind].needs_slot else ()
+    )
+    deadline = dt.date(2026, 12, 1) if kind == "interview_invitation" else None
+    return composer.compose(
+        kind, candidate, on=dt.date(2026, 11, 26), result=result, topics=topics, slots=slots,
+        deadline=deadline, **kw,  # type: ignore[arg-type]
+    )
+
+
+def test_every_kind_has_a_case() -> None:
+    assert {kind for kind, _ in CASES} == set(KINDS)
+
+
+@pytest.mark.parametrize(("kind", "result"), CASES)
+def test_golden(composer: Composer, yamada: Candidate, kind: str, result: str | None) -> None:
+    message = render(composer, kind, result, yamada)
+    text = f"件名：{message.subject}\n\n{message.body}"
+    path = GOLDEN / f"{kind}{'_' + result if result else ''}.txt"
+    if os.environ.get("KIZUNA_REGOLD"):
+        path.write_text(text, encoding="utf-8")
+    assert text == path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(("kind", "result"), CASES)
+def test_layout_order_and_keigo(composer: Composer, yamada: Candidate, kind: str, result: str | None) -> None:
+    body = render(composer, kind, result, yamada).body
+    lines = body.splitlines()
+    assert lines[0] == "山田 太郎 様"
+    assert lines[2] == "北上市役所 企画部 都市プロモーション課の北上 花子です。"
+    # 宛名 → 名乗り → season line → body → town line → closing → signature
+    signature = body.index("────────────")
+    assert body.index(CLOSING.text) < signature
+    if result != "not_passed":
+        assert body.index(OPENING.text) < body.index(TOWN.text) < body.index(CLOSING.text)
+    assert "\n\n\n" not in body
+    for wrong in ("おっしゃられ", "ご覧になられ", "お越しになられ", "ご活躍されます", "各位様", "させていただきます"):
+        assert wrong not in body
+
+
+@pytest.mark.parametrize("kind", ["screening_result", "final_result"])
+def test_not_passed_is_quiet(composer: Composer, sato: Candidate, kind: str) -> None:
+    message = render(composer, kind, "not_passed", sato)
+    body = message.body
+    assert "ご希望に添いかねる結果" in body
+    assert "廃棄いたします" in body
+    assert "今後のご活躍を心よりお祈り申し上げます" in body
+    for cheer in ("KitaComing", "楽しみ", "お祝い", "！", "まつり", "夏油"):
+        assert cheer not in body
+    assert "理由" not in body
+    assert [t.role for t in message.topics] == ["closing"]
+
+
+def test_final_pass_is_not_naitei_in_public_sector(composer: Composer, yamada: Candidate) -> None:
+    body = render(composer, "final_result", "passed", yamada).body
+    assert "最終合格" in body and "採用候補者名簿" in body
+    assert "内定となりました" not in body
+    assert "正式な採用内定のご連絡" in body
+
+
+def test_private_company_wording(yamada: Candidate) -> None:
+    text = sample_profile_text().replace("public_sector = true", "public_sector = false").replace(
+        'final_pass = "最終合格"', 'final_pass = "内定"'
+    )
+    profile = parse_profile(text, source="private.toml")
+    body = render(Composer(profile), "final_result", "passed", yamada).body
+    assert "内定をお出しすることになりました" in body
+    assert "採用候補者名簿" not in body
+
+
+def test_invitation_numbers_slots_with_deadline(composer: Composer, yamada: Candidate) -> None:
+    body = render(composer, "interview_invitation", None, yamada).body
+    assert "　① 12月2日（水）18:00〜19:00" in body
+    assert "　② 12月5日（土）10:00〜11:00" in body
+    assert "　③ 12月6日（日）13:00〜14:00" in body
+    assert "12月1日（火）までにご返信" in body
+    assert "平日の夕方以降と土日" in body
+
+
+def test_missing_topics_leave_no_hole(composer: Composer, yamada: Candidate) -> None:
+    message = composer.compose("application_received", yamada, on=dt.date(2026, 11, 26))
+    assert "\n\n\n" not in message.body
+    assert message.topics == ()
+    assert "None" not in message.body
+
+
+def test_applicant_abroad_sees_local_time(composer: Composer) -> None:
+    abroad = Candidate(id="A-9", name="Emma Brown", timezone="Europe/London")
+    body = render(composer, "interview_confirmation", None, abroad).body
+    assert "12月5日（土）10:00〜11:00" in body
+    assert "（現地時間 12月5日（土）1:00〜2:00）" in body
+
+
+@pytest.mark.parametrize("name", ["{{ 7*7 }}", "{% raw %}", "{{ candidate.__class__ }}", "{# x #}"])
+def test_template_syntax_in_a_name_is_printed_literally(composer: Composer, name: str) -> None:
+    message = render(composer, "application_received", None, Candidate(id="X-1", name=name))
+    assert message.body.startswith(f"{name} 様\n")
+    assert "49" not in message.body
+
+
+@pytest.mark.parametrize("field", ["name", "email", "id", "kana"])
+def test_newline_in_a_header_field_is_refused(composer: Composer, field: str) -> None:
+    values = {"id": "A-1", "name": "山田 太郎", "email": "a@example.jp", "kana": ""}
+    values[field] = values[field] + "\nBcc: x@example.com"
+    with pytest.raises(InputError) as info:
+        render(composer, "application_received", None, Candidate(**values))
+    assert info.value.field == field
+
+
+def test_kind_needing_result(composer: Composer, yamada: Candidate) -> None:
+    with pytest.raises(InputError, match="needs a result") as info:
+        composer.compose("screening_result", yamada, on=dt.date(2026, 11, 26))
+    assert "--result" in str(info.value)
+
+
+def test_confirmation_without_slot(composer: Composer, yamada: Candidate) -> None:
+    with pytest.raises(InputError, match="date and time"):
+        composer.compose("interview_confirmation", yamada, on=dt.date(2026, 11, 26))
+
+
+def test_unknown_kind_lists_kinds(composer: Composer, yamada: Candidate) -> None:
+    with pytest.raises(InputError) as info:
+        composer.compose("thank_you", yamada, on=dt.date(2026, 11, 26))
+    assert "interview_invitation" in str(info.value) and "pre_arrival_guide" in str(info.value)
+
+
+def write_profile(tmp_path: Path, templates: dict[str, str]) -> Path:
+    folder = tmp_path / "my_templates"
+    folder.mkdir()
+    for name, text in templates.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    profile = tmp_path / "kizuna.toml"
+    profile.write_text(
+        sample_profile_text().replace('templates = ""', 'templates = "my_templates"'), encoding="utf-8"
+    )
+    return profile
+
+
+def test_user_template_is_searched_first(tmp_path: Path, yamada: Candidate) -> None:
+    path = write_profile(tmp_path, {"application_received.txt": (
+        '{% extends "base.txt" %}{% block subject %}【{{ org.name }}】受付のお知らせ{% endblock %}'
+        "{% block body %}独自の本文です。{% endblock %}"
+    )})
+    message = Composer(load_profile(path)).compose("application_received", yamada, on=dt.date(2026, 11, 26))
+    assert message.subject == "【北上市】受付のお知らせ"
+    assert "独自の本文です。" in message.body
+    assert message.body.startswith("山田 太郎 様")  # the built-in base layout still applies
+
+
+def test_user_template_syntax_error_names_file_and_line(tmp_path: Path, yamada: Candidate) -> None:
+    path = write_profile(tmp_path, {"application_received.txt": "{% block subject %}x{% endblock %}\n\n{% if %}\n"})
+    with pytest.raises(TemplateProblem) as info:
+        Composer(load_profile(path)).compose("application_received", yamada, on=dt.date(2026, 11, 26))
+    assert "application_received.txt" in str(info.value)
+    assert info.value.line == 3
+
+
+def test_user_template_undefined_variable_names_it(tmp_path: Path, yamada: Candidate) -> None:
+    path = write_profile(tmp_path, {"application_received.txt": (
+        "{% block subject %}件名{% endblock %}\n{{ name }}様\n{{ interviewer_name }}\n"
+    )})
+    with pytest.raises(TemplateProblem) as info:
+        Composer(load_profile(path)).compose("application_received", yamada, on=dt.date(2026, 11, 26))
+    assert "interviewer_name" in str(info.value)
+    assert "application_received.txt" in str(info.value)
+
+
+def test_sandbox_blocks_unsafe_attribute_access(tmp_path: Path, yamada: Candidate) -> None:
+    path = write_profile(tmp_path, {"application_received.txt": (
+        "{% block subject %}x{% endblock %}{{ candidate.__class__.__mro__ }}"
+    )})
+    with pytest.raises(TemplateProblem):
+        Composer(load_profile(path)).compose("application_received", yamada, on=dt.date(2026, 11, 26))
+
+
+def test_filters() -> None:
+    assert month_day(dt.date(2026, 12, 5)) == "12月5日（土）"
+    assert time_range(SLOT_A) == "18:00〜19:00"
+    assert slot_text(SLOT_B) == "12月5日（土）10:00〜11:00"
+    assert circled(1) == "①" and circled(20) == "⑳" and circled(21) == "(21)"
+    assert tidy("a  \n\n\n\nb") == "a\n\nb\n"
