@@ -1,0 +1,59 @@
+"""The wheel ships the templates and topic files: build it, install it into a fresh virtual
+environment (no network: --no-deps, with the system site-packages for the dependencies) and
+draft a message from there, outside the source tree."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.slow
+def test_wheel_installs_and_drafts(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    for name in ("kizuna", "message_templates", "seasonal_topics"):
+        shutil.copytree(ROOT / name, src / name, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, src / name)
+    dist = tmp_path / "dist"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+         "-w", str(dist), str(src)],
+        check=True, cwd=tmp_path,
+    )
+    wheel = next(dist.glob("kizuna-*.whl"))
+    env_dir = tmp_path / "venv"
+    venv.EnvBuilder(system_site_packages=True, with_pip=False).create(env_dir)
+    python = env_dir / "bin" / "python"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "-q", str(wheel)],
+        check=True, cwd=tmp_path,
+    )
+    work = tmp_path / "elsewhere"
+    work.mkdir()
+    where = subprocess.run(
+        [str(python), "-c", "import kizuna, sys; print(kizuna.__file__)"],
+        check=True, capture_output=True, text=True, cwd=work,
+    ).stdout.strip()
+    assert where.startswith(str(env_dir)), where
+    done = subprocess.run(
+        [str(env_dir / "bin" / "kizuna"), "--db", str(tmp_path / "k.db"), "draft",
+         "interview_invitation", "--name", "山田 太郎", "--candidate", "A-0001",
+         "--date", "2026-11-26", "--format", "json"],
+        capture_output=True, text=True, cwd=work,
+    )
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert data["subject"] == "【北上市】第2次試験（一次面接）日程のご案内"
+    assert "山田 太郎 様" in data["body"]
+    assert len(data["slots"]) == 3
+    assert {t["role"] for t in data["topics"]} >= {"opening", "closing"}
