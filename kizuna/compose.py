@@ -265,7 +265,7 @@ class Composer:
                 "An interview invitation needs at least one slot to offer.", field="slots",
             )
         stage_obj = self.profile.stage(stage) if stage else default_stage(self.profile, spec)
-        by_role = {t.role: t for t in topics}
+        by_role: dict[str, Topic] = {t.role: t for t in topics}
         context = self._context(spec, candidate, on, result, stage_obj, by_role, slots, deadline)
         if extra:
             context.update(extra)

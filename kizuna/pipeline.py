@@ -256,8 +256,11 @@ def as_text(message: Message) -> str:
 
 @dataclass(frozen=True)
 class RenderedDraft:
-    """A draft in its output form (text, or the bytes of an .eml) and its calendar file."""
+    """A draft in its output form (text, or the bytes of an .eml) and its calendar file.
+    ``message`` is what was rendered (after ``--fix``): log this one, so the log holds what
+    the applicant receives."""
 
+    message: Message
     output: str | bytes
     ics: bytes | None = None
 
@@ -269,11 +272,15 @@ def render_draft(
     """Turn a draft into text or an .eml. Runs every check (charset, header values, address)
     before anything is logged or written. A confirmation's .eml carries its .ics."""
     calendar: bytes | None = None
+    if fmt == "eml" and charset == "iso-2022-jp" and fix:
+        from .mail import fix_iso2022jp
+
+        message, _ = fix_iso2022jp(message, profile)
     if (ics or fmt == "eml") and get_kind(message.kind).needs_slot and message.slots:
         from .mail import invitation_ics
 
         calendar = invitation_ics(
-            message, profile, message.slots[0], uid_seed=message.slots[0].start.isoformat()
+            message, profile, message.slots[0], uid_seed=message.stage or ""
         )
     if ics and calendar is None:
         raise InputError(
@@ -285,5 +292,5 @@ def render_draft(
 
         attach = calendar if message.kind == "interview_confirmation" else None
         email = to_email(message, profile, charset=charset, fix=fix, ics=attach)
-        return RenderedDraft(as_bytes(email), calendar)
-    return RenderedDraft(as_text(message), calendar)
+        return RenderedDraft(message, as_bytes(email), calendar)
+    return RenderedDraft(message, as_text(message), calendar)

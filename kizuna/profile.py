@@ -131,7 +131,7 @@ class _Reader:
             raise self._fail(key, "a table", value)
         return _Reader(value, self.source, f"{self.prefix}{key}.")
 
-    def str(self, key: str, default: str | None = None) -> str:
+    def text(self, key: str, default: str | None = None) -> str:
         value = self.data.get(key, default)
         if value is None:
             raise ProfileError("Required key is missing.", path=self.source, field=self.prefix + key)
@@ -141,13 +141,13 @@ class _Reader:
             raise self._fail(key, "a single line", value)
         return value
 
-    def bool(self, key: str, default: bool) -> bool:
+    def flag(self, key: str, default: bool) -> bool:
         value = self.data.get(key, default)
         if not isinstance(value, bool):
             raise self._fail(key, "true or false", value)
         return value
 
-    def int(self, key: str, default: int, minimum: int = 0) -> int:
+    def number(self, key: str, default: int, minimum: int = 0) -> int:
         value = self.data.get(key, default)
         if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
             raise self._fail(key, f"a whole number of at least {minimum}", value)
@@ -181,17 +181,17 @@ def parse_profile(text: str, *, source: str, base_dir: Path | None = None) -> Pr
     root = _Reader(data, source)
     org = root.table("organisation")
     organisation = Organisation(
-        name=org.str("name"),
-        office=org.str("office", ""),
-        department=org.str("department", ""),
-        sender=org.str("sender"),
-        sender_kana=org.str("sender_kana", ""),
-        phone=org.str("phone", ""),
-        email=org.str("email", ""),
-        address=org.str("address", ""),
-        brand_message=org.str("brand_message", ""),
-        site=org.str("site", ""),
-        public_sector=org.bool("public_sector", True),
+        name=org.text("name"),
+        office=org.text("office", ""),
+        department=org.text("department", ""),
+        sender=org.text("sender"),
+        sender_kana=org.text("sender_kana", ""),
+        phone=org.text("phone", ""),
+        email=org.text("email", ""),
+        address=org.text("address", ""),
+        brand_message=org.text("brand_message", ""),
+        site=org.text("site", ""),
+        public_sector=org.flag("public_sector", True),
     )
     pos = root.table("position")
     stages_raw = data.get("stages", [])
@@ -206,12 +206,12 @@ def parse_profile(text: str, *, source: str, base_dir: Path | None = None) -> Pr
             raise ProfileError("Expected a table.", path=source, field=f"stages[{i}]")
         st = _Reader(item, source, f"stages[{i}].")
         stage = Stage(
-            id=st.str("id"),
-            label=st.str("label"),
-            format=st.str("format", ""),
-            tool=st.str("tool", ""),
-            place=st.str("place", ""),
-            minutes=st.int("minutes", 0),
+            id=st.text("id"),
+            label=st.text("label"),
+            format=st.text("format", ""),
+            tool=st.text("tool", ""),
+            place=st.text("place", ""),
+            minutes=st.number("minutes", 0),
         )
         if stage.format not in ("", "online", "onsite"):
             raise ProfileError(
@@ -226,7 +226,7 @@ def parse_profile(text: str, *, source: str, base_dir: Path | None = None) -> Pr
         stages.append(stage)
     wording = root.table("wording")
     topics = root.table("topics")
-    templates = topics.str("templates", "")
+    templates = topics.text("templates", "")
     templates_dir: Path | None = None
     if templates:
         templates_dir = Path(templates)
@@ -238,18 +238,18 @@ def parse_profile(text: str, *, source: str, base_dir: Path | None = None) -> Pr
     guide = root.table("guide")
     return Profile(
         organisation=organisation,
-        position=pos.str("title"),
+        position=pos.text("title"),
         start_date=pos.date("start_date"),
         stages=tuple(stages),
-        final_pass=wording.str("final_pass", "最終合格" if organisation.public_sector else "内定"),
-        roster=wording.str("roster", "採用候補者名簿"),
-        use_era=wording.bool("use_era", False),
-        town=topics.str("town", "kitakami"),
+        final_pass=wording.text("final_pass", "最終合格" if organisation.public_sector else "内定"),
+        roster=wording.text("roster", "採用候補者名簿"),
+        use_era=wording.flag("use_era", False),
+        town=topics.text("town", "kitakami"),
         templates_dir=templates_dir,
-        reply_deadline_days=root.table("replies").int("deadline_business_days", 3, minimum=1),
+        reply_deadline_days=root.table("replies").number("deadline_business_days", 3, minimum=1),
         slots=slots,
-        retention_days=root.table("retention").int("days", 365, minimum=1),
-        guide={k: guide.str(k, "") for k in GUIDE_KEYS},
+        retention_days=root.table("retention").number("days", 365, minimum=1),
+        guide={k: guide.text(k, "") for k in GUIDE_KEYS},
         source=source,
         base_dir=base_dir,
         raw=data,

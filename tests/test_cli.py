@@ -190,3 +190,51 @@ def test_edit_cancelled_records_nothing(runner: CliRunner, db_path: Path, monkey
 
     with Log.open(db_path) as log:
         assert log.timeline() == []
+
+
+def test_draft_eml_parses_back(runner: CliRunner, db_path: Path, tmp_path: Path) -> None:
+    import email
+    from email import policy
+
+    ics = tmp_path / "interview.ics"
+    result = runner.invoke(cli, ["--db", str(db_path), "draft", "interview_confirmation", "--name", "山田 太郎",
+                                "--candidate", "A-0001", "--email", "taro.yamada@example.jp",
+                                "--slot", "2026-12-05T10:00", "--date", "2026-11-27", "--format", "eml",
+                                "--ics", str(ics)])
+    assert result.exit_code == 0, result.output
+    msg = email.message_from_bytes(result.stdout_bytes, policy=policy.default)
+    assert msg["Subject"] == "【北上市】第2次試験（一次面接）日時確定のご連絡"
+    assert msg["X-Unsent"] == "1"
+    body = msg.get_body(preferencelist=("plain",)).get_content()
+    assert "12月5日（土）10:00〜11:00" in body
+    assert b"BEGIN:VEVENT" in ics.read_bytes()
+
+
+def test_draft_iso2022jp_needs_fix_for_circled_numbers(runner: CliRunner, db_path: Path) -> None:
+    args = ["--db", str(db_path), "draft", "interview_invitation", "--name", "山田 太郎", "--candidate",
+            "A-0001", "--email", "taro.yamada@example.jp", "--date", "2026-11-26", "--format", "eml",
+            "--charset", "iso-2022-jp"]
+    refused = runner.invoke(cli, args)
+    assert refused.exit_code == 1 and "①" in refused.output
+    assert not db_path.exists() or _count(db_path) == 0
+    fixed = runner.invoke(cli, [*args, "--fix"])
+    assert fixed.exit_code == 0, fixed.output
+    assert max(fixed.stdout_bytes) < 128
+    from kizuna.log import Log
+
+    with Log.open(db_path) as log:
+        logged = log.timeline("A-0001")
+    assert len(logged) == 1 and "(1)" in logged[0].body and "①" not in logged[0].body
+
+
+def test_draft_iso2022jp_refuses_a_name_it_cannot_carry(runner: CliRunner) -> None:
+    result = runner.invoke(cli, ["draft", "application_received", "--name", "髙橋 一郎", "--email",
+                                "ichiro@example.jp", "--format", "eml", "--charset", "iso-2022-jp", "--fix"])
+    assert result.exit_code == 1 and "髙" in result.output and "UTF-8" in result.output
+
+
+def _count(db_path: Path) -> int:
+    from kizuna.log import Log
+
+    with Log.open(db_path) as log:
+        return len(log.timeline())
