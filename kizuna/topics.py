@@ -1,0 +1,1168 @@
+"""Season and town topics: load the topic files, and choose the lines for one message.
+
+A message gets at most three topics: an opening season line (after the self-introduction), one
+town topic (a festival, food or landscape of the sender's town) and a closing wish for the
+reader's health. Each must be true on the send date in the town's climate, allowed by the
+kind's tone (``kizuna.kinds``), and new to this applicant. The choice is deterministic: a stable
+hash of applicant, kind and date picks among the eligible lines, so re-drafting gives the same
+message and a batch spreads over all lines of the day.
+
+The built-in files live in the package ``kizuna.seasonal_topics`` (solar_terms.toml,
+greetings.toml, towns/<id>.toml); a profile may name its own town file instead. Their schemas
+are documented at the top of solar_terms.toml and towns/kitakami.toml.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import tomllib
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, cast
+
+from . import seasons
+from .errors import InputError, TopicFileError
+from .kinds import get_kind
+from .models import RESULTS, TONES, Role, Source, Tone, Topic
+
+if TYPE_CHECKING:
+    from .profile import Profile
+
+__all__ = [
+    "Considered",
+    "ClimateRule",
+    "Explanation",
+    "SeasonLine",
+    "TopicChoice",
+    "TownFile",
+    "TownTopic",
+    "check_topic_file",
+    "choose",
+    "choose_many",
+    "explain",
+    "load_season_file",
+    "load_town_file",
+    "season_lines",
+    "town_for",
+]
+
+SEASON_FILES = ("solar_terms.toml", "greetings.toml")
+PACKAGE = "kizuna.seasonal_topics"
+
+# The 24 solar terms, from 小寒 (FACTS §1); kizuna.seasons names them the same way.
+TERM_NAMES: tuple[str, ...] = (
+    "小寒", "大寒", "立春", "雨水", "啓蟄", "春分", "清明", "穀雨", "立夏", "小満", "芒種", "夏至",
+    "小暑", "大暑", "立秋", "処暑", "白露", "秋分", "寒露", "霜降", "立冬", "小雪", "大雪", "冬至",
+)
+
+# 雑節 as topic files name them → the id kizuna.seasons gives them. A 彼岸 or 土用 line names
+# the whole period, which starts on 彼岸入り / 土用の入り.
+ZASSETSU_IDS: dict[str, str] = {
+    "節分": "setsubun",
+    "春の彼岸": "higan_spring_start",
+    "秋の彼岸": "higan_autumn_start",
+    "八十八夜": "hachijuhachiya",
+    "入梅": "nyubai",
+    "半夏生": "hangesho",
+    "春の土用": "doyo_spring",
+    "夏の土用": "doyo_summer",
+    "秋の土用": "doyo_autumn",
+    "冬の土用": "doyo_winter",
+    "二百十日": "nihyakutoka",
+    "二百二十日": "nihyakuhatsuka",
+}
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# A solar term lasts 15 or 16 days, so its day index never exceeds 15.
+MAX_TERM_DAY = 15
+MAX_TEXT_CHARS = 80
+
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_MONTH_DAY = re.compile(r"^(\d{2})-(\d{2})$")
+
+MonthDay = tuple[int, int]
+LineRole = Literal["opening", "closing"]
+
+
+# --- data ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class When:
+    """When a season line is true: in a term, around a 雑節, in a month-day range, or always."""
+
+    terms: tuple[str, ...] = ()
+    zassetsu: str = ""
+    days: tuple[int, int] | None = None
+    dates: tuple[MonthDay, MonthDay] | None = None
+
+    def holds(self, day: dt.date) -> bool:
+        """True if ``day`` is inside this window."""
+        if self.terms:
+            name, index = _term_position(day)
+            if name not in self.terms:
+                return False
+            return self.days is None or self.days[0] <= index <= self.days[1]
+        if self.zassetsu:
+            return _zassetsu_holds(self.zassetsu, self.days, day)
+        if self.dates is not None:
+            return _in_month_days((day.month, day.day), *self.dates)
+        return True
+
+    @property
+    def all_year(self) -> bool:
+        return not self.terms and not self.zassetsu and self.dates is None
+
+    def describe(self) -> str:
+        """Short human description, for explain output."""
+        if self.terms:
+            text = "・".join(self.terms)
+        elif self.zassetsu:
+            text = self.zassetsu
+        elif self.dates is not None:
+            (m1, d1), (m2, d2) = self.dates
+            return f"{m1:02d}-{d1:02d}..{m2:02d}-{d2:02d}"
+        else:
+            return "all year"
+        if self.days is not None:
+            text += f" day {self.days[0]}..{self.days[1]}"
+        return text
+
+
+@dataclass(frozen=True)
+class SeasonLine:
+    """One opening or closing line from a season file."""
+
+    id: str
+    role: LineRole
+    tone: Tone
+    text: str
+    when: When
+    tags: frozenset[str] = frozenset()
+    towns: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class TownWindow:
+    """A town topic's window: a month-day range, or "N days from the nth weekday of a month"."""
+
+    start: MonthDay | None = None
+    end: MonthDay | None = None
+    month: int = 0
+    weekday: int = 0
+    nth: int = 0
+    length: int = 0
+
+    def holds(self, day: dt.date) -> bool:
+        """True if ``day`` is inside the window."""
+        if self.start is not None and self.end is not None:
+            return _in_month_days((day.month, day.day), self.start, self.end)
+        for year in (day.year - 1, day.year):
+            first = self._rule_start(year)
+            if first is not None and 0 <= (day - first).days < self.length:
+                return True
+        return False
+
+    def days_until_start(self, day: dt.date) -> int | None:
+        """Days from ``day`` to the window's next start (None if no start within a year)."""
+        best: int | None = None
+        for year in (day.year, day.year + 1):
+            first = self._start_in(year)
+            if first is not None and first > day:
+                gap = (first - day).days
+                best = gap if best is None else min(best, gap)
+        return best
+
+    @property
+    def all_year(self) -> bool:
+        """True if the window is every day of the year (an evergreen topic)."""
+        if self.start is None or self.end is None:
+            return False
+        if self.start <= self.end:
+            return self.start == (1, 1) and self.end == (12, 31)
+        following = dt.date(2001, *self.end) + dt.timedelta(days=1) if self.end != (2, 29) else None
+        return following is not None and (following.month, following.day) == self.start
+
+    def _start_in(self, year: int) -> dt.date | None:
+        if self.start is not None:
+            try:
+                return dt.date(year, *self.start)
+            except ValueError:  # 02-29 outside a leap year
+                return None
+        return self._rule_start(year)
+
+    def _rule_start(self, year: int) -> dt.date | None:
+        return _nth_weekday(year, self.month, self.weekday, self.nth)
+
+    def describe(self) -> str:
+        """Short human description, for explain output."""
+        if self.start is not None and self.end is not None:
+            return f"{self.start[0]:02d}-{self.start[1]:02d}..{self.end[0]:02d}-{self.end[1]:02d}"
+        nth = "last" if self.nth == -1 else f"#{self.nth}"
+        return f"{self.length} days from the {nth} {WEEKDAYS[self.weekday]} of month {self.month}"
+
+
+@dataclass(frozen=True)
+class TownTopic:
+    """A festival, food or landscape of the town, with its window and variant lines."""
+
+    id: str
+    kind: str
+    tone: Tone
+    window: TownWindow
+    lines: tuple[str, ...]
+    source: str
+    lead_days: int = 0
+    lead: tuple[str, ...] = ()
+    tags: frozenset[str] = frozenset()
+
+    def phase_on(self, day: dt.date) -> Literal["main", "lead"] | None:
+        """"main" inside the window, "lead" in the coming-soon days before it, else None."""
+        if self.window.holds(day):
+            return "main"
+        if self.lead_days:
+            gap = self.window.days_until_start(day)
+            if gap is not None and gap <= self.lead_days:
+                return "lead"
+        return None
+
+
+@dataclass(frozen=True)
+class ClimateRule:
+    """A town's correction to generic season lines with any of ``tags``."""
+
+    id: str
+    tags: frozenset[str]
+    shift_days: int = 0
+    suppress: tuple[MonthDay, MonthDay] | None = None
+
+    def suppresses(self, day: dt.date) -> bool:
+        return self.suppress is not None and _in_month_days((day.month, day.day), *self.suppress)
+
+
+@dataclass(frozen=True)
+class TownFile:
+    """A validated town file."""
+
+    id: str
+    name: str
+    topics: tuple[TownTopic, ...]
+    climate: tuple[ClimateRule, ...]
+    source: str
+
+    def topic_id(self, topic: TownTopic, phase: str) -> str:
+        """The id written to the log: "<town>:<topic>", with ":soon" for a lead line."""
+        base = f"{self.id}:{topic.id}"
+        return base + ":soon" if phase == "lead" else base
+
+
+@dataclass(frozen=True)
+class TopicChoice:
+    """The topics chosen for one message; any of them may be None."""
+
+    opening: Topic | None = None
+    town: Topic | None = None
+    closing: Topic | None = None
+
+    @property
+    def topics(self) -> tuple[Topic, ...]:
+        """The chosen topics in message order: opening, town, closing."""
+        return tuple(t for t in (self.opening, self.town, self.closing) if t is not None)
+
+
+@dataclass(frozen=True)
+class Considered:
+    """One candidate topic in an explanation: eligible or not, and why."""
+
+    id: str
+    role: Role
+    source: Source
+    tone: Tone
+    text: str
+    when: str
+    eligible: bool
+    reason: str = ""
+    picked: bool = False
+    # All-year lines are used only when no seasonal line of the role is left for the applicant.
+    fallback: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "role": self.role, "source": self.source, "tone": self.tone,
+            "text": self.text, "when": self.when, "eligible": self.eligible,
+            "reason": self.reason, "picked": self.picked, "fallback": self.fallback,
+        }
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Every topic considered for (date, kind, result, applicant), and the pick."""
+
+    on: dt.date
+    kind: str
+    result: str | None
+    candidate_id: str | None
+    town: str
+    term: str
+    term_day: int
+    zassetsu: tuple[str, ...]
+    considered: tuple[Considered, ...]
+    choice: TopicChoice
+    history: frozenset[str] = field(default_factory=frozenset)
+
+    def eligible(self, role: Role) -> list[Considered]:
+        return [c for c in self.considered if c.role == role and c.eligible]
+
+    def excluded(self, role: Role) -> list[Considered]:
+        return [c for c in self.considered if c.role == role and not c.eligible]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "date": self.on.isoformat(),
+            "kind": self.kind,
+            "result": self.result,
+            "candidate_id": self.candidate_id,
+            "town": self.town,
+            "term": self.term,
+            "term_day": self.term_day,
+            "zassetsu": list(self.zassetsu),
+            "pick": [t.to_dict() for t in self.choice.topics],
+            "considered": [c.to_dict() for c in self.considered],
+        }
+
+    def to_text(self, *, show_all: bool = False) -> str:
+        """A readable report: per role the pick, the eligible lines and the excluded ones.
+
+        Lines that are simply out of season are counted, not listed, unless ``show_all``.
+        """
+        head = f"{self.on.isoformat()}  {self.term} day {self.term_day}"
+        if self.zassetsu:
+            head += f"  ({'・'.join(self.zassetsu)})"
+        head += f"  kind {self.kind}"
+        if self.result:
+            head += f" ({self.result})"
+        head += f"  town {self.town}"
+        if self.candidate_id:
+            head += f"  applicant {self.candidate_id} ({len(self.history)} topic(s) already used)"
+        out = [head]
+        picks = {"opening": self.choice.opening, "town": self.choice.town,
+                 "closing": self.choice.closing}
+        roles: tuple[Role, ...] = ("opening", "town", "closing")
+        for role in roles:
+            pick = picks[role]
+            out.append("")
+            out.append(f"{role}: " + (f"{pick.id}  {pick.text}" if pick else "(none)"))
+            eligible = self.eligible(role)
+            out.append(f"  eligible ({len(eligible)}):")
+            out += [f"    {c.id} [{c.tone}]{' (all-year fallback)' if c.fallback else ''} {c.text}"
+                    for c in eligible]
+            excluded = self.excluded(role)
+            quiet = [c for c in excluded if not show_all and c.reason in _QUIET_REASONS]
+            shown = [c for c in excluded if c not in quiet]
+            out.append(f"  excluded ({len(excluded)}):")
+            out += [f"    {c.id} [{c.tone}] {c.reason}" for c in shown]
+            if quiet:
+                out.append(f"    … {len(quiet)} more out of season or for another town (--all lists them)")
+        return "\n".join(out)
+
+
+# Exclusion reasons (explain output).
+OUT_OF_SEASON = "out of season"
+OTHER_TOWN = "written for another town"
+ALREADY_USED = "already used by this applicant"
+_QUIET_REASONS = frozenset({OUT_OF_SEASON, OTHER_TOWN})
+
+
+# --- loading and validation ------------------------------------------------------------------
+
+
+class _Problems:
+    """Collects every problem of a file, each naming the entry and the key."""
+
+    def __init__(self) -> None:
+        self.items: list[str] = []
+
+    def add(self, entry: str, key: str, message: str) -> None:
+        self.items.append(f"{entry}, key '{key}': {message}")
+
+
+def _parse_toml(text: str, source: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise TopicFileError(f"Not valid TOML: {exc}.", path=source) from None
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise TopicFileError("Topic file not found.", path=str(path)) from None
+    except UnicodeDecodeError:
+        raise TopicFileError("Topic file is not UTF-8 text.", path=str(path)) from None
+    except OSError as exc:
+        raise TopicFileError(f"Cannot read the topic file: {exc.strerror}.", path=str(path)) from None
+
+
+def _month_day(value: Any, problems: _Problems, entry: str, key: str) -> MonthDay | None:
+    if not isinstance(value, str) or not (match := _MONTH_DAY.match(value)):
+        problems.add(entry, key, f"expected a month-day as \"MM-DD\", found {value!r}")
+        return None
+    month, day = int(match.group(1)), int(match.group(2))
+    try:
+        dt.date(2000, month, day)  # a leap year, so 02-29 is accepted
+    except ValueError:
+        problems.add(entry, key, f"{value!r} is not a date in any year")
+        return None
+    return month, day
+
+
+def _month_day_range(value: Any, problems: _Problems, entry: str, key: str,
+                     ) -> tuple[MonthDay, MonthDay] | None:
+    """A range given as ["MM-DD", "MM-DD"] or {from = ..., to = ...}."""
+    if isinstance(value, Mapping):
+        unknown = set(value) - {"from", "to"}
+        for extra in sorted(unknown):
+            problems.add(entry, f"{key}.{extra}", "unknown key (expected 'from' and 'to')")
+        first = _month_day(value.get("from"), problems, entry, f"{key}.from")
+        last = _month_day(value.get("to"), problems, entry, f"{key}.to")
+    elif isinstance(value, list) and len(value) == 2:
+        first = _month_day(value[0], problems, entry, f"{key}[0]")
+        last = _month_day(value[1], problems, entry, f"{key}[1]")
+    else:
+        problems.add(entry, key, f"expected [\"MM-DD\", \"MM-DD\"], found {value!r}")
+        return None
+    if first is None or last is None:
+        return None
+    return first, last
+
+
+def _str_list(value: Any, problems: _Problems, entry: str, key: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        problems.add(entry, key, f"expected a list of strings, found {value!r}")
+        return ()
+    return tuple(value)
+
+
+def _tone(value: Any, problems: _Problems, entry: str) -> Tone | None:
+    if value not in TONES:
+        problems.add(entry, "tone", f"unknown tone {value!r} (expected one of {', '.join(TONES)})")
+        return None
+    return cast(Tone, value)
+
+
+def _text(value: Any, problems: _Problems, entry: str, key: str) -> str | None:
+    """One sentence of Japanese, ending in 。 ."""
+    if not isinstance(value, str) or not value.strip():
+        problems.add(entry, key, "expected a non-empty line of text")
+        return None
+    if "\n" in value or "\r" in value:
+        problems.add(entry, key, "must be a single line")
+        return None
+    if not value.endswith("。") or value.count("。") != 1:
+        problems.add(entry, key, "must be exactly one sentence ending in 。")
+        return None
+    if len(value) > MAX_TEXT_CHARS:
+        problems.add(entry, key, f"too long ({len(value)} characters; at most {MAX_TEXT_CHARS})")
+        return None
+    return value
+
+
+def _entry_id(item: Mapping[str, Any], label: str, index: int, problems: _Problems,
+              seen: dict[str, str]) -> str:
+    raw = item.get("id")
+    where = f"{label} #{index + 1}"
+    if not isinstance(raw, str) or not _ID.match(raw):
+        problems.add(where, "id", f"expected a lowercase ascii id such as 'sakura-matsuri', found {raw!r}")
+        return where
+    if raw in seen:
+        problems.add(raw, "id", f"duplicate id (also {seen[raw]})")
+    else:
+        seen[raw] = where
+    return raw
+
+
+def _unknown_keys(item: Mapping[str, Any], allowed: Collection[str], problems: _Problems,
+                  entry: str) -> None:
+    for key in sorted(set(item) - set(allowed)):
+        problems.add(entry, key, f"unknown key (expected {', '.join(sorted(allowed))})")
+
+
+_LINE_KEYS = ("id", "role", "term", "zassetsu", "dates", "days", "tone", "tags", "towns", "text")
+
+
+def _parse_line(item: Mapping[str, Any], entry: str, problems: _Problems) -> SeasonLine | None:
+    before = len(problems.items)
+    _unknown_keys(item, _LINE_KEYS, problems, entry)
+    role = item.get("role", "opening")
+    if role not in ("opening", "closing"):
+        problems.add(entry, "role", f"unknown role {role!r} (expected 'opening' or 'closing')")
+    tone = _tone(item.get("tone"), problems, entry)
+    if role == "closing" and tone is not None and tone != "gentle":
+        problems.add(entry, "tone", "a closing wish must be 'gentle': it also closes not-passed notices")
+    text = _text(item.get("text"), problems, entry, "text")
+    given = [k for k in ("term", "zassetsu", "dates") if k in item]
+    if len(given) > 1:
+        problems.add(entry, given[1], f"give only one of term, zassetsu or dates (found {', '.join(given)})")
+    if not given and role == "opening":
+        problems.add(entry, "term", "an opening line needs term, zassetsu or dates (only closings are all-year)")
+    terms: tuple[str, ...] = ()
+    zassetsu = ""
+    dates = None
+    if "term" in item:
+        terms = _str_list(item["term"], problems, entry, "term")
+        for name in terms:
+            if name not in TERM_NAMES:
+                problems.add(entry, "term", f"unknown solar term {name!r} (expected one of {'、'.join(TERM_NAMES)})")
+    elif "zassetsu" in item:
+        value = item["zassetsu"]
+        if value not in ZASSETSU_IDS:
+            problems.add(entry, "zassetsu", f"unknown 雑節 {value!r} (expected one of {'、'.join(ZASSETSU_IDS)})")
+        else:
+            zassetsu = value
+    elif "dates" in item:
+        dates = _month_day_range(item["dates"], problems, entry, "dates")
+    days = None
+    if "days" in item:
+        raw = item["days"]
+        if not given or "dates" in given:
+            problems.add(entry, "days", "days only applies to a term or a 雑節")
+        elif (not isinstance(raw, list) or len(raw) != 2
+              or not all(isinstance(v, int) and not isinstance(v, bool) for v in raw)):
+            problems.add(entry, "days", f"expected [first, last] day numbers, found {raw!r}")
+        elif raw[0] > raw[1]:
+            problems.add(entry, "days", f"window never occurs: first day {raw[0]} is after last day {raw[1]}")
+        elif "term" in item and raw[0] < 0:
+            problems.add(entry, "days", "days after a term starts cannot be negative (0 = its first day)")
+        elif "term" in item and raw[0] > MAX_TERM_DAY:
+            problems.add(entry, "days", f"window never occurs: a term lasts at most {MAX_TERM_DAY + 1} days "
+                         f"(day 0..{MAX_TERM_DAY})")
+        else:
+            days = (raw[0], raw[1])
+    tags = frozenset(_str_list(item.get("tags", []), problems, entry, "tags"))
+    towns = frozenset(_str_list(item.get("towns", []), problems, entry, "towns"))
+    if len(problems.items) != before or tone is None or text is None:
+        return None
+    return SeasonLine(
+        id=entry, role=cast(LineRole, role), tone=tone, text=text,
+        when=When(terms=terms, zassetsu=zassetsu, days=days, dates=dates), tags=tags, towns=towns,
+    )
+
+
+def _parse_season_data(data: Mapping[str, Any], problems: _Problems, seen: dict[str, str]
+                       ) -> list[SeasonLine]:
+    _unknown_keys(data, ("line",), problems, "file")
+    items = data.get("line", [])
+    if not isinstance(items, list) or not items:
+        problems.add("file", "line", "expected one or more [[line]] tables")
+        return []
+    lines: list[SeasonLine] = []
+    for index, item in enumerate(items):
+        if not isinstance(item, Mapping):
+            problems.add(f"line #{index + 1}", "line", "expected a table")
+            continue
+        entry = _entry_id(item, "line", index, problems, seen)
+        line = _parse_line(item, entry, problems)
+        if line is not None:
+            lines.append(line)
+    return lines
+
+
+def load_season_file(path: str | Path) -> tuple[SeasonLine, ...]:
+    """Read and validate one season file; every problem is reported at once."""
+    p = Path(path)
+    problems = _Problems()
+    lines = _parse_season_data(_parse_toml(_read_text(p), str(p)), problems, {})
+    if problems.items:
+        raise TopicFileError("The season file has problems:", path=str(p), problems=problems.items)
+    return tuple(lines)
+
+
+@lru_cache(maxsize=1)
+def season_lines() -> tuple[SeasonLine, ...]:
+    """All built-in season lines (both files), validated once and cached."""
+    problems = _Problems()
+    seen: dict[str, str] = {}
+    lines: list[SeasonLine] = []
+    for name in SEASON_FILES:
+        text = resources.files(PACKAGE).joinpath(name).read_text(encoding="utf-8")
+        lines += _parse_season_data(_parse_toml(text, name), problems, seen)
+    if problems.items:
+        raise TopicFileError("The built-in season files have problems:", path=PACKAGE,
+                             problems=problems.items)
+    return tuple(lines)
+
+
+def _season_tags() -> frozenset[str]:
+    return frozenset(tag for line in season_lines() for tag in line.tags)
+
+
+_TOPIC_KEYS = ("id", "kind", "tone", "window", "lines", "lead_days", "lead", "tags", "source")
+_TOPIC_KINDS = ("festival", "food", "landscape", "culture")
+_CLIMATE_KEYS = ("id", "tags", "shift_days", "suppress")
+
+
+def _parse_window(value: Any, problems: _Problems, entry: str) -> TownWindow | None:
+    if not isinstance(value, Mapping):
+        problems.add(entry, "window", "expected { from = \"MM-DD\", to = \"MM-DD\" } or "
+                     "{ month = M, weekday = \"fri\", nth = 1, days = 3 }")
+        return None
+    if "from" in value or "to" in value:
+        span = _month_day_range(value, problems, entry, "window")
+        return None if span is None else TownWindow(start=span[0], end=span[1])
+    before = len(problems.items)
+    _unknown_keys(value, ("month", "weekday", "nth", "days"), problems, entry)
+    month, weekday, nth, length = (value.get(k) for k in ("month", "weekday", "nth", "days"))
+    if not isinstance(month, int) or isinstance(month, bool) or not 1 <= month <= 12:
+        problems.add(entry, "window.month", f"expected a month 1-12, found {month!r}")
+    if weekday not in WEEKDAYS:
+        problems.add(entry, "window.weekday", f"expected one of {', '.join(WEEKDAYS)}, found {weekday!r}")
+    if not isinstance(nth, int) or isinstance(nth, bool) or nth not in (1, 2, 3, 4, 5, -1):
+        problems.add(entry, "window.nth", f"window never occurs: nth must be 1-5 or -1 (last), found {nth!r}")
+    if not isinstance(length, int) or isinstance(length, bool) or not 1 <= length <= 366:
+        problems.add(entry, "window.days", f"window never occurs: days must be 1-366, found {length!r}")
+    if len(problems.items) != before:
+        return None
+    return TownWindow(month=cast(int, month), weekday=WEEKDAYS.index(cast(str, weekday)),
+                      nth=cast(int, nth), length=cast(int, length))
+
+
+def _parse_topic(item: Mapping[str, Any], entry: str, problems: _Problems) -> TownTopic | None:
+    before = len(problems.items)
+    _unknown_keys(item, _TOPIC_KEYS, problems, entry)
+    kind = item.get("kind", "")
+    if kind not in _TOPIC_KINDS:
+        problems.add(entry, "kind", f"unknown kind {kind!r} (expected one of {', '.join(_TOPIC_KINDS)})")
+    tone = _tone(item.get("tone"), problems, entry)
+    window = _parse_window(item.get("window"), problems, entry)
+    raw_lines = item.get("lines")
+    if not isinstance(raw_lines, list) or not raw_lines:
+        problems.add(entry, "lines", "expected a list of one or more lines (2-3 variants are best)")
+        raw_lines = []
+    lines = tuple(t for i, v in enumerate(raw_lines) if (t := _text(v, problems, entry, f"lines[{i}]")))
+    lead_days = item.get("lead_days", 0)
+    raw_lead = item.get("lead", [])
+    if not isinstance(lead_days, int) or isinstance(lead_days, bool) or not 0 <= lead_days <= 120:
+        problems.add(entry, "lead_days", f"expected a number of days 1-120, found {lead_days!r}")
+        lead_days = 0
+    if not isinstance(raw_lead, list):
+        problems.add(entry, "lead", "expected a list of lines")
+        raw_lead = []
+    lead = tuple(t for i, v in enumerate(raw_lead) if (t := _text(v, problems, entry, f"lead[{i}]")))
+    if raw_lead and not lead_days:
+        problems.add(entry, "lead_days", "lead lines need lead_days (how many days before the window)")
+    if lead_days and not raw_lead:
+        problems.add(entry, "lead", "lead_days is set but there are no lead lines")
+    source = item.get("source")
+    if not isinstance(source, str) or not source.strip():
+        problems.add(entry, "source", "say where the fact comes from (a page, a newspaper)")
+    tags = frozenset(_str_list(item.get("tags", []), problems, entry, "tags"))
+    if len(problems.items) != before or tone is None or window is None:
+        return None
+    return TownTopic(id=entry, kind=kind, tone=tone, window=window, lines=lines,
+                     source=cast(str, source), lead_days=lead_days, lead=lead, tags=tags)
+
+
+def _parse_climate(item: Mapping[str, Any], entry: str, problems: _Problems,
+                   known_tags: frozenset[str]) -> ClimateRule | None:
+    before = len(problems.items)
+    _unknown_keys(item, _CLIMATE_KEYS, problems, entry)
+    tags = _str_list(item.get("tags"), problems, entry, "tags")
+    for tag in tags:
+        if tag not in known_tags:
+            problems.add(entry, "tags", f"no season line has the tag {tag!r} "
+                         f"(known: {', '.join(sorted(known_tags))})")
+    shift = item.get("shift_days", 0)
+    if not isinstance(shift, int) or isinstance(shift, bool) or not -60 <= shift <= 60:
+        problems.add(entry, "shift_days", f"expected a number of days from -60 to 60, found {shift!r}")
+        shift = 0
+    suppress = None
+    if "suppress" in item:
+        suppress = _month_day_range(item["suppress"], problems, entry, "suppress")
+    if not shift and "suppress" not in item:
+        problems.add(entry, "shift_days", "a climate rule needs shift_days or suppress")
+    if len(problems.items) != before:
+        return None
+    return ClimateRule(id=entry, tags=frozenset(tags), shift_days=shift, suppress=suppress)
+
+
+def _parse_town(data: Mapping[str, Any], source: str) -> TownFile:
+    problems = _Problems()
+    _unknown_keys(data, ("town", "topic", "climate"), problems, "file")
+    head = data.get("town")
+    town_id, name = "", ""
+    if not isinstance(head, Mapping):
+        problems.add("[town]", "town", "expected a [town] table with id and name")
+    else:
+        _unknown_keys(head, ("id", "name"), problems, "[town]")
+        town_id, name = head.get("id", ""), head.get("name", "")
+        if not isinstance(town_id, str) or not _ID.match(town_id):
+            problems.add("[town]", "id", f"expected a lowercase ascii id such as 'kitakami', found {town_id!r}")
+        if not isinstance(name, str) or not name.strip():
+            problems.add("[town]", "name", "expected the town's name")
+    seen: dict[str, str] = {}
+    topics: list[TownTopic] = []
+    raw_topics = data.get("topic", [])
+    if not isinstance(raw_topics, list):
+        problems.add("file", "topic", "expected [[topic]] tables")
+        raw_topics = []
+    for index, item in enumerate(raw_topics):
+        if not isinstance(item, Mapping):
+            problems.add(f"topic #{index + 1}", "topic", "expected a table")
+            continue
+        entry = _entry_id(item, "topic", index, problems, seen)
+        topic = _parse_topic(item, entry, problems)
+        if topic is not None:
+            topics.append(topic)
+    rules: list[ClimateRule] = []
+    raw_rules = data.get("climate", [])
+    if not isinstance(raw_rules, list):
+        problems.add("file", "climate", "expected [[climate]] tables")
+        raw_rules = []
+    known_tags = _season_tags()
+    for index, item in enumerate(raw_rules):
+        if not isinstance(item, Mapping):
+            problems.add(f"climate #{index + 1}", "climate", "expected a table")
+            continue
+        entry = _entry_id(item, "climate", index, problems, seen)
+        rule = _parse_climate(item, entry, problems, known_tags)
+        if rule is not None:
+            rules.append(rule)
+    if problems.items:
+        raise TopicFileError("The town file has problems:", path=source, problems=problems.items)
+    return TownFile(id=str(town_id), name=str(name), topics=tuple(topics),
+                    climate=tuple(rules), source=source)
+
+
+def load_town_file(path: str | Path) -> TownFile:
+    """Read and validate a town file; every problem is reported at once."""
+    p = Path(path)
+    return _parse_town(_parse_toml(_read_text(p), str(p)), str(p))
+
+
+@lru_cache(maxsize=16)
+def _builtin_town(town_id: str) -> TownFile:
+    folder = resources.files(PACKAGE).joinpath("towns")
+    resource = folder.joinpath(f"{town_id}.toml")
+    if not resource.is_file():
+        known = sorted(p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml"))
+        raise TopicFileError(
+            f"There is no built-in town '{town_id}' (built-in: {', '.join(known)}). "
+            "Set [topics] town in the profile to one of them, or to the path of your own town file.",
+            path="profile [topics] town",
+        )
+    text = resource.read_text(encoding="utf-8")
+    name = f"{PACKAGE}/towns/{town_id}.toml"
+    return _parse_town(_parse_toml(text, name), name)
+
+
+@lru_cache(maxsize=16)
+def _user_town(path: str, mtime_ns: int, size: int) -> TownFile:
+    # mtime and size are part of the key so an edited file is read again.
+    return load_town_file(path)
+
+
+def _town_key(profile: Profile) -> tuple[str, str, int, int]:
+    path = profile.town_path()
+    if path is None:
+        return ("builtin", profile.town, 0, 0)
+    try:
+        stat = path.stat()
+    except OSError:
+        raise TopicFileError(
+            "The town file named in the profile cannot be read.", path=str(path),
+        ) from None
+    return ("path", str(path), stat.st_mtime_ns, stat.st_size)
+
+
+def _town_from_key(key: tuple[str, str, int, int]) -> TownFile:
+    if key[0] == "builtin":
+        return _builtin_town(key[1])
+    return _user_town(key[1], key[2], key[3])
+
+
+def town_for(profile: Profile) -> TownFile:
+    """The profile's town: a built-in id such as "kitakami", or the user's own file."""
+    return _town_from_key(_town_key(profile))
+
+
+def check_topic_file(path: str | Path) -> int:
+    """Validate a town or season file; return its number of entries, or raise TopicFileError."""
+    p = Path(path)
+    data = _parse_toml(_read_text(p), str(p))
+    if "line" in data and not ({"town", "topic", "climate"} & set(data)):
+        return len(load_season_file(p))
+    town = _parse_town(data, str(p))
+    return len(town.topics) + len(town.climate)
+
+
+# --- the calendar, cached per day ------------------------------------------------------------
+
+
+@lru_cache(maxsize=4096)
+def _term_position(day: dt.date) -> tuple[str, int]:
+    position = seasons.term_on(day)
+    return position.term.name, position.day_index
+
+
+@lru_cache(maxsize=512)
+def _zassetsu_of_year(year: int) -> dict[str, tuple[dt.date, dt.date]]:
+    if not seasons.FIRST_YEAR <= year <= seasons.LAST_YEAR:
+        return {}
+    return {z.id: (z.date, z.end or z.date) for z in seasons.zassetsu(year)}
+
+
+def _zassetsu_holds(name: str, days: tuple[int, int] | None, day: dt.date) -> bool:
+    zid = ZASSETSU_IDS[name]
+    for year in (day.year - 1, day.year, day.year + 1):
+        span = _zassetsu_of_year(year).get(zid)
+        if span is None:
+            continue
+        first, last = span
+        if days is None:
+            if first <= day <= last:
+                return True
+        elif days[0] <= (day - first).days <= days[1]:
+            return True
+    return False
+
+
+def _in_month_days(md: MonthDay, first: MonthDay, last: MonthDay) -> bool:
+    if first <= last:
+        return first <= md <= last
+    return md >= first or md <= last  # wraps the year end
+
+
+def _nth_weekday(year: int, month: int, weekday: int, nth: int) -> dt.date | None:
+    if nth == -1:
+        following = dt.date(year + (month == 12), month % 12 + 1, 1)
+        last = following - dt.timedelta(days=1)
+        return last - dt.timedelta(days=(last.weekday() - weekday) % 7)
+    first = dt.date(year, month, 1)
+    day = first + dt.timedelta(days=(weekday - first.weekday()) % 7 + 7 * (nth - 1))
+    return day if day.month == month else None
+
+
+# --- eligibility -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Option:
+    """An eligible topic before the per-applicant pick (town topics carry their variants)."""
+
+    id: str
+    source: Source
+    role: Role
+    tone: Tone
+    texts: tuple[str, ...]
+    tags: frozenset[str]
+
+
+@dataclass(frozen=True)
+class _Pools:
+    """Eligible options per role, in tiers: seasonal ones first, all-year ones as a fallback."""
+
+    opening: tuple[tuple[_Option, ...], ...]
+    town: tuple[tuple[_Option, ...], ...]
+    closing: tuple[tuple[_Option, ...], ...]
+
+
+def _season_status(line: SeasonLine, day: dt.date, town: TownFile) -> str:
+    """"" if the line is true on ``day`` in ``town``, else the reason it is not."""
+    if line.towns:
+        if town.id not in line.towns:
+            return OTHER_TOWN
+        return "" if line.when.holds(day) else OUT_OF_SEASON
+    rules = [rule for rule in town.climate if rule.tags & line.tags]
+    shift = sum(rule.shift_days for rule in rules)
+    if not line.when.holds(day - dt.timedelta(days=shift)):
+        if shift and line.when.holds(day):
+            shifted = ", ".join(r.id for r in rules if r.shift_days)
+            return f"not yet in season here: the town's climate moves it {shift:+d} days ({shifted})"
+        return OUT_OF_SEASON
+    for rule in rules:
+        if rule.suppresses(day):
+            return f"suppressed by the town's climate ({rule.id})"
+    return ""
+
+
+def _tone_status(tone: str, allowed: tuple[str, ...], role: str, result: str | None) -> str:
+    if tone in allowed:
+        return ""
+    if not allowed:
+        if result == "not_passed":
+            return f"wrong tone for this kind: a not-passed notice gets no {role} line"
+        return f"wrong tone for this kind: it gets no {role} line"
+    return f"wrong tone for this kind ({tone}; allowed: {', '.join(allowed)})"
+
+
+def _allowed_tones(kind: str, result: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    spec = get_kind(kind)
+    if result is not None and result not in RESULTS:
+        raise InputError(
+            f"Unknown result {result!r}.", field="result", hint=f"Use one of: {', '.join(RESULTS)}.",
+        )
+    return spec.tones_for(result)
+
+
+@lru_cache(maxsize=4096)
+def _in_season(on: dt.date, town_key: tuple[str, str, int, int],
+               ) -> tuple[tuple[SeasonLine, ...], tuple[tuple[TownTopic, str], ...]]:
+    """The season lines and town topics (with their phase) that are true on ``on`` in the town."""
+    town = _town_from_key(town_key)
+    lines = tuple(line for line in season_lines() if not _season_status(line, on, town))
+    phases = tuple((topic, phase) for topic in town.topics if (phase := topic.phase_on(on)))
+    return lines, phases
+
+
+@lru_cache(maxsize=8192)
+def _pools(on: dt.date, kind: str, result: str | None, town_key: tuple[str, str, int, int]) -> _Pools:
+    """The eligible lines for one (date, kind, result, town), before history and the pick.
+
+    Cached, so a batch of thousands of applicants on one day computes it once. All-year lines
+    (a town's evergreen topics, general health wishes) form a second tier, used only when this
+    applicant has already had every seasonal line: a line about the day beats a stock one.
+    """
+    town = _town_from_key(town_key)
+    opening_tones, town_tones = _allowed_tones(kind, result)
+    lines, phases = _in_season(on, town_key)
+    tiers: dict[str, tuple[list[_Option], list[_Option]]] = {
+        role: ([], []) for role in ("opening", "town", "closing")
+    }
+    for line in lines:
+        allowed = opening_tones if line.role == "opening" else ("gentle",)
+        if line.tone not in allowed:
+            continue
+        option = _Option(line.id, "season", line.role, line.tone, (line.text,), line.tags)
+        tiers[line.role][1 if line.when.all_year else 0].append(option)
+    for topic, phase in phases:
+        if topic.tone not in town_tones:
+            continue
+        texts = topic.lines if phase == "main" else topic.lead
+        option = _Option(town.topic_id(topic, phase), "town", "town", topic.tone, texts, topic.tags)
+        tiers["town"][1 if topic.window.all_year else 0].append(option)
+
+    def frozen(role: str) -> tuple[tuple[_Option, ...], ...]:
+        return tuple(tuple(sorted(tier, key=lambda o: o.id)) for tier in tiers[role])
+
+    return _Pools(opening=frozen("opening"), town=frozen("town"), closing=frozen("closing"))
+
+
+# --- the pick ---------------------------------------------------------------------------------
+
+
+def _digest(*parts: str) -> int:
+    """A stable 64-bit hash (unlike hash(), the same in every process and Python version)."""
+    raw = hashlib.sha256("\x1f".join(parts).encode("utf-8")).digest()
+    return int.from_bytes(raw[:8], "big")
+
+
+def _seed(candidate_id: str, kind: str, on: dt.date, role: str) -> int:
+    return _digest(candidate_id, kind, on.isoformat(), role)
+
+
+def _topic(option: _Option, seed: int) -> Topic:
+    # The variant is taken from higher bits than the line index, so the two are independent.
+    text = option.texts[(seed >> 32) % len(option.texts)]
+    return Topic(id=option.id, source=option.source, role=option.role, tone=option.tone, text=text)
+
+
+def _available(options: Sequence[_Option], used: Collection[str],
+               avoid_tags: frozenset[str] = frozenset()) -> list[_Option]:
+    return [o for o in options if o.id not in used and not (o.tags & avoid_tags)]
+
+
+def _pick_one(tiers: Sequence[Sequence[_Option]], used: Collection[str], seed: int, *,
+              reuse: bool = False, avoid_tags: frozenset[str] = frozenset()) -> Topic | None:
+    for options in tiers:
+        available = _available(options, used, avoid_tags)
+        if available:
+            return _topic(available[seed % len(available)], seed)
+    if reuse:
+        # Only a closing wish may repeat: every message ends with one, and there are few.
+        for options in tiers:
+            if options:
+                return _topic(options[seed % len(options)], seed)
+    return None
+
+
+def _history_set(history: Iterable[str]) -> frozenset[str]:
+    return history if isinstance(history, frozenset) else frozenset(history)
+
+
+def choose(
+    on: dt.date,
+    kind: str,
+    *,
+    result: str | None = None,
+    candidate_id: str,
+    history: Iterable[str] = (),
+    profile: Profile,
+) -> TopicChoice:
+    """Choose the opening, town and closing topics for one message.
+
+    Each topic is true on ``on`` in the profile's town, allowed by the kind's tone for
+    ``result`` (a not-passed notice gets only a gentle closing wish), and not in ``history``
+    (topic ids this applicant already received). When every line of a role has been used the
+    opening or town topic is left out, while the closing wish may repeat. The pick is a stable
+    hash of applicant, kind and date over the eligible lines: uniform across many applicants
+    on average; ``choose_many`` balances a known batch exactly.
+    """
+    pools = _pools(on, kind, result, _town_key(profile))
+    used = _history_set(history)
+    # The town topic is picked first: there are few, and the opening can always step aside.
+    town = _pick_one(pools.town, used, _seed(candidate_id, kind, on, "town"))
+    avoid = _tags_of(pools.town, town)
+    opening = _pick_one(pools.opening, used, _seed(candidate_id, kind, on, "opening"), avoid_tags=avoid)
+    closing = _pick_one(pools.closing, used, _seed(candidate_id, kind, on, "closing"), reuse=True)
+    return TopicChoice(opening=opening, town=town, closing=closing)
+
+
+def _tags_of(tiers: Sequence[Sequence[_Option]], topic: Topic | None) -> frozenset[str]:
+    """The subject tags of the chosen option (a message avoids two topics on one subject)."""
+    if topic is None:
+        return frozenset()
+    return next((o.tags for tier in tiers for o in tier if o.id == topic.id), frozenset())
+
+
+def _assign(tiers: Sequence[Sequence[_Option]],
+            people: Sequence[tuple[str, frozenset[str], frozenset[str]]],
+            kind: str, on: dt.date, role: str, *, reuse: bool = False) -> list[Topic | None]:
+    """Give each person one option, with counts differing by at most one where history allows.
+
+    ``people`` holds (candidate id, used ids, tags to avoid). Within a tier each option gets a
+    quota of N // n or N // n + 1 of the N people who take from that tier; people, in hash
+    order, take their hash-preferred option, or the next one with quota left that they may
+    still receive. Those with nothing left in a tier move on to the next.
+    """
+    picks: list[Topic | None] = [None] * len(people)
+    seeds = [_seed(cid, kind, on, role) for cid, _, _ in people]
+    waiting = sorted(range(len(people)), key=lambda i: (seeds[i], people[i][0]))
+    passes: list[tuple[Sequence[_Option], bool]] = [(tier, False) for tier in tiers]
+    if reuse:
+        passes += [(tier, True) for tier in tiers if tier]
+    for options, ignore_history in passes:
+        n = len(options)
+        if n == 0 or not waiting:
+            continue
+        allowed: dict[int, list[int]] = {}
+        for i in waiting:
+            _, used, avoid = people[i]
+            ok = [j for j in range(n) if ignore_history
+                  or (options[j].id not in used and not (options[j].tags & avoid))]
+            if ok:
+                allowed[i] = ok
+        total = len(allowed)
+        offset = _digest(kind, on.isoformat(), role) % n
+        quota = [total // n + (1 if (j - offset) % n < total % n else 0) for j in range(n)]
+        count = [0] * n
+        for i in waiting:
+            if i not in allowed:
+                continue
+            preferred = seeds[i] % n
+            ring = sorted(allowed[i], key=lambda j: (j - preferred) % n)
+            with_quota = [j for j in ring if count[j] < quota[j]]
+            chosen = with_quota[0] if with_quota else min(ring, key=lambda j: count[j])
+            count[chosen] += 1
+            picks[i] = _topic(options[chosen], seeds[i])
+        if ignore_history:
+            break
+        waiting = [i for i in waiting if i not in allowed]
+    return picks
+
+
+def choose_many(
+    on: dt.date,
+    kind: str,
+    candidate_ids: Sequence[str],
+    *,
+    result: str | None = None,
+    histories: Mapping[str, Iterable[str]] | None = None,
+    profile: Profile,
+) -> list[TopicChoice]:
+    """Choose topics for a batch sent on one day, spreading it evenly over the eligible lines.
+
+    The same rules as ``choose``; in addition each line is used by N // n or N // n + 1 of the
+    N applicants (as far as their histories allow). Deterministic for the same batch.
+    """
+    pools = _pools(on, kind, result, _town_key(profile))
+    histories = histories or {}
+    used = [_history_set(histories.get(cid, ())) for cid in candidate_ids]
+    none: frozenset[str] = frozenset()
+    towns = _assign(pools.town, [(c, u, none) for c, u in zip(candidate_ids, used, strict=True)],
+                    kind, on, "town")
+    avoid = [_tags_of(pools.town, t) for t in towns]
+    openings = _assign(pools.opening, list(zip(candidate_ids, used, avoid, strict=True)),
+                       kind, on, "opening")
+    closings = _assign(pools.closing, [(c, u, none) for c, u in zip(candidate_ids, used, strict=True)],
+                       kind, on, "closing", reuse=True)
+    return [TopicChoice(o, t, c) for o, t, c in zip(openings, towns, closings, strict=True)]
+
+
+# --- explain ----------------------------------------------------------------------------------
+
+
+def explain(
+    on: dt.date,
+    kind: str,
+    *,
+    result: str | None = None,
+    candidate_id: str | None = None,
+    history: Iterable[str] = (),
+    profile: Profile,
+) -> Explanation:
+    """Every topic considered for this message, eligible or excluded with the reason, and the pick.
+
+    Without ``candidate_id`` the pick shown is the one for an applicant with an empty id.
+    """
+    opening_tones, town_tones = _allowed_tones(kind, result)
+    town = town_for(profile)
+    used = _history_set(history)
+    choice = choose(on, kind, result=result, candidate_id=candidate_id or "", history=used,
+                    profile=profile)
+    picked = {t.id for t in choice.topics}
+    avoid = _tags_of(_pools(on, kind, result, _town_key(profile)).town, choice.town)
+    considered: list[Considered] = []
+    for topic in town.topics:
+        phase = topic.phase_on(on)
+        topic_id = town.topic_id(topic, phase or "main")
+        texts = topic.lead if phase == "lead" else topic.lines
+        reason = OUT_OF_SEASON if phase is None else ""
+        reason = reason or _tone_status(topic.tone, town_tones, "town", result)
+        reason = reason or (ALREADY_USED if topic_id in used else "")
+        when = topic.window.describe()
+        if topic.lead_days:
+            when += f", coming soon {topic.lead_days} days before"
+        considered.append(Considered(
+            id=topic_id, role="town", source="town", tone=topic.tone, text=texts[0], when=when,
+            eligible=not reason, reason=reason, picked=topic_id in picked,
+            fallback=topic.window.all_year,
+        ))
+    for line in season_lines():
+        allowed = opening_tones if line.role == "opening" else ("gentle",)
+        reason = (_season_status(line, on, town) or _tone_status(line.tone, allowed, line.role, result)
+                  or (ALREADY_USED if line.id in used else ""))
+        if not reason and line.role == "opening" and line.tags & avoid:
+            reason = f"same subject as the town topic ({', '.join(sorted(line.tags & avoid))})"
+        # A closing wish that was used before may still be picked when none is left.
+        eligible = not reason or (line.id in picked and line.role == "closing")
+        considered.append(Considered(
+            id=line.id, role=line.role, source="season", tone=line.tone, text=line.text,
+            when=line.when.describe(), eligible=eligible, reason="" if eligible else reason,
+            picked=line.id in picked, fallback=line.when.all_year,
+        ))
+    order = {"opening": 0, "town": 1, "closing": 2}
+    considered.sort(key=lambda c: order[c.role])
+    term, term_day = _term_position(on)
+    marks = tuple(z.name for z in seasons.zassetsu_on(on))
+    return Explanation(
+        on=on, kind=kind, result=result, candidate_id=candidate_id, town=town.id, term=term,
+        term_day=term_day, zassetsu=marks, considered=tuple(considered), choice=choice, history=used,
+    )
