@@ -1,0 +1,456 @@
+"""Slot policy, proposals over real 2026 calendars, reply deadlines and reading replies."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from kizuna.businessdays import OfficeCalendar
+from kizuna.errors import InputError, ProfileError, SlotError
+from kizuna.models import JST, Slot
+from kizuna.profile import load_profile
+from kizuna.slots import (
+    SlotPolicy,
+    circled,
+    format_slot,
+    local_time_note,
+    parse_choice,
+    propose,
+    reply_deadline,
+)
+
+D = dt.date
+NINE_HOURS = dt.timedelta(hours=9)
+
+
+def at(y: int, m: int, d: int, hh: int, mm: int = 0, minutes: int = 60) -> Slot:
+    start = dt.datetime(y, m, d, hh, mm, tzinfo=JST)
+    return Slot(start, start + dt.timedelta(minutes=minutes))
+
+
+@pytest.fixture
+def policy() -> SlotPolicy:
+    return SlotPolicy.from_profile(load_profile())
+
+
+def with_slots(**values: object) -> SlotPolicy:
+    return SlotPolicy.from_mapping(values, source="kizuna.toml")
+
+
+def assert_policy_kept(policy: SlotPolicy, slots: list[Slot]) -> None:
+    """What every proposal must respect, whatever the calendar."""
+    for slot in slots:
+        start = slot.start
+        assert start.tzinfo is not None and start.utcoffset() == NINE_HOURS
+        day = start.date()
+        assert policy.day_kind(day) in ("weekday", "weekend"), f"{day} is {policy.day_kind(day)}"
+        assert not policy.calendar.in_closure(day)
+        if policy.day_kind(day) == "weekday":
+            assert start.time() in policy.weekday_times
+            assert start.time() >= dt.time(18), f"{start} is before the evening start"
+        else:
+            assert start.time() in policy.weekend_times
+        assert slot.end - slot.start == dt.timedelta(minutes=policy.duration_minutes)
+
+
+# ---------------------------------------------------------------------------- policy
+
+
+def test_sample_profile_policy(policy: SlotPolicy) -> None:
+    assert policy.weekday_times == (dt.time(18), dt.time(19))
+    assert policy.weekend_times == (dt.time(10), dt.time(13), dt.time(15))
+    assert (policy.duration_minutes, policy.buffer_minutes) == (60, 15)
+    assert (policy.lead_business_days, policy.horizon_days, policy.per_day_cap) == (2, 21, 3)
+    assert policy.offer_holidays is False
+    assert policy.closure == ((12, 29), (1, 3))
+    assert policy.blocked_dates == frozenset()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        policy.horizon_days = 5  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "field", "shown"),
+    [
+        ("weekday_times", ["18:00", "7pm"], "slots.weekday_times[1]", "'7pm'"),
+        ("weekday_times", ["25:00"], "slots.weekday_times[0]", "'25:00'"),
+        ("weekend_times", ["10:00", 1300], "slots.weekend_times[1]", "1300"),
+        ("weekend_times", "10:00", "slots.weekend_times", "'10:00'"),
+        ("duration_minutes", 0, "slots.duration_minutes", "0"),
+        ("per_day_cap", "3", "slots.per_day_cap", "'3'"),
+        ("offer_holidays", "yes", "slots.offer_holidays", "'yes'"),
+        ("closure", ["12-29"], "slots.closure", "['12-29']"),
+        ("blocked_dates", ["2026-13-01"], "slots.blocked_dates", "'2026-13-01'"),
+        ("weekday_time", ["18:00"], "slots.weekday_time", "weekday_time"),
+    ],
+)
+def test_malformed_policy_names_key_and_value(key: str, value: object, field: str, shown: str) -> None:
+    with pytest.raises(ProfileError) as caught:
+        with_slots(**{key: value})
+    assert caught.value.field == field
+    assert shown in str(caught.value)
+    assert "kizuna.toml" in str(caught.value)
+
+
+def test_malformed_time_in_a_profile_file(tmp_path: Path) -> None:
+    from kizuna.profile import sample_profile_text
+
+    path = tmp_path / "kizuna.toml"
+    path.write_text(
+        sample_profile_text().replace('weekday_times = ["18:00", "19:00"]',
+                                      'weekday_times = ["18:00", "19;00"]'),
+        encoding="utf-8",
+    )
+    with pytest.raises(ProfileError) as caught:
+        SlotPolicy.from_profile(load_profile(path))
+    message = str(caught.value)
+    assert "slots.weekday_times[1]" in message and "'19;00'" in message and str(path) in message
+
+
+def test_interview_running_past_midnight_is_refused() -> None:
+    with pytest.raises(ProfileError, match="past midnight"):
+        with_slots(weekday_times=["23:30"])
+
+
+def test_toml_local_times_are_accepted() -> None:
+    assert with_slots(weekday_times=[dt.time(18, 30)]).weekday_times == (dt.time(18, 30),)
+
+
+# ---------------------------------------------------------------------------- proposing
+
+
+def test_example_invitation_slots(policy: SlotPolicy) -> None:
+    """EXAMPLES.md: sent 11/26 with a 12/1 deadline → 12/2 evening, Sat 10:00, Sun 13:00."""
+    slots = propose(policy, D(2026, 11, 26), 3, after=D(2026, 12, 1))
+    assert [format_slot(s) for s in slots] == [
+        "12月2日（水）18:00〜19:00",
+        "12月5日（土）10:00〜11:00",
+        "12月6日（日）13:00〜14:00",
+    ]
+
+
+def test_lead_time_counts_business_days(policy: SlotPolicy) -> None:
+    # Friday 11/27 + 2 business days = Tuesday 12/1: the weekend in between is too soon.
+    slots = propose(policy, D(2026, 11, 27), 60)
+    assert min(s.start.date() for s in slots) == D(2026, 12, 1)
+    assert max(s.start.date() for s in slots) <= D(2026, 12, 21)  # 21 days from 12/1
+    assert_policy_kept(policy, slots)
+
+
+def test_proposal_mixes_weekends_and_evenings(policy: SlotPolicy) -> None:
+    slots = propose(policy, D(2026, 11, 26), 5)
+    assert slots == sorted(slots)
+    days = [s.start.date() for s in slots]
+    assert len(set(days)) == 5, "one slot per day before a day gets a second"
+    kinds = {policy.day_kind(d) for d in days}
+    assert kinds == {"weekday", "weekend"}
+    # Weekend days offer different times, not 10:00 every time.
+    assert len({s.start.time() for s in slots if s.start.weekday() >= 5}) > 1
+
+
+def test_golden_week_2026(policy: SlotPolicy) -> None:
+    slots = propose(policy, D(2026, 4, 24), 100)
+    days = {s.start.date() for s in slots}
+    for closed in (D(2026, 4, 29), D(2026, 5, 3), D(2026, 5, 4), D(2026, 5, 5), D(2026, 5, 6)):
+        assert closed not in days, closed
+    assert D(2026, 4, 28) in days and D(2026, 5, 2) in days and D(2026, 5, 7) in days
+    assert_policy_kept(policy, slots)
+
+
+def test_golden_week_holidays_offered_with_weekend_times() -> None:
+    policy = with_slots(offer_holidays=True)
+    slots = propose(policy, D(2026, 4, 24), 100)
+    on_holidays = [s for s in slots if s.start.date() in {D(2026, 4, 29), D(2026, 5, 6)}]
+    assert on_holidays, "a weekday holiday is offered when offer_holidays is true"
+    assert {s.start.time() for s in on_holidays} <= {dt.time(10), dt.time(13), dt.time(15)}
+    assert D(2026, 5, 4) in {s.start.date() for s in slots}
+
+
+def test_silver_week_2026_with_national_holiday(policy: SlotPolicy) -> None:
+    slots = propose(policy, D(2026, 9, 15), 100)
+    days = {s.start.date() for s in slots}
+    # 9/21 敬老の日, 9/22 国民の休日 (between two holidays), 9/23 秋分の日.
+    assert not days & {D(2026, 9, 21), D(2026, 9, 22), D(2026, 9, 23)}
+    assert {D(2026, 9, 19), D(2026, 9, 20), D(2026, 9, 24)} <= days
+    assert_policy_kept(policy, slots)
+
+
+def test_year_end_closure(policy: SlotPolicy) -> None:
+    slots = propose(policy, D(2026, 12, 22), 100)
+    days = {s.start.date() for s in slots}
+    closed = {D(2026, 12, 29) + dt.timedelta(days=i) for i in range(6)}
+    assert not days & closed
+    assert D(2026, 12, 28) in days and D(2027, 1, 4) in days
+    assert_policy_kept(policy, slots)
+
+
+def test_closure_can_be_switched_off() -> None:
+    policy = with_slots(closure=[])
+    days = {s.start.date() for s in propose(policy, D(2026, 12, 22), 100)}
+    assert D(2026, 12, 29) in days and D(2027, 1, 1) not in days  # 元日 is still a holiday
+
+
+def test_blocked_dates_are_skipped() -> None:
+    policy = with_slots(blocked_dates=["2026-12-05", "2026-12-07"])
+    days = {s.start.date() for s in propose(policy, D(2026, 11, 26), 100)}
+    assert not days & {D(2026, 12, 5), D(2026, 12, 7)}
+    assert D(2026, 12, 6) in days
+
+
+def test_per_day_cap_counts_taken_slots() -> None:
+    policy = with_slots(weekend_times=["9:00", "10:30", "12:00", "13:30", "15:00"], per_day_cap=2)
+    slots = propose(policy, D(2026, 11, 26), 100)
+    per_day: dict[dt.date, int] = {}
+    for s in slots:
+        per_day[s.start.date()] = per_day.get(s.start.date(), 0) + 1
+    assert max(per_day.values()) == 2
+    taken = {dt.datetime(2026, 12, 5, 9, tzinfo=JST)}
+    again = propose(policy, D(2026, 11, 26), 100, unavailable=taken)
+    assert len([s for s in again if s.start.date() == D(2026, 12, 5)]) == 1
+
+
+def test_taken_slots_and_their_buffer_are_not_offered() -> None:
+    policy = with_slots(weekend_times=["10:00", "11:00", "13:00"])
+    taken = {dt.datetime(2026, 12, 5, 10, tzinfo=JST)}
+    starts = {s.start for s in propose(policy, D(2026, 11, 26), 100, unavailable=taken)}
+    assert dt.datetime(2026, 12, 5, 10, tzinfo=JST) not in starts
+    # 11:00 starts 60 minutes after a 60-minute interview: less than the 15-minute buffer.
+    assert dt.datetime(2026, 12, 5, 11, tzinfo=JST) not in starts
+    assert dt.datetime(2026, 12, 5, 13, tzinfo=JST) in starts
+    assert dt.datetime(2026, 12, 6, 11, tzinfo=JST) in starts
+
+
+def test_nothing_before_now(policy: SlotPolicy) -> None:
+    now = dt.datetime(2026, 12, 5, 12, tzinfo=JST)
+    slots = propose(policy, D(2026, 11, 26), 100, now=now)
+    assert min(s.start for s in slots) > now
+
+
+def test_every_slot_taken_names_the_rule() -> None:
+    policy = with_slots(horizon_days=1, lead_business_days=0)
+    grid = propose(policy, D(2026, 12, 1), 10)
+    with pytest.raises(SlotError, match="already booked or held"):
+        propose(policy, D(2026, 12, 1), 10, unavailable={s.start for s in grid})
+
+
+def test_no_times_names_the_empty_setting() -> None:
+    policy = with_slots(weekday_times=[], weekend_times=[])
+    with pytest.raises(SlotError) as caught:
+        propose(policy, D(2026, 11, 26), 3)
+    message = str(caught.value)
+    assert "slots.weekday_times is empty" in message
+    assert "slots.weekend_times is empty" in message
+    assert "2026-11-30" in message and "2026-12-20" in message
+
+
+def test_holiday_only_horizon_names_offer_holidays() -> None:
+    # Evenings only; the window is the three Silver Week holidays and nothing else.
+    policy = with_slots(weekend_times=[], horizon_days=3, lead_business_days=0)
+    with pytest.raises(SlotError, match="public holidays.*offer_holidays"):
+        propose(policy, D(2026, 9, 18), 3, after=D(2026, 9, 20))
+
+
+def test_count_must_be_positive(policy: SlotPolicy) -> None:
+    with pytest.raises(InputError):
+        propose(policy, D(2026, 11, 26), 0)
+
+
+# ---------------------------------------------------------------------------- deadlines
+
+
+@pytest.mark.parametrize(
+    ("sent", "days", "due"),
+    [
+        (D(2026, 11, 26), 3, D(2026, 12, 1)),  # EXAMPLES.md
+        (D(2026, 12, 25), 3, D(2027, 1, 5)),  # 12/28, then the closure, then 1/4, 1/5
+        (D(2026, 4, 28), 3, D(2026, 5, 7)),  # Golden Week
+        (D(2026, 9, 18), 1, D(2026, 9, 24)),  # Silver Week
+    ],
+)
+def test_reply_deadline(policy: SlotPolicy, sent: dt.date, days: int, due: dt.date) -> None:
+    assert reply_deadline(policy, sent, days) == due
+    assert reply_deadline(OfficeCalendar(), sent, days) == due
+
+
+# ---------------------------------------------------------------------------- formatting
+
+
+def test_format_and_circled() -> None:
+    assert format_slot(at(2026, 12, 5, 10)) == "12月5日（土）10:00〜11:00"
+    assert circled(1) == "①" and circled(20) == "⑳" and circled(21) == "(21)"
+
+
+@pytest.mark.parametrize(
+    ("tz", "slot", "note"),
+    [
+        ("America/New_York", at(2026, 12, 5, 10), "（現地時間 12月4日（金）20:00〜21:00）"),
+        ("Europe/London", at(2026, 12, 5, 10), "（現地時間 12月5日（土）1:00〜2:00）"),
+        ("Europe/London", at(2026, 7, 4, 10), "（現地時間 7月4日（土）2:00〜3:00）"),  # BST
+        ("America/Los_Angeles", at(2026, 12, 5, 16, 30),
+         "（現地時間 12月4日（金）23:30〜12月5日（土）0:30）"),
+        ("Asia/Seoul", at(2026, 12, 5, 10), None),
+        ("Asia/Tokyo", at(2026, 12, 5, 10), None),
+        ("", at(2026, 12, 5, 10), None),
+    ],
+)
+def test_local_time_note(tz: str, slot: Slot, note: str | None) -> None:
+    assert local_time_note(slot, tz) == note
+
+
+def test_local_time_note_unknown_zone() -> None:
+    with pytest.raises(InputError, match="Mars/Olympus"):
+        local_time_note(at(2026, 12, 5, 10), "Mars/Olympus")
+
+
+# ---------------------------------------------------------------------------- replies
+
+OFFERED = [
+    at(2026, 12, 2, 18),  # ① Wed evening
+    at(2026, 12, 5, 10),  # ② Sat morning
+    at(2026, 12, 6, 13),  # ③ Sun afternoon
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        ("2番でお願いします", 2),
+        ("２", 2),
+        ("②", 2),
+        ("②でお願いいたします。", 2),
+        ("二番目", 2),
+        ("二番目の日程でお願いします", 2),
+        ("（２）でお願いします", 2),
+        ("候補3でお願いします", 3),
+        ("３番で伺います", 3),
+        ("12月5日の10時", 2),
+        ("5日(土)10:00", 2),
+        ("５日（土）１０：００でお願いします", 2),
+        ("12/6 13:00でお願いいたします", 3),
+        ("12月2日（水）午後6時から伺います", 1),
+        ("12月6日でお願いします", 3),  # one slot on that day: not a guess
+        ("1番は都合が悪いため、3番でお願いできますでしょうか。", 3),
+        ("12月5日は難しいので、12月6日13時でお願いします", 3),
+        ("2番以外は難しい状況です", 2),
+        ("② 12月5日（土）10:00〜11:00 でお願いいたします", 2),
+        ("2番でお願いします。当日は2名で伺います。", 2),
+    ],
+)
+def test_reply_chooses(text: str, number: int) -> None:
+    choice = parse_choice(text, OFFERED)
+    assert (choice.status, choice.number) == ("chosen", number), choice.reason
+    assert choice.slot == OFFERED[number - 1]
+    assert choice.preferences == (number,)
+
+
+def test_ranked_preferences_take_the_first_still_free() -> None:
+    text = "第一希望は3、第二希望は1でお願いします"
+    choice = parse_choice(text, OFFERED)
+    assert (choice.status, choice.number, choice.preferences) == ("chosen", 3, (3, 1))
+    taken = {OFFERED[2].start}
+    second = parse_choice(text, OFFERED, unavailable=taken)
+    assert (second.status, second.number, second.preferences) == ("chosen", 1, (3, 1))
+    assert second.slot == OFFERED[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "preferences"),
+    [
+        ("第1希望：②、第2希望：①", (2, 1)),
+        ("3番を第一希望、1番を第二希望とさせてください", (3, 1)),
+        ("第一希望 12月6日13時\n第二希望 12月2日18時", (3, 1)),
+    ],
+)
+def test_ranked_preference_forms(text: str, preferences: tuple[int, ...]) -> None:
+    choice = parse_choice(text, OFFERED)
+    assert choice.status == "chosen" and choice.preferences == preferences
+    assert choice.number == preferences[0]
+
+
+def test_every_preference_taken_is_unavailable() -> None:
+    choice = parse_choice(
+        "第一希望は3、第二希望は1", OFFERED, unavailable={OFFERED[2].start, OFFERED[0].start}
+    )
+    assert choice.status == "unavailable" and choice.number == 3 and choice.slot == OFFERED[2]
+
+
+def test_single_choice_taken_is_unavailable() -> None:
+    choice = parse_choice("2番でお願いします", OFFERED, unavailable={OFFERED[1].start})
+    assert (choice.status, choice.number) == ("unavailable", 2)
+    assert "taken" in choice.reason
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "090-1234-5678",
+        "ご連絡ありがとうございます。携帯 090-1234-5678 までお電話ください。",
+        "0197-00-0000",
+        "〒024-8501",
+        "〒024-8501 岩手県北上市芳町1番1号",
+        "2名で伺います",
+        "承知いたしました。第2次試験もよろしくお願いいたします。",
+        "一番早い日程でお願いします",
+        "日程については改めてご連絡いたします。",
+        "3日前までにご連絡します",
+        "taro2@example.jp にご返信ください",
+    ],
+)
+def test_reply_must_not_match(text: str) -> None:
+    choice = parse_choice(text, OFFERED)
+    assert choice.status == "none", choice
+    assert choice.slot is None and choice.number is None
+    assert choice.reason.isascii()
+
+
+@pytest.mark.parametrize(
+    ("text", "status"),
+    [
+        ("1か2でお願いします", "ambiguous"),
+        ("①と③どちらでも大丈夫です", "ambiguous"),
+        ("いずれの日程でも大丈夫です", "ambiguous"),
+        ("第2希望でお願いします", "ambiguous"),  # a rank, not a slot number
+        ("7番でお願いします", "none"),
+        ("7", "none"),
+        ("12月9日の10時でお願いします", "none"),
+        ("2番、12月6日13時でお願いします", "ambiguous"),  # number and time disagree
+    ],
+)
+def test_reply_that_must_not_guess(text: str, status: str) -> None:
+    choice = parse_choice(text, OFFERED)
+    assert choice.status == status, choice
+    assert choice.slot is None and choice.number is None
+    assert choice.reason and choice.reason.isascii()
+
+
+def test_date_that_fits_several_slots_is_ambiguous() -> None:
+    offered = [at(2026, 12, 5, 10), at(2026, 12, 5, 13), at(2026, 12, 6, 10)]
+    choice = parse_choice("12月5日でお願いします", offered)
+    assert choice.status == "ambiguous" and choice.slot is None
+    assert "1, 2" in choice.reason
+    # With the time it is clear.
+    assert parse_choice("12月5日(土)13時でお願いします", offered).number == 2
+
+
+def test_out_of_range_number_is_explained() -> None:
+    choice = parse_choice("4番でお願いします", OFFERED)
+    assert choice.status == "none" and "not one of the 3 offered" in choice.reason
+
+
+def test_quoted_invitation_is_ignored() -> None:
+    reply = (
+        "北上市 北上様\n\n2番でお願いいたします。\n\n山田 太郎\n090-1234-5678\n\n"
+        "2026年11月26日(木) 10:00 北上 花子 <dx-saiyo@example.lg.jp>:\n"
+        "> ① 12月2日（水）18:00〜19:00\n> ② 12月5日（土）10:00〜11:00\n"
+        "> ③ 12月6日（日）13:00〜14:00\n"
+    )
+    assert parse_choice(reply, OFFERED).number == 2
+    only_quote = "> ① 12月2日（水）18:00〜19:00\n> ③ 12月6日（日）13:00〜14:00\n"
+    assert parse_choice(only_quote, OFFERED).status == "none"
+
+
+def test_nothing_offered() -> None:
+    choice = parse_choice("2番でお願いします", [])
+    assert choice.status == "none" and "No slots" in choice.reason
