@@ -53,8 +53,10 @@ class _BuiltinLoader(jinja2.BaseLoader):
 
 
 def _as_date(value: dt.date | dt.datetime) -> dt.date:
+    # An aware datetime keeps its own zone's date: a slot shown in New York time must show
+    # New York's date. Slots are built in Asia/Tokyo, so the usual case is Japan's date.
     if isinstance(value, dt.datetime):
-        return value.astimezone(JST).date() if value.tzinfo else value.date()
+        return value.date()
     return value
 
 

@@ -140,10 +140,16 @@ def prepare_message(
             from . import bookings
             from .slots import SlotPolicy, propose
 
-            moment = now or dt.datetime.now(JST)
+            # "Now" is the send date's start, so a draft for a fixed date is reproducible.
+            moment = now or dt.datetime.combine(on, dt.time(0), tzinfo=JST)
             taken = bookings.unavailable(log, moment, exclude_candidate=candidate.id) if log else set()
             count = int(profile.slots.get("offer_count", DEFAULT_OFFER_COUNT))
-            offered = propose(SlotPolicy.from_profile(profile), on, count, unavailable=taken)
+            # Offer only times after the reply deadline, so every option is still open
+            # whenever the applicant answers within it.
+            offered = propose(
+                SlotPolicy.from_profile(profile), on, count, unavailable=taken, now=moment,
+                after=deadline,
+            )
         else:
             offered = tuple(slots)
     if topics is None:
