@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -131,4 +130,510 @@ def init(directory: str, force: bool) -> None:
     click.echo(f"Wrote {path}. Edit it, then use it with --profile {path} or KIZUNA_PROFILE.")
 
 
+@cli.command()
+@click.argument("kind")
+@click.option("--name", help="Applicant's full name, as they wrote it (never altered).")
+@click.option("--candidate", "candidate_id", help="Applicant id (the job site's number). "
+              "With only --candidate, the name and email come from the log.")
+@click.option("--email", default="", help="Applicant's email address.")
+@click.option("--kana", default="", help="Reading of the name.")
+@click.option("--timezone", "tz", default="Asia/Tokyo", show_default=True,
+              help="Applicant's time zone: interview times are also shown in their local time.")
+@click.option("--result", type=click.Choice(["passed", "not_passed"]),
+              help="Result, for screening_result and final_result.")
+@click.option("--stage", help="Selection stage id from the profile (default: inferred from the kind).")
+@click.option("--date", "on", callback=parse_date, help="Send date, YYYY-MM-DD (default: today in Japan).")
+@click.option("--slot", "slot_text", help="Interview start for a confirmation or reminder, "
+              "e.g. 2026-12-05T10:00 (default: the applicant's booking).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "eml"]), default="text",
+              show_default=True)
+@click.option("--charset", type=click.Choice(["utf-8", "iso-2022-jp"]), default="utf-8",
+              show_default=True, help="Charset of --format eml.")
+@click.option("--fix", is_flag=True, help="With iso-2022-jp, replace characters it cannot carry "
+              "(①→(1), ～→〜) in template text; never in the applicant's name.")
+@click.option("--ics", "ics_path", type=click.Path(dir_okay=False, writable=True),
+              help="Also write the interview as a calendar file (.ics) here.")
+@click.option("--edit", is_flag=True, help="Open the draft in $EDITOR before it is logged.")
+@click.option("--no-log", is_flag=True, help="Do not record the draft in the log.")
+@pass_settings
+@user_errors
+def draft(settings: Settings, kind: str, name: str | None, candidate_id: str | None, email: str,
+          kana: str, tz: str, result: str | None, stage: str | None, on: dt.date | None,
+          slot_text: str | None, fmt: str, charset: str, fix: bool, ics_path: str | None,
+          edit: bool, no_log: bool) -> None:
+    """Draft one message of KIND for an applicant and record it in the log.
+
+    \b
+    Examples:
+      kizuna draft screening_result --name "山田 太郎" --result passed
+      kizuna draft interview_invitation --candidate A-0001 --format json
+    """
+    from .kinds import get_kind
+    from .models import Candidate
+    from .pipeline import (
+        apply_edit,
+        as_text,
+        manual_candidate_id,
+        prepare_message,
+        record_message,
+        render_draft,
+        slot_from_text,
+    )
+
+    get_kind(kind)
+    profile = settings.profile
+    log = None if no_log else settings.open_log()
+    if name is None:
+        if candidate_id is None or log is None:
+            raise click.UsageError("Give the applicant's --name (and --candidate ID if known).")
+        known = log.get_candidate(candidate_id)
+        candidate = Candidate(id=known.id, name=known.name, kana=kana or known.kana,
+                              email=email or known.email, timezone=known.timezone,
+                              extra=known.extra)
+    else:
+        candidate = Candidate(id=candidate_id or manual_candidate_id(name, email), name=name,
+                              kana=kana, email=email, timezone=tz)
+    slot = slot_from_text(profile, slot_text) if slot_text else None
+    message = prepare_message(profile, kind, candidate, on=on or today_jst(), log=log,
+                              result=result, stage=stage, slot=slot)
+    if edit:
+        edited = click.edit(as_text(message), extension=".txt")
+        revised = apply_edit(message, edited) if edited is not None else None
+        if revised is None:
+            raise click.ClickException("Draft cancelled: the editor returned no changes or an "
+                                       "empty text, so nothing was recorded.")
+        message = revised
+    rendered = render_draft(message, profile, fmt, charset=charset, fix=fix, ics=bool(ics_path))
+    message = rendered.message
+    exchange = record_message(log, message) if log is not None else None
+    if ics_path and rendered.ics is not None:
+        Path(ics_path).write_bytes(rendered.ics)
+    if fmt == "json":
+        data = message.to_dict()
+        data["exchange_id"] = exchange.id if exchange else None
+        echo_json(data)
+    elif isinstance(rendered.output, bytes):
+        click.get_binary_stream("stdout").write(rendered.output)
+    else:
+        click.echo(rendered.output, nl=False)
+
+
 # --- commands added by later modules go below; keep each one a thin adapter ---
+
+
+@cli.command()
+@click.argument("csv_file", metavar="FILE.csv", type=click.Path(dir_okay=False))
+@click.option("--kind", required=True, help="Message kind for every row, e.g. screening_result.")
+@click.option("--stage", help="Stage id from the profile. Default: the stage the kind refers to.")
+@click.option("--date", "on", callback=parse_date, help="Date of the messages (YYYY-MM-DD). Default: today in Japan.")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="Folder for the output files (created if needed).")
+@click.option("--format", "fmt", type=click.Choice(["txt", "jsonl", "eml"]), default="txt",
+              show_default=True, help="One .txt or .eml per applicant, or one messages.jsonl.")
+@click.option("--dry-run", is_flag=True, help="Validate and render, but write and log nothing.")
+@click.option("--skip-invalid", is_flag=True,
+              help="Write the valid rows and list the others, with reasons, in rejects.csv.")
+@click.option("--encoding", help="Encoding of the CSV (default: detect UTF-8, UTF-8 with BOM or CP932).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar; only the closing summary.")
+@pass_settings
+@user_errors
+def batch(settings: Settings, csv_file: str, kind: str, stage: str | None, on: dt.date | None,
+          out_dir: str, fmt: str, dry_run: bool, skip_invalid: bool, encoding: str | None,
+          quiet: bool) -> None:
+    """Draft, log and write one message per applicant in FILE.csv; safe to run again.
+
+    Headers in Japanese (応募番号, 氏名, ふりがな, メールアドレス, 結果) or English (id, name,
+    kana, email, result); other columns reach the templates as candidate.extra.
+    """
+    import sys
+
+    from .batch import run_batch
+
+    with settings.open_log() as log:
+        run = run_batch(csv_file, kind=kind, profile=settings.profile, log=log, out_dir=out_dir,
+                        on=on or today_jst(), stage=stage, fmt=fmt, skip_invalid=skip_invalid,
+                        dry_run=dry_run, encoding=encoding)
+        if not quiet and sys.stderr.isatty():
+            with click.progressbar(run, length=run.total, label="Drafting", file=sys.stderr) as bar:
+                for _ in bar:
+                    pass
+        else:
+            run.run()
+    click.echo(run.summary.line())
+    if run.rejects_path is not None:
+        click.echo(f"Rejected rows, with reasons: {run.rejects_path}")
+    if dry_run:
+        click.echo("Dry run: nothing was written or logged.")
+
+
+# --- the exchange log (kizuna.log) ---
+
+
+def _exchange_line(exchange: Any) -> str:
+    """One exchange as a line: id, time, direction, status, kind, applicant, subject."""
+    when = (exchange.sent_at or exchange.created_at)[:16].replace("T", " ")
+    arrow = "→" if exchange.direction == "out" else "←"
+    first_line = next((line for line in exchange.body.splitlines() if line.strip()), "")
+    title = exchange.subject or first_line
+    return (f"#{exchange.id:<5} {when}  {arrow} {exchange.status:<8} {exchange.kind or '-':<24} "
+            f"{exchange.candidate_id}  {title}")
+
+
+def _parse_moment(ctx: click.Context | None, param: click.Parameter | None, value: str | None) -> dt.datetime | None:
+    """Option callback: ISO 8601 date and time (JST when no offset is given), or None."""
+    if value is None:
+        return None
+    try:
+        return dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"'{value}' is not a date and time; use e.g. 2026-11-27T09:30.") from None
+
+
+@cli.command()
+@click.argument("exchange_id", type=int)
+@pass_settings
+@user_errors
+def sent(settings: Settings, exchange_id: int) -> None:
+    """Mark the drafted message EXCHANGE_ID (see `kizuna log`) as sent."""
+    with settings.open_log() as log:
+        exchange = log.mark_sent(exchange_id)
+    click.echo(f"Exchange {exchange.id} to {exchange.candidate_id} is marked sent ({exchange.sent_at}).")
+
+
+@cli.command()
+@click.argument("candidate_id", metavar="CANDIDATE")
+@click.option("--text", help="What the applicant wrote.")
+@click.option("--file", "reply_file", type=click.File("rb"), help="Read the reply from a UTF-8 file ('-' = stdin).")
+@click.option("--subject", default="", help="The reply's subject line, if any.")
+@click.option("--at", "received_at", callback=_parse_moment,
+              help="When it arrived (ISO 8601; JST unless an offset is given). Default: now.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@pass_settings
+@user_errors
+def reply(settings: Settings, candidate_id: str, text: str | None, reply_file: Any, subject: str,
+          received_at: dt.datetime | None, fmt: str) -> None:
+    """Record a message from applicant CANDIDATE (--text, or --file; '-' reads stdin), book the
+    offered slot it chooses and draft the confirmation; or say why nothing was booked."""
+    if (text is None) == (reply_file is None):
+        raise click.UsageError("Give the reply with exactly one of --text or --file.")
+    if reply_file is not None:
+        try:
+            text = reply_file.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise click.ClickException(f"{reply_file.name}: the reply is not UTF-8 text; save it as UTF-8.") from None
+    assert text is not None
+    from .bookings import handle_reply
+
+    on = received_at.date() if received_at is not None else today_jst()
+    with settings.open_log() as log:
+        outcome = handle_reply(settings.profile, log, candidate_id, text, on=on, now=received_at,
+                               subject=subject)
+    if fmt == "json":
+        echo_json(outcome.to_dict())
+        return
+    click.echo(f"Recorded the reply from {outcome.exchange.candidate_id} as exchange {outcome.exchange.id}.")
+    click.echo(outcome.note)
+    if outcome.confirmation is not None:
+        message = outcome.confirmation.message
+        logged = outcome.confirmation.exchange
+        where = f" (exchange {logged.id})" if logged is not None else ""
+        from .pipeline import as_text
+
+        click.echo(f"\nDrafted {message.kind}{where}:\n\n{as_text(message)}")
+
+
+@cli.command(name="log")
+@click.argument("candidate_id", metavar="[CANDIDATE]", required=False)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@pass_settings
+@user_errors
+def log_command(settings: Settings, candidate_id: str | None, fmt: str) -> None:
+    """Show the exchanges, oldest first: all, or one applicant's with the full text."""
+    with settings.open_log() as log:
+        exchanges = log.timeline(candidate_id)
+    if fmt == "json":
+        echo_json([e.to_dict() for e in exchanges])
+        return
+    if not exchanges:
+        click.echo("The log is empty.")
+    for exchange in exchanges:
+        click.echo(_exchange_line(exchange))
+        if candidate_id is not None:
+            click.echo("")
+            for line in exchange.body.splitlines():
+                click.echo(f"    {line}")
+            click.echo("")
+
+
+@cli.command()
+@click.option("--stage", help="Only applicants at this stage (a stage id of the profile).")
+@click.option("--status", help="Only applicants with this status: active, not_passed, final_passed...")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@pass_settings
+@user_errors
+def candidates(settings: Settings, stage: str | None, status: str | None, fmt: str) -> None:
+    """List the applicants in the log with their stage and status."""
+    with settings.open_log() as log:
+        records = log.candidates(stage=stage, status=status)
+    if fmt == "json":
+        echo_json([r.to_dict() for r in records])
+        return
+    if not records:
+        click.echo("No applicants match.")
+    for r in records:
+        last = (r.last_activity or r.created_at)[:10]
+        click.echo(f"{r.candidate.id:<12} {r.candidate.name:<12} {r.stage or '-':<12} {r.status:<13} "
+                   f"{r.exchanges} exchanges, last {last}")
+
+
+@cli.command()
+@click.option("--days", "min_days", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Only applicants who have waited at least N business days.")
+@click.option("--date", "on", callback=parse_date, help="Count up to this day (YYYY-MM-DD). Default: today (JST).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@pass_settings
+@user_errors
+def pending(settings: Settings, min_days: int, on: dt.date | None, fmt: str) -> None:
+    """Applicants whose latest message is unanswered, with business days waited, oldest first.
+
+    Only a message marked sent (`kizuna sent`) counts as an answer; an unsent draft is shown
+    as "draft ready". Weekends, Japanese holidays and the year-end closure do not count.
+    """
+    from .slots import SlotPolicy
+
+    calendar = SlotPolicy.from_profile(settings.profile).calendar
+    with settings.open_log() as log:
+        waiting = log.pending(on or today_jst(), min_days, calendar=calendar)
+    if fmt == "json":
+        echo_json([w.to_dict() for w in waiting])
+        return
+    if not waiting:
+        click.echo("Nobody is waiting for an answer.")
+    for w in waiting:
+        note = "  (draft ready)" if w.draft_ready else ""
+        click.echo(f"{w.candidate_id:<12} {w.name:<12} since {w.received_at[:16].replace('T', ' ')}  "
+                   f"{w.business_days} business day{'s' if w.business_days != 1 else ''}{note}")
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@pass_settings
+@user_errors
+def stats(settings: Settings, fmt: str) -> None:
+    """Counts per stage and result: the selection funnel."""
+    stages = {s.id: s.label for s in settings.profile.stages}
+    with settings.open_log() as log:
+        result = log.stats(list(stages))
+    if fmt == "json":
+        echo_json(result.to_dict())
+        return
+    statuses = ", ".join(f"{k} {v}" for k, v in result.statuses.items())
+    click.echo(f"Applicants: {result.candidates}" + (f" ({statuses})" if statuses else ""))
+    for s in result.stages:
+        label = stages.get(s.stage or "", s.stage or "(no stage)")
+        click.echo(f"  {label}: {s.candidates} reached, {s.passed} passed, {s.not_passed} not passed")
+    counts = result.exchanges
+    click.echo(f"Messages: {counts.get('out_draft', 0)} drafts, {counts.get('out_sent', 0)} sent, "
+               f"{counts.get('in_received', 0)} received")
+
+
+@cli.command()
+@click.argument("words", nargs=-1, required=True, metavar="TEXT...")
+@click.option("--candidate", "candidate_id", help="Only this applicant's exchanges.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@pass_settings
+@user_errors
+def search(settings: Settings, words: tuple[str, ...], candidate_id: str | None, fmt: str) -> None:
+    """Exchanges containing every word of TEXT (Japanese works, 面接 too), newest first."""
+    with settings.open_log() as log:
+        found = log.search(" ".join(words), candidate_id=candidate_id)
+    if fmt == "json":
+        echo_json([e.to_dict() for e in found])
+        return
+    if not found:
+        click.echo("Nothing found.")
+    for exchange in found:
+        click.echo(_exchange_line(exchange))
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to this file instead of the screen.")
+@pass_settings
+@user_errors
+def export(settings: Settings, fmt: str, output: str | None) -> None:
+    """Export every exchange with the applicant's name, as CSV or JSON (UTF-8)."""
+    import sys
+
+    with settings.open_log() as log:
+        if output is None:
+            log.write_export(fmt, sys.stdout)
+            return
+        with open(output, "w", encoding="utf-8", newline="") as out:
+            count = log.write_export(fmt, out)
+    click.echo(f"Wrote {count} exchanges to {output}.", err=True)
+
+
+@cli.command()
+@click.option("--before", callback=parse_date, help="Applicants with no activity since before this day (YYYY-MM-DD).")
+@click.option("--candidate", "candidate_id", help="One applicant, by id.")
+@click.option("--expired", is_flag=True, help="Applicants idle longer than the profile's retention days.")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+@pass_settings
+@user_errors
+def purge(settings: Settings, before: dt.date | None, candidate_id: str | None, expired: bool, yes: bool) -> None:
+    """Delete applicants and all their exchanges and slot holds, leaving no readable trace."""
+    if sum((before is not None, candidate_id is not None, expired)) != 1:
+        raise click.UsageError("Give exactly one of --before, --candidate or --expired.")
+    selector: dict[str, Any] = {"before": before, "candidate_id": candidate_id}
+    if expired:
+        selector = {"expired_days": settings.profile.retention_days, "today": today_jst()}
+    with settings.open_log() as log:
+        if not yes:
+            plan = log.purge(**selector, dry_run=True)
+            if not plan.candidates:
+                click.echo("Nothing to purge.")
+                return
+            click.echo(f"This deletes {len(plan.candidates)} applicant(s) ({', '.join(plan.candidates)}), "
+                       f"{plan.exchanges} exchange(s) and {plan.holds} slot hold(s).")
+            click.confirm("Delete them permanently?", abort=True)
+        report = log.purge(**selector)
+    click.echo(f"Purged {len(report.candidates)} applicant(s), {report.exchanges} exchange(s) and "
+               f"{report.holds} slot hold(s).")
+    if not report.wal_cleared:
+        click.echo("Another program has the log open: deleted text may stay in the -wal file until it closes.")
+
+
+@cli.command()
+@click.option("--year", type=int, help="Calendar year, 1900–2100. Default: this year (JST).")
+@click.option("--format", "fmt", type=click.Choice(["text", "csv", "json"]), default="text", show_default=True)
+@click.option("--zassetsu", "only_zassetsu", is_flag=True,
+              help="With csv or json, list the 雑節 (id, name, date, end) instead of the 24 terms.")
+@user_errors
+def seasons(year: int | None, fmt: str, only_zassetsu: bool) -> None:
+    """Print the 24 solar terms (exact JST dates) and the 雑節 of a year."""
+    from .seasons import almanac
+
+    result = almanac(today_jst().year if year is None else year)
+    if fmt == "json":
+        echo_json([item.as_dict() for item in (result.zassetsu if only_zassetsu else result.terms)])
+    elif fmt == "csv" and only_zassetsu:
+        click.echo("id,name,date,end")
+        for z in result.zassetsu:
+            click.echo(f"{z.id},{z.name},{z.date.isoformat()},{z.end.isoformat() if z.end else ''}")
+    elif fmt == "csv":
+        click.echo("name,date")
+        for term in result.terms:
+            click.echo(f"{term.name},{term.date.isoformat()}")
+    else:
+        click.echo(f"Solar terms {result.year} (JST)")
+        for term in result.terms:
+            click.echo(f"  {term.name}  {term.date.isoformat()} {term.instant:%H:%M}  "
+                       f"{term.longitude:>3}°  {term.reading}")
+        click.echo(f"\nZassetsu {result.year}")
+        for z in result.zassetsu:
+            span = f" – {z.end.isoformat()}" if z.end else ""
+            click.echo(f"  {z.date.isoformat()}{span}  {z.name}")
+
+
+@cli.group(invoke_without_command=True)
+@click.option("--date", "on", callback=parse_date, help="Send date, YYYY-MM-DD (default: today in Japan).")
+@click.option("--kind", help="Message kind, e.g. interview_invitation (see `kizuna kinds`).")
+@click.option("--result", type=click.Choice(["passed", "not_passed"]), help="Result, for result notices.")
+@click.option("--candidate", "candidate_id", help="Applicant id: leave out the topics they already got (from the log).")
+@click.option("--all", "show_all", is_flag=True, help="Also list the lines that are out of season.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_context
+@user_errors
+def topics(ctx: click.Context, on: dt.date | None, kind: str | None, result: str | None,
+           candidate_id: str | None, show_all: bool, fmt: str) -> None:
+    """Show the season and town topics for a date and kind: eligible, excluded (and why), and the pick."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if kind is None:
+        raise click.UsageError("Give --kind (see `kizuna kinds`), or use `kizuna topics check FILE`.")
+    from .topics import explain
+
+    settings = ctx.ensure_object(Settings)
+    history: set[str] = set()
+    # Read the log only for an applicant, and never create a database just to look.
+    if candidate_id and settings.database_path().exists():
+        with settings.open_log() as log:
+            history = log.topic_history(candidate_id)
+    report = explain(on or today_jst(), kind, result=result, candidate_id=candidate_id,
+                     history=history, profile=settings.profile)
+    if fmt == "json":
+        echo_json(report.to_dict())
+    else:
+        click.echo(report.to_text(show_all=show_all))
+
+
+@topics.command(name="check")
+@click.argument("path", metavar="FILE", type=click.Path(dir_okay=False))
+def topics_check(path: str) -> None:
+    """Validate a town or season topic file, listing every problem with its entry and key."""
+    from .errors import TopicFileError
+    from .topics import check_topic_file
+
+    try:
+        count = check_topic_file(path)
+    except TopicFileError as exc:
+        click.echo(f"{exc.path or path}: {exc.message}", err=True)
+        for problem in exc.problems:
+            click.echo(f"  - {problem}", err=True)
+        raise SystemExit(1) from None
+    click.echo(f"OK: {count} entries")
+
+
+# --- interview slots and reminders (kizuna.slots, kizuna.bookings) ---
+
+
+@cli.command(name="slots")
+@click.option("--from", "start_day", callback=parse_date,
+              help="Count the lead time from this day (YYYY-MM-DD). Default: today (JST).")
+@click.option("--count", type=click.IntRange(min=1), help="How many slots. Default: the profile's slots.offer_count.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@pass_settings
+@user_errors
+def slots_command(settings: Settings, start_day: dt.date | None, count: int | None, fmt: str) -> None:
+    """Propose free interview slots (weekday evenings, weekends), skipping holidays, the
+    year-end closure, and slots booked or held for other applicants."""
+    from .bookings import free_slots
+    from .slots import circled, format_slot
+
+    with settings.open_log() as log:
+        found = free_slots(settings.profile, log, start_day or today_jst(), count)
+    if fmt == "json":
+        echo_json([slot.to_dict() for slot in found])
+        return
+    for number, slot in enumerate(found, start=1):
+        click.echo(f"{circled(number)} {format_slot(slot)}")
+
+
+@cli.command()
+@click.option("--date", "on", callback=parse_date,
+              help="Draft on this day for the interviews of the next day (YYYY-MM-DD). Default: today (JST).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@pass_settings
+@user_errors
+def reminders(settings: Settings, on: dt.date | None, fmt: str) -> None:
+    """Draft interview_reminder for each interview on the next day (once per interview)."""
+    from .bookings import draft_reminders
+    from .pipeline import as_text
+
+    day = on or today_jst()
+    with settings.open_log() as log:
+        drafted = draft_reminders(settings.profile, log, on=day)
+    if fmt == "json":
+        echo_json([
+            {**d.message.to_dict(), "exchange_id": d.exchange.id if d.exchange else None}
+            for d in drafted
+        ])
+        return
+    if not drafted:
+        click.echo(f"No reminders to draft: every interview on {day + dt.timedelta(days=1)} "
+                   "already has one, or there is none.")
+    for d in drafted:
+        where = f" (exchange {d.exchange.id})" if d.exchange is not None else ""
+        click.echo(f"Drafted interview_reminder for {d.message.candidate.id}{where}:\n\n"
+                   f"{as_text(d.message)}\n")
