@@ -22,9 +22,9 @@ from .errors import InputError, TemplateProblem
 from .kinds import Kind, get_kind
 from .models import JST, Candidate, Message, Slot, Topic
 from .profile import Profile, Stage
+from .slots import circled, local_time_note
 
 TEMPLATE_LANGUAGE = "ja"
-CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 _HEADER_BREAK = re.compile(r"[\r\n\u2028\u2029\x85\x0b\x0c]")
 
 
@@ -109,18 +109,8 @@ def slot_text(slot: Slot, tz: str | None = None) -> str:
 
 
 def local_note(slot: Slot, tz: str) -> str:
-    """「（現地時間 12月5日（金）20:00〜21:00）」 for an applicant abroad;
-    empty when the applicant's time zone keeps Japan's clock."""
-    if not tz or tz == "Asia/Tokyo":
-        return ""
-    if slot.start.astimezone(ZoneInfo(tz)).utcoffset() == slot.start.astimezone(JST).utcoffset():
-        return ""
-    return f"（現地時間 {slot_text(slot, tz)}）"
-
-
-def circled(number: int) -> str:
-    """① for 1 … ⑳ for 20; (21) beyond."""
-    return CIRCLED[number - 1] if 1 <= number <= len(CIRCLED) else f"({number})"
+    """The applicant's local time for an applicant abroad, or "" (kizuna.slots decides)."""
+    return local_time_note(slot, tz) or ""
 
 
 FILTERS: dict[str, Callable[..., Any]] = {

@@ -110,11 +110,6 @@ def prepare_message(
     """
     spec = get_kind(kind)
     validate_candidate(candidate)
-    if spec.needs_result and result not in ("passed", "not_passed"):
-        raise InputError(
-            f"'{kind}' needs a result.", field="result",
-            hint="Pass --result passed or --result not_passed.",
-        )
     if stage is None:
         stage = infer_stage(profile, kind, candidate.id, log)
     else:
