@@ -1,0 +1,1137 @@
+"""Batch runs: a CSV of applicants becomes one drafted, logged message each, safely re-runnable.
+
+The work happens in two streaming passes over the file, so memory stays flat however many
+rows there are. The first pass detects the encoding, reads the header and validates every row
+(nothing is written if a row is bad, unless ``skip_invalid``). The second pass renders the
+messages in chunks: each chunk is recorded in the log in one transaction, under idempotency
+keys built from the kind, stage, date and applicant id, and only then are its files written.
+A run killed at any moment is finished by running it again: rows already in the log are not
+rendered twice, and a file lost to the kill is written again from the logged message.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import csv
+import datetime as dt
+import json
+import os
+import re
+import tempfile
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, Literal
+
+from .errors import BatchError, KizunaError
+from .kinds import KINDS, get_kind
+from .models import Candidate, Exchange, Message, Slot, Topic
+
+if TYPE_CHECKING:
+    from .log import Log
+    from .profile import Profile
+
+__all__ = [
+    "BatchEvent",
+    "BatchPlan",
+    "BatchRow",
+    "BatchRun",
+    "BatchSummary",
+    "RowProblem",
+    "batch_key",
+    "detect_encoding",
+    "plan_batch",
+    "run_batch",
+    "safe_file_stem",
+]
+
+Format = Literal["txt", "eml", "jsonl"]
+Status = Literal["written", "already_done", "skipped", "rejected", "planned"]
+
+FORMATS: tuple[str, ...] = ("txt", "eml", "jsonl")
+JSONL_NAME = "messages.jsonl"
+REJECTS_NAME = "rejects.csv"
+# Rows recorded per log transaction: large enough that commits are rare, small enough that a
+# kill loses little work and memory stays flat.
+CHUNK_SIZE = 500
+# Temporary files are hidden and carry this suffix, so a re-run can sweep the ones a kill left.
+TMP_SUFFIX = ".kizuna-tmp"
+MAX_STEM = 100
+
+# Column roles and the header names that mean them. English names match case-insensitively.
+# フリガナ is accepted beside ふりがな: job sites export either.
+COLUMN_NAMES: dict[str, tuple[str, ...]] = {
+    "id": ("応募番号", "id"),
+    "name": ("氏名", "name"),
+    "kana": ("ふりがな", "フリガナ", "kana"),
+    "email": ("メールアドレス", "email"),
+    "result": ("結果", "result"),
+}
+_HEADER_ROLE: dict[str, str] = {
+    name.casefold(): role for role, names in COLUMN_NAMES.items() for name in names
+}
+RESULT_WORDS: dict[str, str] = {
+    "通過": "passed",
+    "不通過": "not_passed",
+    "合格": "passed",
+    "不合格": "not_passed",
+    "passed": "passed",
+    "not_passed": "not_passed",
+}
+# Excel's "Shift_JIS" is really Microsoft's CP932: plain shift_jis cannot decode 髙 or 﨑,
+# which are common in surnames, so these names are read as CP932.
+_ENCODING_ALIASES = {
+    "shift_jis": "cp932",
+    "shift-jis": "cp932",
+    "sjis": "cp932",
+    "s-jis": "cp932",
+    "ms932": "cp932",
+    "windows-31j": "cp932",
+    "utf-8": "utf-8-sig",
+    "utf8": "utf-8-sig",
+}
+_TRIM = " \t\u3000\ufeff"
+_LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029\x85\x0b\x0c]")
+_UNWANTED = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+_PLAIN_ADDRESS = re.compile(
+    r"[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+"
+)
+_UNSAFE_FILE_CHARS = re.compile(r"[^A-Za-z0-9._-]")
+_LEADING_DOTS = re.compile(r"^\.+")
+# Names Windows reserves for devices: a file called CON.txt cannot be created there.
+_WINDOWS_DEVICES = {"con", "prn", "aux", "nul"} | {f"com{i}" for i in range(1, 10)} | {
+    f"lpt{i}" for i in range(1, 10)
+}
+
+
+def _fail(
+    message: str, *, path: str | None = None, hint: str | None = None, problems: list[str] | None = None
+) -> BatchError:
+    """A BatchError with a hint (BatchError's constructor takes none; KizunaError prints it)."""
+    error = BatchError(message, path=path, problems=problems)
+    error.hint = hint
+    return error
+
+
+# --- small public helpers ----------------------------------------------------------------------
+
+
+def batch_key(kind: str, stage: str | None, on: dt.date, candidate_id: str) -> str:
+    """The idempotency key of one applicant's message in a batch."""
+    return f"batch:{kind}:{stage or '-'}:{on.isoformat()}:{candidate_id}"
+
+
+def safe_file_stem(candidate_id: str) -> str | None:
+    """The file name (without extension) for an applicant id, or None if none can be made.
+
+    Only ``[A-Za-z0-9._-]`` survive; anything else becomes ``_``, and leading dots become ``_``
+    too, so ``../../x`` turns into ``___.._x``: no separator, no hidden file, no way out of the
+    output folder. An id with no letter or digit at all would give a meaningless name.
+    """
+    stem = _UNSAFE_FILE_CHARS.sub("_", candidate_id)
+    stem = _LEADING_DOTS.sub(lambda m: "_" * len(m.group()), stem)
+    if not any(c.isalnum() for c in stem) or len(stem) > MAX_STEM:
+        return None
+    if stem.split(".")[0].casefold() in _WINDOWS_DEVICES:
+        stem = "_" + stem
+    return stem
+
+
+def detect_encoding(path: Path, encoding: str | None = None) -> str:
+    """UTF-8 (with or without BOM) or CP932, checked over the whole file; ``encoding`` overrides.
+
+    The file is streamed through an incremental decoder, so a 100,000-row file is never held
+    in memory. Anything that is neither, or that holds NUL bytes (a spreadsheet, UTF-16, an
+    image), is a BatchError naming the file.
+    """
+    try:
+        with path.open("rb") as f:
+            head = f.read(4)
+    except FileNotFoundError:
+        raise _fail("Input file not found.", path=str(path)) from None
+    except IsADirectoryError:
+        raise _fail("Expected a CSV file, found a folder.", path=str(path)) from None
+    except OSError as exc:
+        raise _fail(f"Cannot read the input file: {exc.strerror}.", path=str(path)) from None
+    if encoding is not None:
+        name = _ENCODING_ALIASES.get(encoding.strip().lower(), encoding.strip())
+        try:
+            codecs.lookup(name)
+        except LookupError:
+            raise _fail(
+                f"Unknown encoding '{encoding}'.", path=str(path),
+                hint="Use utf-8 or cp932 (what Excel on Windows calls Shift_JIS).",
+            ) from None
+        return name
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise _fail(
+            "The file is UTF-16 (Excel's 'Unicode Text'), not CSV.", path=str(path),
+            hint="In Excel, save it as 'CSV UTF-8 (Comma delimited)'.",
+        )
+    for candidate in ("utf-8-sig", "cp932"):
+        if _decodes(path, candidate):
+            return candidate
+    raise _fail(
+        "The file is not UTF-8 or CP932 (Shift_JIS) text.", path=str(path),
+        hint="Save it from Excel as 'CSV UTF-8 (Comma delimited)', or name the encoding with --encoding.",
+    )
+
+
+def _decodes(path: Path, encoding: str) -> bool:
+    decoder = codecs.getincrementaldecoder(encoding)("strict")
+    with path.open("rb") as f:
+        while block := f.read(1 << 20):
+            if b"\x00" in block:
+                raise _fail(
+                    "The file holds binary data (NUL bytes); it is not a CSV file.", path=str(path),
+                    hint="Export the applicant list as CSV from the job site or Excel.",
+                )
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError:
+                return False
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return False
+    return True
+
+
+# --- the plan: header, validation, rows ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """One reason a row cannot be used."""
+
+    line: int
+    column: str | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"line {self.line}" + (f", column {self.column}" if self.column else "")
+        return f"{where}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class BatchRow:
+    """A validated row: the applicant, their result, and the file name their message gets."""
+
+    line: int
+    candidate: Candidate
+    result: str | None
+    stem: str
+
+
+@dataclass(frozen=True)
+class _Record:
+    """One CSV record as read: where it starts, its cells, and what is wrong with it."""
+
+    line: int
+    fields: list[str]
+    row: BatchRow | None
+    problems: list[RowProblem]
+    blank: bool = False
+
+
+@dataclass
+class BatchPlan:
+    """What a batch file holds, after the validation pass. Rows are not kept: ``records()``
+    reads the file again, so a plan of 100,000 rows costs what a plan of ten does."""
+
+    path: Path
+    kind: str
+    encoding: str
+    header: tuple[str, ...]
+    columns: Mapping[str, int]
+    extra_columns: tuple[tuple[int, str], ...]
+    japanese: bool
+    require_email: bool = False
+    stamp: tuple[int, int] = (0, 0)
+    rows: int = 0
+    blank: int = 0
+    problems: list[RowProblem] = field(default_factory=list)
+    _bad: dict[int, list[RowProblem]] = field(default_factory=dict, repr=False)
+
+    @property
+    def valid(self) -> int:
+        """Rows that will get a message."""
+        return self.rows - len(self._bad)
+
+    @property
+    def total(self) -> int:
+        """Records a run reports on: every row, blank ones included."""
+        return self.rows + self.blank
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def bad_lines(self) -> Mapping[int, list[RowProblem]]:
+        """Problems by the line their row starts on."""
+        return self._bad
+
+    def error(self, limit: int = 20) -> BatchError:
+        """One paragraph naming the file and the first ``limit`` problems."""
+        shown = "; ".join(str(p) for p in self.problems[:limit])
+        more = len(self.problems) - limit
+        if more > 0:
+            shown += f"; and {more} more"
+        return _fail(
+            f"{len(self._bad)} of {self.rows} rows cannot be used, so nothing was written: {shown}.",
+            path=str(self.path), problems=[str(p) for p in self.problems],
+            hint="Correct them and run again, or pass --skip-invalid to write the other rows "
+            "and list these in rejects.csv.",
+        )
+
+    def records(self) -> Iterator[_Record]:
+        """Read the file again, yielding every record with its row or its problems.
+
+        Duplicate ids are found only by the validation pass; here they come from the plan,
+        which is why a file changed since it was checked is refused.
+        """
+        if _stamp(self.path) != self.stamp:
+            raise _fail(
+                "The file changed after it was checked.", path=str(self.path),
+                hint="Run the batch again once the file is saved.",
+            )
+        for record in _read_records(self, check_email=False):
+            bad = self._bad.get(record.line)
+            if bad and record.row is not None:
+                yield _Record(record.line, record.fields, None, bad)
+            else:
+                yield record
+
+    def _add(self, problem: RowProblem) -> None:
+        self.problems.append(problem)
+        self._bad.setdefault(problem.line, []).append(problem)
+
+
+def plan_batch(
+    path: str | Path,
+    *,
+    kind: str,
+    encoding: str | None = None,
+    require_email: bool = False,
+) -> BatchPlan:
+    """Read and validate a batch file without writing anything.
+
+    Raises BatchError for a file that cannot be read as CSV or whose header lacks a needed
+    column; row problems are collected in ``plan.problems`` (every one, with line and column).
+    """
+    spec = get_kind(kind)
+    path = Path(path)
+    enc = detect_encoding(path, encoding)
+    plan = _read_header(path, spec.id, enc, require_email)
+    plan.stamp = _stamp(path)
+    seen = _SeenIds()
+    for record in _read_records(plan):
+        if record.blank:
+            plan.blank += 1
+            continue
+        plan.rows += 1
+        for problem in record.problems:
+            plan._add(problem)
+        if record.row is None:
+            continue
+        row = record.row
+        earlier = seen.add(row.stem.casefold(), row.candidate.id, row.line)
+        if earlier is not None:
+            first_line, same_id = earlier
+            column = plan.header[plan.columns["id"]]
+            if same_id:
+                plan._add(RowProblem(row.line, column, f"duplicate id '{row.candidate.id}' (first on line {first_line})"))
+                plan._add(RowProblem(first_line, column, f"duplicate id '{row.candidate.id}' (again on line {row.line})"))
+            else:
+                plan._add(RowProblem(
+                    row.line, column,
+                    f"id '{row.candidate.id}' gives the file name '{row.stem}', which line {first_line}'s id also gives",
+                ))
+                plan._add(RowProblem(
+                    first_line, column, f"its file name '{row.stem}' is also given by line {row.line}'s id",
+                ))
+    plan.problems.sort(key=lambda p: p.line)
+    return plan
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    """Size and modification time: enough to notice the file was saved again between passes."""
+    try:
+        info = path.stat()
+    except OSError:
+        return (-1, -1)
+    return (info.st_size, info.st_mtime_ns)
+
+
+def _open_text(path: Path, encoding: str) -> IO[str]:
+    try:
+        return path.open("r", encoding=encoding, errors="strict", newline="")
+    except OSError as exc:
+        raise _fail(f"Cannot read the input file: {exc.strerror}.", path=str(path)) from None
+
+
+def _csv_rows(plan_path: Path, handle: IO[str]) -> Iterator[tuple[int, list[str]]]:
+    """(first line of the record, cells), turning decode and CSV errors into BatchError."""
+    reader = csv.reader(handle, strict=False)
+    previous = 0
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except UnicodeDecodeError as exc:
+            raise _fail(
+                f"Cannot decode the file after line {previous}: {exc.reason}.", path=str(plan_path),
+                hint="Name the right encoding with --encoding, or save it as 'CSV UTF-8'.",
+            ) from None
+        except csv.Error as exc:
+            raise _fail(
+                f"Not readable as CSV near line {previous + 1}: {exc}.", path=str(plan_path),
+                hint="Check for a quotation mark that is opened and never closed.",
+            ) from None
+        yield previous + 1, cells
+        previous = reader.line_num
+
+
+def _read_header(path: Path, kind: str, encoding: str, require_email: bool) -> BatchPlan:
+    with _open_text(path, encoding) as handle:
+        first = next(_csv_rows(path, handle), None)
+    if first is None:
+        raise _fail("The file is empty; expected a header row and one row per applicant.", path=str(path))
+    header = tuple(cell.strip(_TRIM) for cell in first[1])
+    columns: dict[str, int] = {}
+    extra: list[tuple[int, str]] = []
+    japanese = False
+    for index, name in enumerate(header):
+        role = _HEADER_ROLE.get(name.casefold())
+        if role is None:
+            extra.append((index, name or f"column_{index + 1}"))
+            continue
+        if role in columns:
+            raise _fail(
+                f"The header names the {role} column twice (columns {columns[role] + 1} and {index + 1}).",
+                path=str(path), hint="Keep one of them.",
+            )
+        columns[role] = index
+        japanese = japanese or not name.isascii()
+    needed = ["id", "name"] + (["result"] if KINDS[kind].needs_result else [])
+    missing = [role for role in needed if role not in columns]
+    if missing:
+        found = ", ".join(name or "(empty)" for name in header)
+        want = ", ".join(f"{COLUMN_NAMES[r][0]} or {COLUMN_NAMES[r][-1]}" for r in needed)
+        optional = ", ".join(f"{COLUMN_NAMES[r][0]} or {COLUMN_NAMES[r][-1]}" for r in ("kana", "email"))
+        hint = f"Expected columns: {want} (optional: {optional}; any other column is passed to the templates)."
+        if len(header) == 1 and "\t" in first[1][0]:
+            hint += " The header looks tab-separated: save the file as CSV (comma-separated)."
+        why = " The id names each applicant's file and makes re-runs safe." if "id" in missing else ""
+        raise _fail(
+            f"The header has no {', '.join(COLUMN_NAMES[r][0] + '/' + COLUMN_NAMES[r][-1] for r in missing)} "
+            f"column. Columns found: {found}.{why}",
+            path=str(path), hint=hint,
+        )
+    return BatchPlan(
+        path=path, kind=kind, encoding=encoding, header=header, columns=columns,
+        extra_columns=tuple(extra), japanese=japanese, require_email=require_email,
+    )
+
+
+def _read_records(plan: BatchPlan, *, check_email: bool = True) -> Iterator[_Record]:
+    needs_result = KINDS[plan.kind].needs_result
+    width = len(plan.header)
+    header = plan.header
+    with _open_text(plan.path, plan.encoding) as handle:
+        rows = _csv_rows(plan.path, handle)
+        next(rows, None)  # the header
+        for line, cells in rows:
+            joined = "".join(cells)
+            if not joined.strip(_TRIM):
+                yield _Record(line, cells, None, [], blank=True)
+                continue
+            problems: list[RowProblem] = []
+            if len(cells) > width:
+                problems.append(RowProblem(
+                    line, None,
+                    f"{len(cells)} values but the header has {width} columns (a comma inside an unquoted value?)",
+                ))
+            elif len(cells) < width:
+                cells = cells + [""] * (width - len(cells))
+            # One search over the whole row; only a row with a hit is examined cell by cell.
+            for index, cell in enumerate(cells[:width] if _UNWANTED.search(joined) else ()):
+                if _LINE_BREAKS.search(cell):
+                    problems.append(RowProblem(line, header[index] or f"column_{index + 1}", "line break inside the value"))
+                elif _CONTROL.search(cell):
+                    problems.append(RowProblem(line, header[index] or f"column_{index + 1}", "control character inside the value"))
+            if problems:
+                yield _Record(line, cells, None, problems)
+                continue
+            row = _parse_row(plan, line, cells, needs_result, problems, check_email)
+            yield _Record(line, cells, row if not problems else None, problems)
+
+
+def _parse_row(
+    plan: BatchPlan,
+    line: int,
+    cells: list[str],
+    needs_result: bool,
+    problems: list[RowProblem],
+    check_email: bool,
+) -> BatchRow | None:
+    columns = plan.columns
+    header = plan.header
+    candidate_id = cells[columns["id"]].strip(_TRIM)
+    stem: str | None = None
+    if not candidate_id:
+        problems.append(RowProblem(line, header[columns["id"]], "empty id"))
+    else:
+        stem = safe_file_stem(candidate_id)
+        if stem is None:
+            problems.append(RowProblem(
+                line, header[columns["id"]],
+                f"id '{candidate_id}' cannot name a file (it needs a letter or digit and at most {MAX_STEM} characters)",
+            ))
+    name = cells[columns["name"]].strip(_TRIM)
+    if not name:
+        problems.append(RowProblem(line, header[columns["name"]], "empty name"))
+    kana = cells[columns["kana"]].strip(_TRIM) if "kana" in columns else ""
+    email = cells[columns["email"]].strip(_TRIM) if "email" in columns else ""
+    if email:
+        reason = email_problem(email) if check_email else None
+        if reason:
+            problems.append(RowProblem(line, header[columns["email"]], reason))
+    elif plan.require_email:
+        column = header[columns["email"]] if "email" in columns else "email"
+        problems.append(RowProblem(line, column, "empty email (an .eml file needs an address)"))
+    result: str | None = None
+    if needs_result:
+        raw = cells[columns["result"]].strip(_TRIM)
+        result = RESULT_WORDS.get(raw) or RESULT_WORDS.get(raw.casefold())
+        if not raw:
+            problems.append(RowProblem(line, header[columns["result"]], "empty result"))
+        elif result is None:
+            words = ", ".join(RESULT_WORDS)
+            problems.append(RowProblem(line, header[columns["result"]], f"unknown result '{raw}' (use one of {words})"))
+    if problems or stem is None:
+        return None
+    extra = {key: cells[index].strip(_TRIM) for index, key in plan.extra_columns}
+    candidate = Candidate(id=candidate_id, name=name, kana=kana, email=email, extra=extra)
+    return BatchRow(line, candidate, result, stem)
+
+
+def email_problem(address: str) -> str | None:
+    """Why an address is unusable, or None: the same rule the .eml writer applies.
+
+    The everyday address (letters, digits, ``._+-``) is accepted by a regular expression that
+    admits nothing the .eml writer's full check would refuse; only the rest pay for the full
+    parse, which costs about 70 µs, a second per 15,000 rows.
+    """
+    if len(address) <= 254 and _PLAIN_ADDRESS.fullmatch(address):
+        return None
+    from .mail import validate_address
+
+    try:
+        validate_address(address, "email")
+    except KizunaError as exc:
+        return f"malformed email: {exc.message}"
+    return None
+
+
+class _SeenIds:
+    """Which file names earlier rows took, and on which line, in compact arrays.
+
+    A set of strings costs about 100 bytes per id; at 100,000 rows that alone would break the
+    flat-memory target. Here an id costs its bytes plus about 20: an open-addressing table of
+    indexes into parallel arrays, with the names packed in one bytearray.
+    """
+
+    def __init__(self) -> None:
+        self._slots = array("l", [-1]) * 1024
+        self._mask = 1023
+        self._offsets = array("q")
+        self._lines = array("l")
+        self._raw_hashes = array("q")
+        self._data = bytearray()
+
+    def add(self, stem: str, raw_id: str, line: int) -> tuple[int, bool] | None:
+        """Record ``stem``; if an earlier row took it, return (its line, same raw id?)."""
+        key = stem.encode("utf-8")
+        data = self._data
+        offsets = self._offsets
+        slot = hash(key) & self._mask
+        slots = self._slots
+        while True:
+            index = slots[slot]
+            if index < 0:
+                break
+            start = offsets[index]
+            end = offsets[index + 1] if index + 1 < len(offsets) else len(data)
+            if data[start:end] == key:
+                return self._lines[index], self._raw_hashes[index] == hash(raw_id)
+            slot = (slot + 1) & self._mask
+        slots[slot] = len(offsets)
+        offsets.append(len(data))
+        data += key
+        self._lines.append(line)
+        self._raw_hashes.append(hash(raw_id))
+        if len(offsets) * 2 > len(slots):
+            self._grow()
+        return None
+
+    def _grow(self) -> None:
+        size = len(self._slots) * 2
+        self._slots = array("l", [-1]) * size
+        self._mask = size - 1
+        data, offsets = self._data, self._offsets
+        for index in range(len(offsets)):
+            end = offsets[index + 1] if index + 1 < len(offsets) else len(data)
+            slot = hash(bytes(data[offsets[index]:end])) & self._mask
+            while self._slots[slot] >= 0:
+                slot = (slot + 1) & self._mask
+            self._slots[slot] = index
+
+
+# --- the run ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BatchEvent:
+    """What happened to one record of the file.
+
+    ``written``: a message was rendered, logged and written (or its lost file written again
+    from the log: ``restored``); ``already_done``: an earlier run did it; ``skipped``: a blank
+    row; ``rejected``: an invalid row left out (``skip_invalid``); ``planned``: a dry run
+    rendered it and would write it.
+    """
+
+    status: Status
+    line: int
+    candidate_id: str | None = None
+    path: Path | None = None
+    key: str | None = None
+    reason: str = ""
+    restored: bool = False
+
+
+@dataclass
+class BatchSummary:
+    """Counts of a run's events."""
+
+    written: int = 0
+    already_done: int = 0
+    skipped: int = 0
+    rejected: int = 0
+    planned: int = 0
+
+    def add(self, event: BatchEvent) -> None:
+        setattr(self, event.status, getattr(self, event.status) + 1)
+
+    def line(self) -> str:
+        """The closing summary the CLI prints."""
+        first = f"{self.planned} would be written" if self.planned else f"{self.written} written"
+        return (
+            f"{first}, {self.already_done} already done, {self.skipped} skipped, "
+            f"{self.rejected} rejected."
+        )
+
+
+class BatchRun:
+    """An iterator over a batch's events; ``summary`` counts them as they pass.
+
+    Planning and the output-folder check happen when the run is created, so a bad file or an
+    unwritable folder raises before the first event, and ``total`` is known for a progress bar.
+    """
+
+    def __init__(
+        self, plan: BatchPlan, events: Iterator[BatchEvent], out_dir: Path, fmt: str, dry_run: bool
+    ) -> None:
+        self.plan = plan
+        self.out_dir = out_dir
+        self.format = fmt
+        self.dry_run = dry_run
+        self.summary = BatchSummary()
+        self._events = events
+
+    @property
+    def total(self) -> int:
+        return self.plan.total
+
+    @property
+    def rejects_path(self) -> Path | None:
+        """Where the rejected rows were listed (None when there were none, or a dry run)."""
+        return self.out_dir / REJECTS_NAME if self.summary.rejected and not self.dry_run else None
+
+    def __iter__(self) -> BatchRun:
+        return self
+
+    def __next__(self) -> BatchEvent:
+        event = next(self._events)
+        self.summary.add(event)
+        return event
+
+    def close(self) -> None:
+        """Stop early; what was committed stays, and a re-run finishes the rest."""
+        close = getattr(self._events, "close", None)
+        if close is not None:
+            close()
+
+    def run(self) -> BatchSummary:
+        """Drain the events and return the summary."""
+        for _ in self:
+            pass
+        return self.summary
+
+
+def run_batch(
+    path: str | Path,
+    *,
+    kind: str,
+    profile: Profile,
+    log: Log,
+    out_dir: str | Path,
+    on: dt.date,
+    stage: str | None = None,
+    fmt: str = "txt",
+    skip_invalid: bool = False,
+    dry_run: bool = False,
+    encoding: str | None = None,
+    chunk_size: int = CHUNK_SIZE,
+) -> BatchRun:
+    """Validate ``path``, then draft, log and write one message per applicant, lazily.
+
+    Returns a BatchRun: iterate it (or call ``.run()``) to do the work, one BatchEvent per
+    record (blank and rejected rows are reported as they are read, the others once their
+    chunk is logged, so events are not strictly in line order). Invalid rows raise BatchError before anything is written, unless ``skip_invalid``,
+    which writes the good rows and lists the others in rejects.csv with their reasons.
+    """
+    from .compose import default_stage
+
+    if fmt not in FORMATS:
+        raise _fail(f"Unknown output format '{fmt}'.", hint=f"Use one of: {', '.join(FORMATS)}.")
+    spec = get_kind(kind)
+    if spec.needs_slot or spec.offers_slots:
+        raise _fail(
+            f"'{kind}' works with interview slots, which are offered and booked one applicant at a time.",
+            hint="Draft it per applicant with `kizuna draft`; batch runs suit application_received, "
+            "screening_result, final_result and pre_arrival_guide.",
+        )
+    # The key uses the stage the message will name, so --stage given or left to its default
+    # gives the same key and a re-run cannot duplicate.
+    stage_obj = profile.stage(stage) if stage else default_stage(profile, spec)
+    stage_id = stage_obj.id if stage_obj else None
+    plan = plan_batch(path, kind=spec.id, encoding=encoding, require_email=fmt == "eml")
+    if not plan.ok and not skip_invalid:
+        raise plan.error()
+    out = Path(out_dir)
+    if not dry_run:
+        _prepare_out_dir(out)
+    work = _Work(plan, profile, log, out, on, stage_id, fmt, dry_run, max(1, chunk_size))
+    return BatchRun(plan, work.events(), out, fmt, dry_run)
+
+
+def _prepare_out_dir(out: Path) -> None:
+    """Create the folder and prove it takes files, before any row is processed."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        fd, probe = _mkstemp(out, "probe")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise _fail(
+            f"The output folder cannot be written: {exc.strerror or exc}.", path=str(out),
+            hint="Choose a folder you can write to with --out.",
+        ) from None
+    for stale in out.glob(f".*{TMP_SUFFIX}"):
+        # Left by a run that was killed mid-write (the log still knows every message). A
+        # temporary of a run still going, in the same folder, is left alone.
+        pid = stale.name[: -len(TMP_SUFFIX)].rsplit(".", 1)[-1]
+        if pid.isdigit() and _alive(int(pid)):
+            continue
+        with contextlib.suppress(OSError):
+            stale.unlink()
+
+
+def _mkstemp(folder: Path, name: str) -> tuple[int, str]:
+    """A hidden temporary beside its target, named with our process id (see the sweep)."""
+    return tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=f".{os.getpid()}{TMP_SUFFIX}")
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, but belongs to someone else
+    return True
+
+
+def write_atomic(path: Path, data: bytes, *, sync: bool = True) -> None:
+    """Write a file so that a reader (or a re-run after a kill) sees all of it or none of it."""
+    fd, tmp = _mkstemp(path.parent, path.name)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            if sync:
+                os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+@contextlib.contextmanager
+def _writing(path: Path) -> Iterator[None]:
+    """A full disk or a folder removed mid-run becomes one clear paragraph, not a traceback."""
+    try:
+        yield
+    except OSError as exc:
+        raise _fail(
+            f"Cannot write the file: {exc.strerror or exc}.", path=str(path),
+            hint="Every message drafted so far is in the log; fix the folder and run the same "
+            "command again to finish.",
+        ) from None
+
+
+def _sync_dir(path: Path) -> None:
+    """Make the renames in a folder durable (POSIX); a no-op where folders cannot be opened."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+class _StreamFile:
+    """A file built line by line in a hidden temporary, put in place only when complete."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        fd, tmp = _mkstemp(path.parent, path.name)
+        self.tmp = Path(tmp)
+        self.handle: IO[str] = os.fdopen(fd, "w", encoding="utf-8", newline="")
+
+    def finish(self) -> None:
+        self.handle.flush()
+        os.fsync(self.handle.fileno())
+        self.handle.close()
+        os.replace(self.tmp, self.path)
+
+    def discard(self) -> None:
+        self.handle.close()
+        with contextlib.suppress(OSError):
+            self.tmp.unlink()
+
+
+@dataclass
+class _Chunk:
+    """Rows of one transaction: those an earlier run logged, and the new messages."""
+
+    rows: list[BatchRow]
+    keys: list[str]
+    logged: dict[str, dict[str, Any]]
+    pairs: list[tuple[Message, str]]
+    exchanges: list[Exchange]
+
+
+class _Work:
+    """The second pass: render, log and write, one chunk at a time."""
+
+    def __init__(
+        self,
+        plan: BatchPlan,
+        profile: Profile,
+        log: Log,
+        out: Path,
+        on: dt.date,
+        stage: str | None,
+        fmt: str,
+        dry_run: bool,
+        chunk_size: int,
+    ) -> None:
+        self.plan = plan
+        self.profile = profile
+        self.log = log
+        self.out = out
+        self.on = on
+        self.stage = stage
+        self.fmt = fmt
+        self.dry_run = dry_run
+        self.chunk_size = chunk_size
+        self.kind = plan.kind
+        self._render_file = self._file_renderer()
+        from .compose import composer_for
+
+        # Built now, so a broken or missing template is an error before the first row.
+        self.composer = composer_for(profile)
+        self.composer.template(self.kind)
+
+    def events(self) -> Iterator[BatchEvent]:
+        jsonl = rejects = None
+        finished = False
+        try:
+            if not self.dry_run:
+                with _writing(self.out):
+                    if self.fmt == "jsonl":
+                        jsonl = _StreamFile(self.out / JSONL_NAME)
+                    if self.plan.problems:
+                        rejects = _StreamFile(self.out / REJECTS_NAME)
+                        self._start_rejects(rejects)
+            chunk: list[BatchRow] = []
+            for record in self.plan.records():
+                if record.blank:
+                    yield BatchEvent("skipped", record.line, reason="blank row")
+                    continue
+                if record.row is None:
+                    known = self.plan.bad_lines().get(record.line)
+                    if not known:
+                        raise _fail(
+                            f"Line {record.line} changed while the batch was running.",
+                            path=str(self.plan.path), hint="Run the batch again on the saved file.",
+                        )
+                    reason = "; ".join(p.reason if p.column is None else f"{p.column}: {p.reason}" for p in known)
+                    if rejects is not None:
+                        self._reject(rejects, record, reason)
+                    id_index = self.plan.columns["id"]
+                    raw_id = record.fields[id_index].strip(_TRIM) if id_index < len(record.fields) else ""
+                    yield BatchEvent("rejected", record.line, raw_id or None, reason=reason)
+                    continue
+                chunk.append(record.row)
+                if len(chunk) >= self.chunk_size:
+                    yield from self._complete(self._record(chunk), jsonl)
+                    chunk = []
+            if chunk:
+                yield from self._complete(self._record(chunk), jsonl)
+            with _writing(self.out):
+                if jsonl is not None:
+                    jsonl.finish()
+                if rejects is not None:
+                    rejects.finish()
+                elif not self.dry_run:
+                    # A rejects file from an earlier run of a file since corrected would mislead.
+                    (self.out / REJECTS_NAME).unlink(missing_ok=True)
+            if not self.dry_run:
+                _sync_dir(self.out)
+            finished = True
+        finally:
+            if not finished:
+                for stream in (jsonl, rejects):
+                    if stream is not None:
+                        stream.discard()
+
+    # --- rejects.csv ---
+
+    def _start_rejects(self, rejects: _StreamFile) -> None:
+        # UTF-8 with BOM: Excel opens it with the Japanese intact.
+        rejects.handle.write("\ufeff")
+        extra = ("行", "理由") if self.plan.japanese else ("line", "reason")
+        csv.writer(rejects.handle).writerow([*extra, *self.plan.header])
+
+    def _reject(self, rejects: _StreamFile, record: _Record, reason: str) -> None:
+        csv.writer(rejects.handle).writerow([record.line, reason, *record.fields])
+
+    # --- one chunk ---
+
+    def _record(self, rows: Sequence[BatchRow]) -> _Chunk:
+        """Look up which rows an earlier run did, render the others and record them in one
+        transaction (none in a dry run)."""
+        keys = [batch_key(self.kind, self.stage, self.on, row.candidate.id) for row in rows]
+        logged = self._logged(keys)
+        fresh = [(row, key) for row, key in zip(rows, keys, strict=True) if key not in logged]
+        messages = self._compose(fresh)
+        pairs = [(message, key) for message, (_, key) in zip(messages, fresh, strict=True)]
+        exchanges = self.log.record_outbound_many(pairs) if pairs and not self.dry_run else []
+        return _Chunk(list(rows), keys, logged, pairs, exchanges)
+
+    def _complete(self, chunk: _Chunk, jsonl: _StreamFile | None) -> Iterator[BatchEvent]:
+        """Write the files of a committed chunk and report each row."""
+        rows, keys, logged = chunk.rows, chunk.keys, chunk.logged
+        exchange_ids: dict[str, int] = {}
+        if chunk.exchanges:  # none in a dry run
+            exchange_ids = {key: ex.id for (_, key), ex in zip(chunk.pairs, chunk.exchanges, strict=True)}
+        rendered = {key: message for message, key in chunk.pairs}
+        if jsonl is not None and not self.dry_run:
+            yield from self._flush_jsonl(rows, keys, rendered, logged, exchange_ids, jsonl)
+            return
+        for row, key in zip(rows, keys, strict=True):
+            message = rendered.get(key)
+            if self.dry_run:
+                if message is not None:
+                    yield BatchEvent("planned", row.line, row.candidate.id, key=key)
+                else:
+                    yield BatchEvent("already_done", row.line, row.candidate.id, key=key)
+                continue
+            target = self.out / f"{row.stem}.{self.fmt}"
+            if message is not None:
+                with _writing(target):
+                    write_atomic(target, self._render_file(message))
+                yield BatchEvent("written", row.line, row.candidate.id, target, key)
+            elif target.exists():
+                yield BatchEvent("already_done", row.line, row.candidate.id, target, key)
+            else:
+                # Logged by a run that died before writing the file: write it from the log,
+                # never by rendering again (the logged text is what counts as sent).
+                with _writing(target):
+                    write_atomic(target, self._render_file(_message_from_log(logged[key], row)))
+                yield BatchEvent("written", row.line, row.candidate.id, target, key, restored=True)
+
+    def _flush_jsonl(
+        self,
+        rows: Sequence[BatchRow],
+        keys: Sequence[str],
+        rendered: Mapping[str, Message],
+        logged: Mapping[str, Mapping[str, Any]],
+        exchange_ids: Mapping[str, int],
+        jsonl: _StreamFile,
+    ) -> Iterator[BatchEvent]:
+        """Every row of the chunk gets its line, new ones from the message, done ones from the
+        log, so the finished file holds each applicant exactly once whatever happened before."""
+        lines = []
+        for row, key in zip(rows, keys, strict=True):
+            message = rendered.get(key)
+            if message is not None:
+                lines.append(_json_line(message, key, exchange_ids.get(key)))
+            else:
+                entry = logged[key]
+                lines.append(_json_line(_message_from_log(entry, row), key, entry["id"]))
+        with _writing(jsonl.path):
+            jsonl.handle.write("".join(lines))
+        for row, key in zip(rows, keys, strict=True):
+            status: Status = "written" if key in rendered else "already_done"
+            yield BatchEvent(status, row.line, row.candidate.id, jsonl.path, key)
+
+    def _compose(self, fresh: Sequence[tuple[BatchRow, str]]) -> list[Message]:
+        from .topics import choose
+
+        if not fresh:
+            return []
+        known = self._candidates_with_history([row.candidate.id for row, _ in fresh])
+        messages = []
+        for row, _ in fresh:
+            history = self.log.topic_history(row.candidate.id) if row.candidate.id in known else set()
+            try:
+                choice = choose(
+                    self.on, self.kind, result=row.result, candidate_id=row.candidate.id,
+                    history=history, profile=self.profile,
+                )
+                messages.append(self.composer.compose(
+                    self.kind, row.candidate, on=self.on, result=row.result, stage=self.stage,
+                    topics=choice.topics,
+                ))
+            except KizunaError as exc:
+                if isinstance(exc, BatchError) or exc.line is not None:
+                    raise
+                # A row the validation pass let through but the composer refuses: name it.
+                raise _fail(
+                    f"Line {row.line} (id '{row.candidate.id}'): {exc}", path=str(self.plan.path),
+                ) from None
+        return messages
+
+    def _candidates_with_history(self, ids: Sequence[str]) -> set[str]:
+        """Which of these applicants have any message logged: most rows of a first batch have
+        none, and asking once per chunk spares a query per row."""
+        marks = ",".join("?" * len(ids))
+        rows = self.log.db.execute(
+            f"SELECT DISTINCT candidate_id FROM exchanges WHERE candidate_id IN ({marks})", list(ids)
+        ).fetchall()
+        return {r[0] for r in rows}
+
+    def _logged(self, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The logged exchanges of these keys (one query per chunk)."""
+        marks = ",".join("?" * len(keys))
+        cursor = self.log.db.execute(
+            f"SELECT * FROM exchanges WHERE idempotency_key IN ({marks})", list(keys)
+        )
+        names = [d[0] for d in cursor.description]
+        found = {}
+        for values in cursor.fetchall():
+            entry = dict(zip(names, values, strict=True))
+            found[entry["idempotency_key"]] = entry
+        return found
+
+    def _file_renderer(self) -> Callable[[Message], bytes]:
+        if self.fmt == "eml":
+            from .mail import as_bytes, to_email
+
+            profile = self.profile
+
+            def eml(message: Message) -> bytes:
+                return as_bytes(to_email(message, profile))
+
+            return eml
+
+        from .pipeline import as_text
+
+        def txt(message: Message) -> bytes:
+            # The same text `kizuna draft` prints: subject line, blank line, body.
+            return as_text(message).encode("utf-8")
+
+        return txt
+
+
+_JSON = json.JSONEncoder(ensure_ascii=False)
+
+
+def _json_line(message: Message, key: str, exchange_id: int | None) -> str:
+    data = message.to_dict()
+    data["idempotency_key"] = key
+    data["exchange_id"] = exchange_id
+    return _JSON.encode(data) + "\n"
+
+
+def _message_from_log(entry: Mapping[str, Any], row: BatchRow) -> Message:
+    """Rebuild the message a previous run logged, with the applicant as the file gives them."""
+    topics = tuple(_topic(t) for t in _json_list(entry.get("topics")))
+    slots = tuple(Slot.from_dict(s) for s in _json_list(entry.get("slots")) if isinstance(s, Mapping))
+    day = entry.get("message_date") or entry.get("created_at") or ""
+    return Message(
+        kind=entry.get("kind") or "",
+        candidate=row.candidate,
+        date=dt.date.fromisoformat(str(day)[:10]),
+        subject=entry.get("subject") or "",
+        body=entry.get("body") or "",
+        result=entry.get("result"),
+        stage=entry.get("stage"),
+        topics=tuple(t for t in topics if t is not None),
+        slots=slots,
+    )
+
+
+def _json_list(value: Any) -> list[Any]:
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return []
+    return list(value) if isinstance(value, list | tuple) else []
+
+
+def _topic(value: Any) -> Topic | None:
+    if isinstance(value, Mapping):
+        try:
+            return Topic(
+                id=str(value["id"]), source=value.get("source", "season"), role=value.get("role", "opening"),
+                tone=value.get("tone", "neutral"), text=str(value.get("text", "")),
+            )
+        except KeyError:
+            return None
+    return None
+
+
+def drain(events: Iterable[BatchEvent]) -> BatchSummary:
+    """Count a stream of events (for library users who do not need each one)."""
+    summary = BatchSummary()
+    for event in events:
+        summary.add(event)
+    return summary

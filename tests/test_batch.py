@@ -1,0 +1,572 @@
+"""Batch runs: CSV in (UTF-8, BOM, CP932), validated first, one logged message per applicant,
+safe to re-run and to kill."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import os
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from kizuna.batch import (
+    BatchEvent,
+    batch_key,
+    detect_encoding,
+    plan_batch,
+    run_batch,
+    safe_file_stem,
+)
+from kizuna.cli import cli
+from kizuna.errors import BatchError
+from kizuna.log import Log
+from kizuna.profile import load_profile
+
+DATA = Path(__file__).parent / "data"
+SAMPLES = {
+    "cp932": DATA / "applicants-cp932.csv",
+    "utf8": DATA / "applicants-utf8.csv",
+    "en": DATA / "applicants-en.csv",
+}
+DAY = "2026-11-26"
+JA_HEADER = ["応募番号", "氏名", "ふりがな", "メールアドレス", "結果"]
+EN_HEADER = ["id", "name", "kana", "email", "result"]
+
+
+def write_csv(path: Path, rows: list[list[str]], header: list[str] = JA_HEADER, encoding: str = "utf-8") -> Path:
+    """A CSV the way Excel writes one: CRLF line ends, quoting only where needed."""
+    with path.open("w", encoding=encoding, newline="") as f:
+        writer = csv.writer(f, lineterminator="\r\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def good_row(n: int, result: str = "通過") -> list[str]:
+    return [f"B-{n:04d}", f"試験 {n}号", "しけん", f"user{n}@example.jp", result]
+
+
+def exchanges(db: Path) -> list[tuple[str, str]]:
+    """(candidate_id, idempotency_key) of every logged message."""
+    if not db.exists():
+        return []
+    with sqlite3.connect(db) as conn:
+        try:
+            return conn.execute(
+                "SELECT candidate_id, idempotency_key FROM exchanges ORDER BY id"
+            ).fetchall()
+        except sqlite3.OperationalError:
+            return []
+
+
+def invoke(runner, db: Path, *args: str):
+    return runner.invoke(cli, ["--db", str(db), "batch", *args], catch_exceptions=False)
+
+
+def visible(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
+# --- reading the file --------------------------------------------------------------------------
+
+
+def test_samples_are_byte_identical_copies() -> None:
+    shared = Path(__file__).resolve().parents[2] / "shared" / "samples"
+    if not shared.is_dir():
+        pytest.skip("shared/ is not beside the repository")
+    for path in SAMPLES.values():
+        assert path.read_bytes() == (shared / path.name).read_bytes()
+
+
+def test_three_encodings_give_the_same_eight_candidates() -> None:
+    seen = {}
+    for label, path in SAMPLES.items():
+        plan = plan_batch(path, kind="screening_result")
+        assert plan.ok and plan.rows == 8 and plan.valid == 8
+        rows = [r.row for r in plan.records()]
+        seen[label] = [(r.candidate.id, r.candidate.name, r.candidate.kana, r.candidate.email, r.result)
+                       for r in rows if r is not None]
+    assert seen["cp932"] == seen["utf8"] == seen["en"]
+    names = [row[1] for row in seen["cp932"]]
+    assert "髙橋 一郎" in names and "山﨑 美咲" in names
+    assert [row[4] for row in seen["en"]].count("passed") == 4
+    assert detect_encoding(SAMPLES["cp932"]) == "cp932"
+    assert detect_encoding(SAMPLES["utf8"]) == "utf-8-sig"
+
+
+def test_bom_and_japanese_results_and_extra_columns(tmp_path: Path) -> None:
+    path = tmp_path / "bom.csv"
+    write_csv(path, [["C-1", "髙橋 一郎", "", "", "合格", "総務課"], ["C-2", "山﨑 美咲", "", "", "不合格", ""]],
+              header=[*JA_HEADER, "部署"], encoding="utf-8-sig")
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")
+    plan = plan_batch(path, kind="final_result")
+    rows = [r.row for r in plan.records()]
+    assert plan.header[0] == "応募番号"  # the BOM is not part of the first column's name
+    assert [(r.candidate.name, r.result, dict(r.candidate.extra)) for r in rows if r] == [
+        ("髙橋 一郎", "passed", {"部署": "総務課"}),
+        ("山﨑 美咲", "not_passed", {"部署": ""}),
+    ]
+
+
+def test_english_header_is_trimmed_and_case_insensitive(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "en.csv", [["X1", "Ann Lee", "", "ann@example.com", "Passed"]],
+                     header=[" ID ", "Name", "KANA", "E-Mail", " Result"])
+    plan = plan_batch(path, kind="screening_result")
+    (record,) = list(plan.records())
+    assert record.row is not None and record.row.result == "passed"
+    # An unknown header is an extra field, not an error.
+    assert dict(record.row.candidate.extra) == {"E-Mail": "ann@example.com"}
+
+
+def test_encoding_option_overrides_and_shift_jis_means_cp932() -> None:
+    plan = plan_batch(SAMPLES["cp932"], kind="screening_result", encoding="Shift_JIS")
+    assert plan.encoding == "cp932"
+    assert "髙橋 一郎" in [r.row.candidate.name for r in plan.records() if r.row]
+    with pytest.raises(BatchError, match="Unknown encoding 'klingon'"):
+        plan_batch(SAMPLES["cp932"], kind="screening_result", encoding="klingon")
+    with pytest.raises(BatchError, match="Cannot decode"):
+        plan_batch(SAMPLES["cp932"], kind="screening_result", encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary data"),
+        (b"\xff\xfei\x00d\x00", "UTF-16"),
+        ("id,name,result\r\nA-1,José,passed\r\n".encode("latin-1"), "not UTF-8 or CP932"),
+        (b"", "empty"),
+    ],
+)
+def test_unreadable_files_name_the_file(tmp_path: Path, content: bytes, message: str) -> None:
+    path = tmp_path / "input.csv"
+    path.write_bytes(content)
+    with pytest.raises(BatchError, match=message) as info:
+        plan_batch(path, kind="screening_result")
+    assert str(path) in str(info.value)
+
+
+def test_missing_file_and_folder(tmp_path: Path) -> None:
+    with pytest.raises(BatchError, match="not found"):
+        plan_batch(tmp_path / "nope.csv", kind="screening_result")
+    with pytest.raises(BatchError, match="folder"):
+        plan_batch(tmp_path, kind="screening_result")
+
+
+def test_header_without_needed_columns_lists_found_and_expected(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "h.csv", [["A-1", "山田", "x@example.jp"]], header=["応募番号", "名前", "メール"])
+    with pytest.raises(BatchError) as info:
+        plan_batch(path, kind="screening_result")
+    text = str(info.value)
+    assert "氏名/name" in text and "結果/result" in text
+    assert "Columns found: 応募番号, 名前, メール" in text
+    assert "Expected columns: 応募番号 or id, 氏名 or name, 結果 or result" in text
+    # A kind without a result does not need the result column ...
+    path2 = write_csv(tmp_path / "h2.csv", [["A-1", "山田 太郎"]], header=["応募番号", "氏名"])
+    assert plan_batch(path2, kind="application_received").ok
+    # ... but every kind needs the id: it names the files and keys the log.
+    path3 = write_csv(tmp_path / "h3.csv", [["山田 太郎"]], header=["氏名"])
+    with pytest.raises(BatchError, match="no 応募番号/id column.*re-runs safe"):
+        plan_batch(path3, kind="application_received")
+
+
+def test_tab_separated_header_gets_a_hint(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text("応募番号\t氏名\t結果\r\nA-1\t山田\t通過\r\n", encoding="utf-8")
+    with pytest.raises(BatchError, match="tab-separated"):
+        plan_batch(path, kind="screening_result")
+
+
+def test_every_bad_row_is_reported_with_line_and_column(tmp_path: Path) -> None:
+    path = tmp_path / "bad.csv"
+    with path.open("w", encoding="utf-8", newline="") as f:
+        f.write("応募番号,氏名,ふりがな,メールアドレス,結果\r\n")
+        f.write("A-1,山田 太郎,やまだ,taro@example.jp,通過\r\n")  # line 2: good, but see line 8
+        f.write("A-2,,,hanako@example.jp,通過\r\n")  # 3: empty name
+        f.write("A-3,佐藤 次郎,,jiro@example,通過\r\n")  # 4: malformed email
+        f.write("A-4,鈴木 一,,ichi＠example.jp,通過\r\n")  # 5: full-width ＠
+        f.write("A-5,田中 二郎,,,保留\r\n")  # 6: unknown result
+        f.write('A-6,"伊藤\r\nさくら",,,通過\r\n')  # 7-8: line break inside a field
+        f.write("A-1,山田 太郎,,,不通過\r\n")  # 9: duplicate id
+        f.write(",名無し,,,通過\r\n")  # 10: empty id
+        f.write("山田,山田 花子,,,通過\r\n")  # 11: id with no letter or digit for a file name
+        f.write("A-9,渡辺 翔,,,通過,余り\r\n")  # 12: one value too many
+        f.write("a/b,甲,,,通過\r\n")  # 13: file name a_b ...
+        f.write("a_b,乙,,,通過\r\n")  # 14: ... which this id also gives
+        f.write("A-10,正しい 人,,ok@example.jp,passed\r\n")  # 15: good
+    plan = plan_batch(path, kind="screening_result")
+    found = [(p.line, p.column, p.reason) for p in plan.problems]
+
+    def has(line: int, column: str | None, words: str) -> bool:
+        return any(ln == line and col == column and words in reason for ln, col, reason in found)
+
+    assert has(2, "応募番号", "duplicate id 'A-1' (again on line 9)")
+    assert has(3, "氏名", "empty name")
+    assert has(4, "メールアドレス", "malformed email")
+    assert has(5, "メールアドレス", "non-ASCII")
+    assert has(6, "結果", "unknown result '保留'")
+    assert has(7, "氏名", "line break")
+    assert has(9, "応募番号", "duplicate id 'A-1' (first on line 2)")
+    assert has(10, "応募番号", "empty id")
+    assert has(11, "応募番号", "cannot name a file")
+    assert has(12, None, "6 values but the header has 5 columns")
+    assert has(14, "応募番号", "gives the file name 'a_b', which line 13")
+    assert has(13, "応募番号", "also given by line 14")
+    assert plan.rows == 13 and plan.valid == 1
+    assert [p.line for p in plan.problems] == sorted(p.line for p in plan.problems)
+    error = plan.error()
+    assert str(path) in str(error) and "12 of 13 rows cannot be used" in str(error)
+    assert "line 3, column 氏名: empty name" in error.problems
+
+
+def test_bad_rows_mean_nothing_is_written(tmp_path: Path, runner, db_path: Path) -> None:
+    path = write_csv(tmp_path / "in.csv", [good_row(1), good_row(2), ["B-3", "", "", "", "通過"]])
+    out = tmp_path / "out"
+    result = invoke(runner, db_path, str(path), "--kind", "screening_result", "--date", DAY, "--out", str(out))
+    assert result.exit_code == 1
+    assert "line 4, column 氏名: empty name" in result.output
+    assert "Traceback" not in result.output
+    assert visible(out) == []
+    assert exchanges(db_path) == []
+
+
+def test_long_problem_lists_are_cut_at_twenty(tmp_path: Path, runner, db_path: Path) -> None:
+    path = write_csv(tmp_path / "in.csv", [[f"B-{n}", "", "", "", "通過"] for n in range(30)])
+    result = invoke(runner, db_path, str(path), "--kind", "screening_result", "--out", str(tmp_path / "o"))
+    assert result.exit_code == 1
+    assert "line 21, column 氏名" in result.output and "line 22," not in result.output
+    assert "and 10 more" in result.output
+
+
+def test_safe_file_stem() -> None:
+    assert safe_file_stem("A-0001") == "A-0001"
+    assert safe_file_stem("../../x") == "___.._x"
+    assert safe_file_stem("..") is None
+    assert safe_file_stem("応募 12") == "___12"
+    assert safe_file_stem("CON") == "_CON"
+    assert safe_file_stem("x" * 101) is None
+
+
+# --- running -----------------------------------------------------------------------------------
+
+
+def test_samples_write_identical_messages_in_all_three_encodings(tmp_path: Path, runner) -> None:
+    texts = {}
+    for label, path in SAMPLES.items():
+        out = tmp_path / label
+        db = tmp_path / f"{label}.db"
+        result = invoke(runner, db, str(path), "--kind", "screening_result", "--date", DAY, "--out", str(out))
+        assert result.exit_code == 0, result.output
+        assert "8 written, 0 already done, 0 skipped, 0 rejected." in result.output
+        assert visible(out) == [f"A-000{n}.txt" for n in range(1, 9)]
+        texts[label] = {p.name: p.read_text(encoding="utf-8") for p in out.iterdir()}
+        assert len(exchanges(db)) == 8
+    assert texts["cp932"] == texts["utf8"] == texts["en"]
+    assert "髙橋 一郎" in texts["cp932"]["A-0003.txt"]
+    assert "山﨑 美咲" in texts["cp932"]["A-0004.txt"]
+    assert texts["cp932"]["A-0001.txt"].startswith("件名")
+
+
+def test_rerun_duplicates_nothing(tmp_path: Path, runner, db_path: Path) -> None:
+    out = tmp_path / "out"
+    args = [str(SAMPLES["utf8"]), "--kind", "screening_result", "--date", DAY, "--out", str(out)]
+    assert invoke(runner, db_path, *args).exit_code == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    again = invoke(runner, db_path, *args)
+    assert again.exit_code == 0
+    assert "0 written, 8 already done, 0 skipped, 0 rejected." in again.output
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    logged = exchanges(db_path)
+    assert len(logged) == 8 and len({key for _, key in logged}) == 8
+    assert logged[0] == ("A-0001", batch_key("screening_result", "screening", dt.date(2026, 11, 26), "A-0001"))
+    # Naming the default stage explicitly is the same batch, not a new one.
+    same = invoke(runner, db_path, *args, "--stage", "screening")
+    assert "8 already done" in same.output and len(exchanges(db_path)) == 8
+
+
+def test_lost_file_is_written_again_from_the_log(tmp_path: Path, db_path: Path) -> None:
+    profile = load_profile()
+    out = tmp_path / "out"
+    with Log.open(db_path) as log:
+        first = run_batch(SAMPLES["en"], kind="screening_result", profile=profile, log=log,
+                          out_dir=out, on=dt.date(2026, 11, 26)).run()
+        assert first.written == 8
+        original = (out / "A-0005.txt").read_bytes()
+        (out / "A-0005.txt").unlink()
+        # Even with the logged body edited, the restored file is the logged text, not a re-render.
+        log.db.conn.execute("UPDATE exchanges SET body = body || '（追記）' WHERE candidate_id = 'A-0005'")
+        events = list(run_batch(SAMPLES["en"], kind="screening_result", profile=profile, log=log,
+                                out_dir=out, on=dt.date(2026, 11, 26)))
+    restored = [e for e in events if e.status == "written"]
+    assert [(e.candidate_id, e.restored) for e in restored] == [("A-0005", True)]
+    assert sum(e.status == "already_done" for e in events) == 7
+    text = (out / "A-0005.txt").read_text(encoding="utf-8")
+    assert text.rstrip().endswith("（追記）") and original.decode("utf-8") in text + "\n"
+
+
+def test_library_streams_events(tmp_path: Path, db_path: Path) -> None:
+    path = write_csv(tmp_path / "in.csv", [good_row(1), ["", "", "", "", ""], good_row(2, "不通過")])
+    with Log.open(db_path) as log:
+        run = run_batch(path, kind="screening_result", profile=load_profile(), log=log,
+                        out_dir=tmp_path / "out", on=dt.date(2026, 11, 26))
+        assert run.total == 3
+        first = next(run)
+        assert isinstance(first, BatchEvent)
+        events = [first, *run]
+    assert sorted((e.status, e.line) for e in events) == [("skipped", 3), ("written", 2), ("written", 4)]
+    assert run.summary.line() == "2 written, 0 already done, 1 skipped, 0 rejected."
+    assert next(e for e in events if e.line == 4).path == tmp_path / "out" / "B-0002.txt"
+
+
+def test_skip_invalid_writes_good_rows_and_rejects(tmp_path: Path, runner, db_path: Path) -> None:
+    path = write_csv(tmp_path / "in.csv", [good_row(1), ["B-2", "", "", "", "通過"], good_row(3),
+                                            ["B-4", "名前", "", "bad@", "通過"]])
+    out = tmp_path / "out"
+    result = invoke(runner, db_path, str(path), "--kind", "screening_result", "--date", DAY,
+                    "--out", str(out), "--skip-invalid")
+    assert result.exit_code == 0, result.output
+    assert "2 written, 0 already done, 0 skipped, 2 rejected." in result.output
+    assert visible(out) == ["B-0001.txt", "B-0003.txt", "rejects.csv"]
+    raw = (out / "rejects.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # Excel opens it as UTF-8
+    rows = list(csv.reader(raw.decode("utf-8-sig").splitlines()))
+    assert rows[0] == ["行", "理由", *JA_HEADER]
+    assert rows[1][:3] == ["3", "氏名: empty name", "B-2"]
+    assert rows[2][0] == "5" and "malformed email" in rows[2][1] and rows[2][5] == "bad@"
+    assert [c for c, _ in exchanges(db_path)] == ["B-0001", "B-0003"]
+    # Fixed and run again: the rejects file goes, the two rows are written, nothing twice.
+    write_csv(path, [good_row(1), good_row(2), good_row(3), good_row(4)])
+    again = invoke(runner, db_path, str(path), "--kind", "screening_result", "--date", DAY, "--out", str(out))
+    assert "2 written, 2 already done" in again.output
+    assert visible(out) == [f"B-000{n}.txt" for n in range(1, 5)]
+    assert len(exchanges(db_path)) == 4
+
+
+def test_escaping_id_and_template_syntax_are_written_literally(tmp_path: Path, runner, db_path: Path) -> None:
+    path = write_csv(tmp_path / "in.csv", [["../../x", "{{ 7*7 }} {% raw %}", "", "", "通過"],
+                                            ["/etc/passwd", "山田/太郎", "", "", "不通過"]])
+    work = tmp_path / "deep" / "er"
+    out = work / "out"
+    result = invoke(runner, db_path, str(path), "--kind", "screening_result", "--date", DAY, "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert visible(out) == ["___.._x.txt", "_etc_passwd.txt"]
+    assert visible(work) == ["out"] and visible(tmp_path / "deep") == ["er"]
+    text = (out / "___.._x.txt").read_text(encoding="utf-8")
+    assert "{{ 7*7 }} {% raw %}" in text and "49" not in text
+    assert "山田/太郎" in (out / "_etc_passwd.txt").read_text(encoding="utf-8")
+    assert [c for c, _ in exchanges(db_path)] == ["../../x", "/etc/passwd"]
+
+
+def test_unwritable_output_folder_fails_before_any_row(tmp_path: Path, runner, db_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    out = blocker / "sub"
+    result = invoke(runner, db_path, str(SAMPLES["utf8"]), "--kind", "screening_result", "--out", str(out))
+    assert result.exit_code == 1
+    assert "output folder cannot be written" in result.output and str(out) in result.output
+    with Log.open(db_path) as log, pytest.raises(BatchError, match="cannot be written"):
+        run_batch(SAMPLES["utf8"], kind="screening_result", profile=load_profile(), log=log,
+                  out_dir=blocker, on=dt.date(2026, 11, 26))
+    assert exchanges(db_path) == []
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root can write anywhere")
+def test_read_only_output_folder(tmp_path: Path, runner, db_path: Path) -> None:
+    out = tmp_path / "ro"
+    out.mkdir()
+    out.chmod(0o500)
+    try:
+        result = invoke(runner, db_path, str(SAMPLES["utf8"]), "--kind", "screening_result", "--out", str(out))
+    finally:
+        out.chmod(0o700)
+    assert result.exit_code == 1 and "cannot be written" in result.output
+    assert exchanges(db_path) == []
+
+
+def test_jsonl_one_line_per_applicant_even_when_run_again(tmp_path: Path, runner, db_path: Path) -> None:
+    out = tmp_path / "out"
+    args = [str(SAMPLES["cp932"]), "--kind", "screening_result", "--date", DAY, "--out", str(out), "--format", "jsonl"]
+    assert "8 written" in invoke(runner, db_path, *args).output
+    first = (out / "messages.jsonl").read_text(encoding="utf-8")
+    assert "8 already done" in invoke(runner, db_path, *args).output
+    assert visible(out) == ["messages.jsonl"]
+    lines = [json.loads(x) for x in (out / "messages.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert len(lines) == 8 and len({x["idempotency_key"] for x in lines}) == 8
+    assert lines[2]["candidate"]["name"] == "髙橋 一郎"
+    assert {x["result"] for x in lines} == {"passed", "not_passed"}
+    # Rebuilt from the log on the second run: the same lines, topics included.
+    assert [json.loads(x)["body"] for x in first.splitlines()] == [x["body"] for x in lines]
+    assert [json.loads(x)["topics"] for x in first.splitlines()] == [x["topics"] for x in lines]
+
+
+def test_eml_files_need_addresses(tmp_path: Path, runner, db_path: Path) -> None:
+    out = tmp_path / "out"
+    result = invoke(runner, db_path, str(SAMPLES["utf8"]), "--kind", "screening_result", "--date", DAY,
+                    "--out", str(out), "--format", "eml")
+    assert result.exit_code == 0, result.output
+    raw = (out / "A-0003.eml").read_bytes()
+    assert b"\r\nTo: " in raw and b"ichiro.takahashi@example.jp" in raw
+    no_email = write_csv(tmp_path / "n.csv", [["N-1", "山田 太郎", "", "", "通過"]])
+    result = invoke(runner, db_path, str(no_email), "--kind", "screening_result", "--out", str(out), "--format", "eml")
+    assert result.exit_code == 1 and "empty email" in result.output
+
+
+def test_dry_run_writes_and_logs_nothing(tmp_path: Path, runner, db_path: Path) -> None:
+    out = tmp_path / "out"
+    result = invoke(runner, db_path, str(SAMPLES["utf8"]), "--kind", "screening_result", "--date", DAY,
+                    "--out", str(out), "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "8 would be written, 0 already done" in result.output and "Dry run" in result.output
+    assert not out.exists() and exchanges(db_path) == []
+
+
+def test_topics_vary_and_respect_history(tmp_path: Path, db_path: Path) -> None:
+    rows = [good_row(n, "通過") for n in range(1, 41)]
+    path = write_csv(tmp_path / "in.csv", rows)
+    profile = load_profile()
+    with Log.open(db_path) as log:
+        run_batch(path, kind="application_received", profile=profile, log=log, out_dir=tmp_path / "a",
+                  on=dt.date(2026, 11, 26), fmt="jsonl").run()
+        run_batch(path, kind="pre_arrival_guide", profile=profile, log=log, out_dir=tmp_path / "b",
+                  on=dt.date(2026, 11, 27), fmt="jsonl").run()
+    first = [json.loads(x) for x in (tmp_path / "a" / "messages.jsonl").read_text("utf-8").splitlines()]
+    second = [json.loads(x) for x in (tmp_path / "b" / "messages.jsonl").read_text("utf-8").splitlines()]
+    openings = {tuple(t["id"] for t in m["topics"]) for m in first}
+    assert len(openings) > 1, "every applicant got the same topics"
+    for a, b in zip(first, second, strict=True):
+        assert a["candidate"]["id"] == b["candidate"]["id"]
+        assert not {t["id"] for t in a["topics"]} & {t["id"] for t in b["topics"]}
+
+
+def test_kinds_with_slots_are_refused(tmp_path: Path, db_path: Path) -> None:
+    with Log.open(db_path) as log, pytest.raises(BatchError, match="interview slots"):
+        run_batch(SAMPLES["utf8"], kind="interview_invitation", profile=load_profile(), log=log,
+                  out_dir=tmp_path / "o", on=dt.date(2026, 11, 26))
+
+
+def test_many_rows_cross_chunks(tmp_path: Path, db_path: Path) -> None:
+    path = write_csv(tmp_path / "in.csv", [good_row(n) for n in range(1, 24)])
+    with Log.open(db_path) as log:
+        run = run_batch(path, kind="screening_result", profile=load_profile(), log=log,
+                        out_dir=tmp_path / "out", on=dt.date(2026, 11, 26), chunk_size=5)
+        assert run.run().written == 23
+    assert len(visible(tmp_path / "out")) == 23 and len(exchanges(db_path)) == 23
+
+
+# --- a real kill ---------------------------------------------------------------------------------
+
+
+def _kill_when(folder: Path, ready, proc: subprocess.Popen[bytes], timeout: float = 60.0) -> bool:
+    """SIGKILL the process once ``ready(folder)``; False if it finished first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            return False
+        if folder.exists() and ready(folder):
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+            return True
+        time.sleep(0.005)
+    proc.kill()
+    raise AssertionError("the batch neither finished nor wrote anything in time")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fmt", ["txt", "jsonl"])
+def test_killed_batch_finishes_on_rerun(tmp_path: Path, fmt: str) -> None:
+    count = 1200
+    path = write_csv(tmp_path / "many.csv", [good_row(n, "通過" if n % 3 else "不通過") for n in range(count)])
+    db = tmp_path / "kill.db"
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "kizuna", "--db", str(db), "batch", str(path), "--kind",
+               "screening_result", "--date", DAY, "--out", str(out), "--format", fmt, "--quiet"]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+
+    def some_files(folder: Path) -> bool:
+        return sum(1 for _ in folder.glob("*.txt")) >= 50
+
+    def some_logged(folder: Path) -> bool:
+        # The jsonl is written at the end; kill once the log holds part of the batch.
+        return 0 < len(exchanges(db)) < count
+
+    with (tmp_path / "stderr.txt").open("wb") as errors:
+        proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=errors, env=env)
+        killed = _kill_when(out, some_files if fmt == "txt" else some_logged, proc)
+    assert killed, "the batch finished before it could be killed"
+    partial = len(exchanges(db))
+    files_before = len(list(out.glob("*.txt")))
+    assert 0 < partial <= count
+    finished = subprocess.run(command, capture_output=True, env=env, timeout=300)
+    assert finished.returncode == 0, finished.stderr.decode()
+    summary = finished.stdout.decode()
+    written, done = (int(x) for x in re.findall(r"(\d+) written, (\d+) already done", summary)[0])
+    assert written + done == count
+    if fmt == "txt":
+        # Files that survived the kill are kept; the rest are rendered or restored from the log.
+        assert done == files_before >= 50
+    else:
+        # Everything logged before the kill is taken from the log, not rendered twice.
+        assert done == partial
+    logged = exchanges(db)
+    assert len(logged) == count
+    assert len({key for _, key in logged}) == count
+    assert {c for c, _ in logged} == {f"B-{n:04d}" for n in range(count)}
+    names = visible(out)
+    if fmt == "txt":
+        assert names == sorted(f"B-{n:04d}.txt" for n in range(count))
+    else:
+        assert names == ["messages.jsonl"]
+        lines = (out / "messages.jsonl").read_text(encoding="utf-8").splitlines()
+        assert sorted(json.loads(x)["candidate"]["id"] for x in lines) == [f"B-{n:04d}" for n in range(count)]
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["taro.yamada@example.jp", "a+b@x.co.jp", "a_b-c@sub.example.com", "x@y.z", "a..b@example.jp",
+     ".a@example.jp", "a.@example.jp", "a@-x.jp", "a@x", "a@@x.jp", "a b@x.jp", "ａ@x.jp",
+     "o'brien@example.ie", "a@x_y.jp", ("a" * 250) + "@x.jp"],
+)
+def test_quick_email_check_agrees_with_the_eml_writer(address: str) -> None:
+    from kizuna.batch import email_problem
+    from kizuna.errors import MailError
+    from kizuna.mail import validate_address
+
+    try:
+        validate_address(address, "email")
+        accepted = True
+    except MailError:
+        accepted = False
+    assert (email_problem(address) is None) == accepted
+
+
+def test_a_failed_write_is_one_paragraph_and_a_rerun_finishes(tmp_path: Path, runner, db_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    import kizuna.batch
+
+    real = kizuna.batch.write_atomic
+    calls = []
+
+    def full_disk(path: Path, data: bytes, *, sync: bool = True) -> None:
+        calls.append(path)
+        if len(calls) == 3:
+            raise OSError(28, "No space left on device")
+        real(path, data, sync=sync)
+
+    monkeypatch.setattr(kizuna.batch, "write_atomic", full_disk)
+    out = tmp_path / "out"
+    args = [str(SAMPLES["utf8"]), "--kind", "screening_result", "--date", DAY, "--out", str(out), "--quiet"]
+    result = invoke(runner, db_path, *args)
+    assert result.exit_code == 1
+    assert "No space left on device" in result.output and "run the same command again" in result.output
+    assert len(exchanges(db_path)) == 8  # the chunk was logged before its files were written
+    monkeypatch.setattr(kizuna.batch, "write_atomic", real)
+    again = invoke(runner, db_path, *args)
+    assert again.output == "6 written, 2 already done, 0 skipped, 0 rejected.\n"
+    assert len(visible(out)) == 8 and len(exchanges(db_path)) == 8
