@@ -28,6 +28,7 @@ from typing import IO, TYPE_CHECKING, Any, Literal
 from .errors import BatchError, KizunaError
 from .kinds import KINDS, get_kind
 from .models import Candidate, Exchange, Message, Slot, Topic
+from .topics import TopicChoice
 
 if TYPE_CHECKING:
     from .log import Log
@@ -1011,20 +1012,33 @@ class _Work:
             status: Status = "written" if key in rendered else "already_done"
             yield BatchEvent(status, row.line, row.candidate.id, jsonl.path, key)
 
-    def _compose(self, fresh: Sequence[tuple[BatchRow, str]]) -> list[Message]:
-        from .topics import choose
+    def _choices(self, rows: Sequence[BatchRow]) -> list[TopicChoice]:
+        """Topics for a chunk: each result group is spread evenly over its eligible lines
+        (choose_many), and nobody gets a line their history already holds."""
+        from .topics import choose_many
 
+        known = self._candidates_with_history([row.candidate.id for row in rows])
+        histories = {cid: self.log.topic_history(cid) for cid in known}
+        groups: dict[str | None, list[int]] = {}
+        for index, row in enumerate(rows):
+            groups.setdefault(row.result, []).append(index)
+        choices: list[TopicChoice] = [TopicChoice()] * len(rows)
+        for result, indexes in groups.items():
+            picked = choose_many(
+                self.on, self.kind, [rows[i].candidate.id for i in indexes], result=result,
+                histories=histories, profile=self.profile,
+            )
+            for index, choice in zip(indexes, picked, strict=True):
+                choices[index] = choice
+        return choices
+
+    def _compose(self, fresh: Sequence[tuple[BatchRow, str]]) -> list[Message]:
         if not fresh:
             return []
-        known = self._candidates_with_history([row.candidate.id for row, _ in fresh])
+        choices = self._choices([row for row, _ in fresh])
         messages = []
-        for row, _ in fresh:
-            history = self.log.topic_history(row.candidate.id) if row.candidate.id in known else set()
+        for (row, _), choice in zip(fresh, choices, strict=True):
             try:
-                choice = choose(
-                    self.on, self.kind, result=row.result, candidate_id=row.candidate.id,
-                    history=history, profile=self.profile,
-                )
                 messages.append(self.composer.compose(
                     self.kind, row.candidate, on=self.on, result=row.result, stage=self.stage,
                     topics=choice.topics,

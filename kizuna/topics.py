@@ -964,8 +964,20 @@ def _digest(*parts: str) -> int:
     return int.from_bytes(raw[:8], "big")
 
 
+_ROLE_SLICE = {"opening": 0, "town": 8, "closing": 16}
+
+
 def _seed(candidate_id: str, kind: str, on: dt.date, role: str) -> int:
-    return _digest(candidate_id, kind, on.isoformat(), role)
+    """The applicant's seed for one role: one sha256 per (applicant, kind, date) gives all
+    three roles independent 64-bit seeds."""
+    raw = _seed_bytes(candidate_id, kind, on)
+    start = _ROLE_SLICE[role]
+    return int.from_bytes(raw[start:start + 8], "big")
+
+
+@lru_cache(maxsize=1024)
+def _seed_bytes(candidate_id: str, kind: str, on: dt.date) -> bytes:
+    return hashlib.sha256(f"{candidate_id}\x1f{kind}\x1f{on.isoformat()}".encode()).digest()
 
 
 def _topic(option: _Option, seed: int) -> Topic:
@@ -1016,7 +1028,7 @@ def choose(
     on average; ``choose_many`` balances a known batch exactly.
     """
     pools = _pools(on, kind, result, _town_key(profile))
-    used = _history_set(history)
+    used = history if isinstance(history, (frozenset, set)) else _history_set(history)
     # The town topic is picked first: there are few, and the opening can always step aside.
     town = _pick_one(pools.town, used, _seed(candidate_id, kind, on, "town"))
     avoid = _tags_of(pools.town, town)

@@ -570,3 +570,20 @@ def test_a_failed_write_is_one_paragraph_and_a_rerun_finishes(tmp_path: Path, ru
     again = invoke(runner, db_path, *args)
     assert again.output == "6 written, 2 already done, 0 skipped, 0 rejected.\n"
     assert len(visible(out)) == 8 and len(exchanges(db_path)) == 8
+
+
+def test_a_days_batch_spreads_evenly_over_the_lines(tmp_path: Path, db_path: Path) -> None:
+    """273 applicants (the seed city's count) on one day: each eligible line is used by
+    N // n or N // n + 1 of those who passed."""
+    from collections import Counter
+
+    csv_path = write_csv(tmp_path / "273.csv", [good_row(n) for n in range(273)])
+    with Log.open(db_path) as log:
+        run_batch(csv_path, kind="screening_result", profile=load_profile(), log=log,
+                  out_dir=tmp_path / "out", on=dt.date(2026, 11, 26), fmt="jsonl").run()
+    lines = [json.loads(x) for x in (tmp_path / "out" / "messages.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert len(lines) == 273
+    for role in ("opening", "closing"):
+        counts = Counter(t["id"] for m in lines for t in m["topics"] if t["role"] == role)
+        assert len(counts) > 1
+        assert max(counts.values()) - min(counts.values()) <= 1, (role, counts)
