@@ -228,3 +228,19 @@ def test_filters() -> None:
     assert slot_text(SLOT_B) == "12月5日（土）10:00〜11:00"
     assert circled(1) == "①" and circled(20) == "⑳" and circled(21) == "(21)"
     assert tidy("a  \n\n\n\nb") == "a\n\nb\n"
+
+
+def test_era_dates() -> None:
+    from kizuna.compose import era_date, full_date
+
+    assert era_date(dt.date(2019, 5, 1)) == "令和元年5月1日（水）"
+    assert era_date(dt.date(2019, 4, 30)) == "平成31年4月30日（火）"
+    assert era_date(dt.date(2027, 4, 1)) == "令和9年4月1日（木）"
+    assert full_date(dt.date(2027, 4, 1)) == "2027年4月1日（木）"
+
+
+def test_pre_arrival_guide_uses_era_when_asked(composer: Composer, yamada: Candidate) -> None:
+    body = composer.compose("pre_arrival_guide", yamada, on=dt.date(2027, 2, 1)).body
+    assert "令和9年4月1日（木）のご着任に向けて" in body
+    for heading in ("着任前の見学", "転居・赴任にかかる費用", "お住まい", "初日の流れ", "お問い合わせ"):
+        assert f"■ {heading}" in body
