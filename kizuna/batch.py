@@ -699,6 +699,8 @@ def run_batch(
     dry_run: bool = False,
     encoding: str | None = None,
     chunk_size: int = CHUNK_SIZE,
+    charset: str = "utf-8",
+    fix: bool = False,
 ) -> BatchRun:
     """Validate ``path``, then draft, log and write one message per applicant, lazily.
 
@@ -706,11 +708,19 @@ def run_batch(
     record (blank and rejected rows are reported as they are read, the others once their
     chunk is logged, so events are not strictly in line order). Invalid rows raise BatchError before anything is written, unless ``skip_invalid``,
     which writes the good rows and lists the others in rejects.csv with their reasons.
+
+    ``charset="iso-2022-jp"`` (with ``fmt="eml"``) first drafts every row and checks that
+    ISO-2022-JP can carry it: any character it cannot (in a name, never altered; or in the
+    template text without ``fix``) raises BatchError listing them, before anything is written.
     """
     from .compose import default_stage
 
     if fmt not in FORMATS:
         raise _fail(f"Unknown output format '{fmt}'.", hint=f"Use one of: {', '.join(FORMATS)}.")
+    if charset not in ("utf-8", "iso-2022-jp"):
+        raise _fail(f"Unknown charset '{charset}'.", hint="Use utf-8 or iso-2022-jp.")
+    if charset != "utf-8" and fmt != "eml":
+        raise _fail("A charset applies to .eml output only.", hint="Add --format eml.")
     spec = get_kind(kind)
     if spec.needs_slot or spec.offers_slots:
         raise _fail(
@@ -728,7 +738,10 @@ def run_batch(
     out = Path(out_dir)
     if not dry_run:
         _prepare_out_dir(out)
-    work = _Work(plan, profile, log, out, on, stage_id, fmt, dry_run, max(1, chunk_size))
+    work = _Work(plan, profile, log, out, on, stage_id, fmt, dry_run, max(1, chunk_size),
+                 charset=charset, fix=fix)
+    if charset == "iso-2022-jp":
+        work.check_charset()
     return BatchRun(plan, work.events(), out, fmt, dry_run)
 
 
@@ -860,7 +873,12 @@ class _Work:
         fmt: str,
         dry_run: bool,
         chunk_size: int,
+        *,
+        charset: str = "utf-8",
+        fix: bool = False,
     ) -> None:
+        self.charset = charset
+        self.fix = fix
         self.plan = plan
         self.profile = profile
         self.log = log
@@ -1032,17 +1050,63 @@ class _Work:
                 choices[index] = choice
         return choices
 
-    def _compose(self, fresh: Sequence[tuple[BatchRow, str]]) -> list[Message]:
+    def check_charset(self) -> None:
+        """Draft every valid row once and list whatever ISO-2022-JP cannot carry, before
+        anything is written (rows already logged keep their logged text)."""
+        from .mail import check_iso2022jp
+
+        problems: list[str] = []
+        chunk: list[BatchRow] = []
+
+        def scan(rows: list[BatchRow]) -> None:
+            keys = [batch_key(self.kind, self.stage, self.on, row.candidate.id) for row in rows]
+            logged = self._logged(keys)
+            fresh = [(row, key) for row, key in zip(rows, keys, strict=True) if key not in logged]
+            for (row, _), message in zip(fresh, self._compose(fresh, fixing=False), strict=True):
+                seen: set[tuple[str, str]] = set()
+                for p in check_iso2022jp(message, self.profile):
+                    where = "the name" if p.in_name else p.field
+                    if (p.in_name or p.suggestion is None or not self.fix) and (where, p.char) not in seen:
+                        seen.add((where, p.char))
+                        hint = (" (an applicant's name is never altered: write this batch in UTF-8)"
+                                if p.in_name else f" → {p.suggestion} with --fix" if p.suggestion else "")
+                        problems.append(f"line {row.line} ({row.candidate.id}), {where}: "
+                                        f"{p.char!r}{hint}")
+
+        for record in self.plan.records():
+            if record.row is not None:
+                chunk.append(record.row)
+                if len(chunk) >= self.chunk_size:
+                    scan(chunk)
+                    chunk = []
+        if chunk:
+            scan(chunk)
+        if problems:
+            shown = problems[:20] + ([f"and {len(problems) - 20} more"] if len(problems) > 20 else [])
+            raise _fail(
+                "ISO-2022-JP cannot carry these characters; nothing was written. "
+                + "; ".join(shown) + ".",
+                path=str(self.plan.path), problems=problems,
+                hint="Use --charset utf-8 (the default), or --fix for template text.",
+            )
+
+    def _compose(self, fresh: Sequence[tuple[BatchRow, str]], *, fixing: bool = True) -> list[Message]:
         if not fresh:
             return []
         choices = self._choices([row for row, _ in fresh])
         messages = []
         for (row, _), choice in zip(fresh, choices, strict=True):
             try:
-                messages.append(self.composer.compose(
+                message = self.composer.compose(
                     self.kind, row.candidate, on=self.on, result=row.result, stage=self.stage,
                     topics=choice.topics,
-                ))
+                )
+                if fixing and self.fix and self.charset == "iso-2022-jp":
+                    from .mail import fix_iso2022jp
+
+                    # Log the fixed text: the log holds what the applicant receives.
+                    message, _ = fix_iso2022jp(message, self.profile)
+                messages.append(message)
             except KizunaError as exc:
                 if isinstance(exc, BatchError) or exc.line is not None:
                     raise
@@ -1078,10 +1142,10 @@ class _Work:
         if self.fmt == "eml":
             from .mail import as_bytes, to_email
 
-            profile = self.profile
+            profile, charset = self.profile, self.charset
 
             def eml(message: Message) -> bytes:
-                return as_bytes(to_email(message, profile))
+                return as_bytes(to_email(message, profile, charset=charset))
 
             return eml
 

@@ -235,11 +235,15 @@ def draft(settings: Settings, kind: str, name: str | None, candidate_id: str | N
               help="Write the valid rows and list the others, with reasons, in rejects.csv.")
 @click.option("--encoding", help="Encoding of the CSV (default: detect UTF-8, UTF-8 with BOM or CP932).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar; only the closing summary.")
+@click.option("--charset", type=click.Choice(["utf-8", "iso-2022-jp"]), default="utf-8",
+              show_default=True, help="Charset of --format eml; every row is checked first.")
+@click.option("--fix", is_flag=True, help="With iso-2022-jp, replace characters it cannot carry "
+              "in template text (①→(1)); never in a name.")
 @pass_settings
 @user_errors
 def batch(settings: Settings, csv_file: str, kind: str, stage: str | None, on: dt.date | None,
           out_dir: str, fmt: str, dry_run: bool, skip_invalid: bool, encoding: str | None,
-          quiet: bool) -> None:
+          quiet: bool, charset: str, fix: bool) -> None:
     """Draft, log and write one message per applicant in FILE.csv; safe to run again.
 
     Headers in Japanese (応募番号, 氏名, ふりがな, メールアドレス, 結果) or English (id, name,
@@ -252,7 +256,7 @@ def batch(settings: Settings, csv_file: str, kind: str, stage: str | None, on: d
     with settings.open_log() as log:
         run = run_batch(csv_file, kind=kind, profile=settings.profile, log=log, out_dir=out_dir,
                         on=on or today_jst(), stage=stage, fmt=fmt, skip_invalid=skip_invalid,
-                        dry_run=dry_run, encoding=encoding)
+                        dry_run=dry_run, encoding=encoding, charset=charset, fix=fix)
         if not quiet and sys.stderr.isatty():
             with click.progressbar(run, length=run.total, label="Drafting", file=sys.stderr) as bar:
                 for _ in bar:

@@ -587,3 +587,34 @@ def test_a_days_batch_spreads_evenly_over_the_lines(tmp_path: Path, db_path: Pat
         counts = Counter(t["id"] for m in lines for t in m["topics"] if t["role"] == role)
         assert len(counts) > 1
         assert max(counts.values()) - min(counts.values()) <= 1, (role, counts)
+
+
+def test_iso2022jp_batch_checks_every_row_before_writing(tmp_path: Path, runner, db_path: Path) -> None:
+    out = tmp_path / "out"
+    sample = Path(__file__).parent / "data" / "applicants-cp932.csv"
+    args = [str(sample), "--kind", "screening_result", "--date", "2026-12-03", "--out", str(out),
+            "--format", "eml", "--charset", "iso-2022-jp", "--fix"]
+    result = runner.invoke(cli, ["--db", str(db_path), "batch", *args])
+    assert result.exit_code == 1
+    assert "'髙'" in result.output and "'﨑'" in result.output and "UTF-8" in result.output
+    assert visible(out) == [] and exchanges(db_path) == []
+
+
+def test_iso2022jp_batch_writes_seven_bit_mail(tmp_path: Path, runner, db_path: Path) -> None:
+    import email
+    from email import policy
+
+    csv_path = write_csv(tmp_path / "ok.csv", [good_row(1), good_row(2, "不通過")])
+    out = tmp_path / "out"
+    result = runner.invoke(cli, ["--db", str(db_path), "batch", str(csv_path), "--kind", "screening_result",
+                                 "--date", "2026-12-03", "--out", str(out), "--format", "eml",
+                                 "--charset", "iso-2022-jp"])
+    assert result.exit_code == 0, result.output
+    files = sorted(out.glob("*.eml"))
+    assert len(files) == 2
+    for path in files:
+        raw = path.read_bytes()
+        assert max(raw) < 128
+        msg = email.message_from_bytes(raw, policy=policy.default)
+        assert msg["Subject"] == "【北上市】第1次試験（書類選考）結果のご連絡"
+        assert "試験 " in msg.get_body(preferencelist=("plain",)).get_content()
