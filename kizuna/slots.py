@@ -776,6 +776,10 @@ def _by_preference(
             return Choice(None, None, "ambiguous",
                           f"The reply gives two slots for preference {rank}.")
         ranked[rank] = ref
+    if not ranked and len(markers) == 1 and not refs and 1 <= markers[0][2] <= len(offered):
+        # 「第二希望でお願いします」 alone, answering a numbered list: the list's second option
+        # (as 「第2候補で」 would be). With anything else in the reply it stays ambiguous.
+        return _settle(offered, (markers[0][2],), blocked)
     if not ranked:
         return Choice(
             None, None, "ambiguous",

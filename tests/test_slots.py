@@ -411,7 +411,6 @@ def test_reply_must_not_match(text: str) -> None:
         ("1か2でお願いします", "ambiguous"),
         ("①と③どちらでも大丈夫です", "ambiguous"),
         ("いずれの日程でも大丈夫です", "ambiguous"),
-        ("第2希望でお願いします", "ambiguous"),  # a rank, not a slot number
         ("7番でお願いします", "none"),
         ("7", "none"),
         ("12月9日の10時でお願いします", "none"),
@@ -454,3 +453,13 @@ def test_quoted_invitation_is_ignored() -> None:
 def test_nothing_offered() -> None:
     choice = parse_choice("2番でお願いします", [])
     assert choice.status == "none" and "No slots" in choice.reason
+
+
+@pytest.mark.parametrize(("text", "number"), [("第二希望でお願いします", 2), ("第2候補で伺います", 2), ("第三希望", 3)])
+def test_a_lone_rank_answers_the_numbered_list(text: str, number: int) -> None:
+    choice = parse_choice(text, OFFERED)
+    assert choice.status == "chosen" and choice.number == number
+
+
+def test_a_lone_rank_beyond_the_list_is_not_a_choice() -> None:
+    assert parse_choice("第五希望でお願いします", OFFERED).slot is None
