@@ -12,9 +12,19 @@ Ordering rules, in one place:
 - ``search`` returns the newest matches first (highest exchange id first).
 - ``pending`` is oldest waiting applicant first.
 
+Search index: ``exchanges_fts`` (FTS5, trigram) is brought up to date lazily. Recording a
+message does not index it, since trigram indexing cost more than everything else a batch does
+per row; ``search`` first indexes every exchange recorded since the last search, in one
+statement (``refresh_search_index``), and matches any row it could not index yet with LIKE. A
+tool that queries ``exchanges_fts`` directly (Datasette's search box) sees the log as of the
+last ``kizuna search`` or ``Log.refresh_search_index()`` call. The bookkeeping is migration
+m004.
+
 Concurrency: every write runs in one ``BEGIN IMMEDIATE`` transaction, so a second writer waits
 for the busy timeout instead of failing half-way; a lock held longer than that becomes a
 ``LogError``. Other modules that write through ``Log.db`` should use ``Log.transaction()``.
+The database file is only ever opened by SQLite (see ``_prepare_file``): closing a Python file
+object on it would drop the POSIX locks of every connection in this process.
 """
 
 from __future__ import annotations
@@ -34,7 +44,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from .errors import InputError, LogError
-from .models import JST, Candidate, Exchange, Message, Slot
+from .models import JST, Candidate, Exchange, Message, Slot, Topic
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -54,7 +64,6 @@ __all__ = [
 ]
 
 DEFAULT_BUSY_TIMEOUT_MS = 5000
-SQLITE_HEADER = b"SQLite format 3\x00"
 MIGRATION_SET = "kizuna"
 
 # Statuses that a later, ordinary message must not overwrite: the decision stands.
@@ -198,10 +207,73 @@ def _m003_activity_index(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX exchanges_direction ON exchanges(direction, candidate_id, sent_at)")
 
 
+def _m004_lazy_search(db: sqlite_utils.Database) -> None:
+    """Index new exchanges when someone searches, not when they are recorded.
+
+    Trigram indexing was more than half of the cost of recording a message, paid for every row
+    of a batch although most logs are searched rarely. ``_kizuna_fts_state`` holds one row,
+    ``indexed_upto``, the high-water mark: exchanges above it are not indexed yet, and
+    ``Log.refresh_search_index`` (called by ``Log.search``) indexes them in one statement and
+    moves the mark to the newest id. There is no insert trigger, so recording a row costs
+    nothing extra; the triggers left keep the indexed part exact:
+
+    - delete and update remove a row from the index only if it is there (its id is in
+      ``exchanges_fts_docsize``): an FTS5 'delete' of a row that was never indexed would
+      damage the index;
+    - an update re-indexes the row at once if its (new) id is at or below the mark;
+    - a delete (or an id change) that leaves the newest id below the mark lowers the mark to
+      it, so the ids SQLite gives the next rows (newest + 1) are above the mark again.
+
+    A row another tool inserts with an explicit id below the mark is found by the next
+    refresh, which compares the row count with the index's.
+
+    ``_kizuna_fts_deferred`` (m002's switch for batch inserts) is dropped: nothing needs it
+    now, and a kizuna too old to know m004 then fails loudly instead of indexing rows twice.
+    """
+    for trigger in ("exchanges_fts_ai", "exchanges_fts_ad", "exchanges_fts_au"):
+        db.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+    db.execute("DROP TABLE IF EXISTS _kizuna_fts_deferred")
+    db.execute("CREATE TABLE _kizuna_fts_state (indexed_upto INTEGER NOT NULL)")
+    # m002 indexed every row the log held and its trigger (or the batch's own statement) every
+    # row since, so the whole log is indexed now.
+    db.execute(
+        "INSERT INTO _kizuna_fts_state (indexed_upto) SELECT COALESCE(max(id), 0) FROM exchanges"
+    )
+    unindex_old = """
+        INSERT INTO exchanges_fts(exchanges_fts, rowid, subject, body)
+        SELECT 'delete', old.id, old.subject, old.body
+        WHERE EXISTS (SELECT 1 FROM exchanges_fts_docsize WHERE id = old.id);
+    """
+    lower_mark = """
+        UPDATE _kizuna_fts_state SET indexed_upto = (SELECT COALESCE(max(id), 0) FROM exchanges)
+        WHERE indexed_upto > (SELECT COALESCE(max(id), 0) FROM exchanges);
+    """
+    db.execute(
+        f"""
+        CREATE TRIGGER exchanges_fts_ad AFTER DELETE ON exchanges BEGIN
+            {unindex_old}
+            {lower_mark}
+        END
+        """
+    )
+    db.execute(
+        f"""
+        CREATE TRIGGER exchanges_fts_au AFTER UPDATE OF id, subject, body ON exchanges BEGIN
+            {unindex_old}
+            INSERT INTO exchanges_fts(rowid, subject, body)
+            SELECT new.id, new.subject, new.body
+            WHERE new.id <= (SELECT indexed_upto FROM _kizuna_fts_state);
+            {lower_mark}
+        END
+        """
+    )
+
+
 _MIGRATION_FUNCTIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _m001_initial,
     _m002_search,
     _m003_activity_index,
+    _m004_lazy_search,
 )
 
 
@@ -410,16 +482,42 @@ def _status_for(message: Message) -> str:
     return "active"
 
 
+# One word as a substring of the subject or the body (LIKE wildcards in it escaped).
+_LIKE_EITHER = "subject LIKE ? ESCAPE '\\' OR body LIKE ? ESCAPE '\\'"
+
+
+def _candidate_row(
+    candidate: Candidate,
+    position: str | None,
+    stage: str | None,
+    status: str,
+    force_status: bool,
+    now: str,
+) -> tuple[Any, ...]:
+    """The parameters of ``_CANDIDATE_UPSERT``, in its numbered order."""
+    if not candidate.id.strip():
+        raise InputError("The applicant id is empty.", field="candidate.id")
+    extra = candidate.extra
+    return (
+        candidate.id, candidate.name, candidate.kana, candidate.email, candidate.timezone,
+        json.dumps(dict(extra), ensure_ascii=False, sort_keys=True) if extra else "{}",
+        position, stage, status, force_status, now,
+    )
+
+
 def _like_pattern(term: str) -> str:
     escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
 
 
+# Numbered parameters bound from a tuple: binding by name costs a dictionary lookup per value,
+# which a batch pays for every column of every row.
+# ?1 id, ?2 name, ?3 kana, ?4 email, ?5 timezone, ?6 extra, ?7 position, ?8 stage, ?9 status,
+# ?10 force_status, ?11 now.
 _CANDIDATE_UPSERT = f"""
     INSERT INTO candidates (id, name, kana, email, timezone, extra, position, stage, status,
                             created_at, updated_at)
-    VALUES (:id, :name, :kana, :email, :timezone, :extra, :position, :stage, :status,
-            :now, :now)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?11, ?11)
     ON CONFLICT(id) DO UPDATE SET
         name = excluded.name,
         -- An empty value from a later message never erases what the log already knows.
@@ -430,7 +528,7 @@ _CANDIDATE_UPSERT = f"""
         position = COALESCE(excluded.position, candidates.position),
         stage = COALESCE(excluded.stage, candidates.stage),
         status = CASE
-            WHEN :force_status THEN excluded.status
+            WHEN ?10 THEN excluded.status
             WHEN excluded.status IN {DECIDED_STATUSES!r} THEN excluded.status
             WHEN candidates.status IN {DECIDED_STATUSES!r} THEN candidates.status
             ELSE excluded.status
@@ -441,9 +539,19 @@ _CANDIDATE_UPSERT = f"""
 _EXCHANGE_INSERT = """
     INSERT INTO exchanges (candidate_id, direction, kind, stage, result, subject, body, topics,
                            slots, status, idempotency_key, message_date, created_at, sent_at)
-    VALUES (:candidate_id, :direction, :kind, :stage, :result, :subject, :body, :topics,
-            :slots, :status, :idempotency_key, :message_date, :created_at, :sent_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT(idempotency_key) DO NOTHING
+"""
+
+# How many exchanges the search index lacks. Both counts are cheap (SQLite counts a table
+# from its smallest b-tree) and every indexed row exists, so 0 means fully indexed.
+_UNINDEXED_COUNT = """
+    SELECT (SELECT count(*) FROM exchanges) - (SELECT count(*) FROM exchanges_fts_docsize)
+"""
+
+# Once every exchange is indexed, the high-water mark is the newest id (see _m004_lazy_search).
+_MARK_ALL_INDEXED = """
+    UPDATE _kizuna_fts_state SET indexed_upto = (SELECT COALESCE(max(id), 0) FROM exchanges)
 """
 
 
@@ -647,34 +755,9 @@ class Log:
         status: str,
         force_status: bool,
     ) -> None:
-        self.db.conn.execute(_CANDIDATE_UPSERT, self._candidate_params(
-            candidate, position=position, stage=stage, status=status, force_status=force_status
+        self.db.conn.execute(_CANDIDATE_UPSERT, _candidate_row(
+            candidate, position, stage, status, force_status, self._now()
         ))
-
-    def _candidate_params(
-        self,
-        candidate: Candidate,
-        *,
-        position: str | None,
-        stage: str | None,
-        status: str,
-        force_status: bool,
-    ) -> dict[str, Any]:
-        if not candidate.id.strip():
-            raise InputError("The applicant id is empty.", field="candidate.id")
-        return {
-            "id": candidate.id,
-            "name": candidate.name,
-            "kana": candidate.kana,
-            "email": candidate.email,
-            "timezone": candidate.timezone,
-            "extra": json.dumps(dict(candidate.extra), ensure_ascii=False, sort_keys=True),
-            "position": position,
-            "stage": stage,
-            "status": status,
-            "force_status": force_status,
-            "now": self._now(),
-        }
 
     @_translating
     def get_candidate(self, candidate_id: str) -> Candidate:
@@ -774,7 +857,8 @@ class Log:
         earlier in ``items``) gets the existing exchange, and its applicant is left as is. A key
         already used for a different applicant is a LogError and nothing is recorded. Built for
         batch runs: the keys are looked up a few hundred per query, then one ``executemany``
-        per table and one statement for the search index.
+        per table. The rows are not indexed for search here: ``search`` indexes them when it
+        is next called (see ``refresh_search_index``).
         """
         if status not in OUTBOUND_STATUSES:
             raise InputError(
@@ -788,63 +872,66 @@ class Log:
         conn = self.db.conn
         with self.transaction():
             # Under the write lock nobody else writes, so the keys looked up now stay true, and
-            # new rows get ids above ``before`` in the order they are inserted.
+            # each new row takes max(id) + 1: the ids are ``before`` + 1, + 2, ... in insert
+            # order, known before inserting (checked below, never read back).
             existing = self._exchanges_by_keys([k for _, k in entries if k is not None])
-            first: dict[str, int] = {}  # key -> index of its first new item in this batch
-            new: list[int] = []
-            for index, (message, key) in enumerate(entries):
-                if key is None:
-                    new.append(index)
-                    continue
-                owner = existing[key].candidate_id if key in existing else (
-                    entries[first[key]][0].candidate.id if key in first else None
-                )
-                if owner is None:
-                    first[key] = index
-                    new.append(index)
-                elif owner != message.candidate.id:
-                    # A reused key would silently skip this applicant: refuse the whole batch.
-                    raise LogError(
-                        f"Idempotency key '{key}' is already used for applicant '{owner}', "
-                        f"not '{message.candidate.id}'. Nothing was recorded.",
-                        hint="Each message needs its own key.",
-                    )
             before = conn.execute("SELECT COALESCE(max(id), 0) FROM exchanges").fetchone()[0]
-            conn.executemany(_CANDIDATE_UPSERT, [
-                self._candidate_params(
-                    entries[i][0].candidate, position=None, stage=entries[i][0].stage,
-                    status=_status_for(entries[i][0]), force_status=False,
-                )
-                for i in new
-            ])
-            conn.execute("INSERT INTO _kizuna_fts_deferred (flag) VALUES (1)")
-            conn.executemany(_EXCHANGE_INSERT, [
-                self._outbound_params(entries[i][0], entries[i][1], status, now, sent_at)
-                for i in new
-            ])
-            conn.execute(
-                "INSERT INTO exchanges_fts (rowid, subject, body) "
-                "SELECT id, subject, body FROM exchanges WHERE id > ?", [before]
-            )
-            conn.execute("DELETE FROM _kizuna_fts_deferred")
-            inserted = [row[0] for row in conn.execute(
-                "SELECT id FROM exchanges WHERE id > ? ORDER BY id", [before]
-            )]
-            if len(inserted) != len(new):
-                raise LogError("The log changed while recording; nothing was recorded.",
-                               hint="Run the command again.")
-        new_ids = dict(zip(new, inserted, strict=True))
-        results: list[Exchange] = []
-        for index, (message, key) in enumerate(entries):
-            if key is not None and key in existing:
-                results.append(existing[key])
-            elif index not in new_ids:
-                assert key is not None
-                results.append(results[first[key]])
-            else:
+            next_id = before
+            first: dict[str, int] = {}  # key -> index of its first new item in this batch
+            results: list[Exchange] = []
+            candidate_rows: list[tuple[Any, ...]] = []
+            exchange_rows: list[tuple[Any, ...]] = []
+            # A batch repeats the same few topic lists, slot lists and dates: each is converted
+            # once per call, not once per row.
+            topic_cache: dict[tuple[Topic, ...], tuple[str, tuple[str, ...]]] = {}
+            slot_cache: dict[tuple[Slot, ...], str] = {(): "[]"}
+            date_cache: dict[dt.date, str] = {}
+            for index, (message, key) in enumerate(entries):
+                candidate = message.candidate
+                if key is not None:
+                    done = existing.get(key)
+                    if done is None and key in first:
+                        done = results[first[key]]
+                    if done is not None:
+                        if done.candidate_id != candidate.id:
+                            # A reused key would silently skip this applicant: refuse the
+                            # whole batch.
+                            raise LogError(
+                                f"Idempotency key '{key}' is already used for applicant "
+                                f"'{done.candidate_id}', not '{candidate.id}'. "
+                                "Nothing was recorded.",
+                                hint="Each message needs its own key.",
+                            )
+                        results.append(done)
+                        continue
+                    first[key] = index
+                candidate_rows.append(_candidate_row(
+                    candidate, None, message.stage, _status_for(message), False, now
+                ))
+                topics = message.topics
+                converted = topic_cache.get(topics)
+                if converted is None:
+                    converted = topic_cache[topics] = (
+                        json.dumps([t.to_dict() for t in topics], ensure_ascii=False),
+                        tuple(t.id for t in topics),
+                    )
+                slots = message.slots
+                slots_json = slot_cache.get(slots)
+                if slots_json is None:
+                    slots_json = slot_cache[slots] = json.dumps([s.to_dict() for s in slots])
+                day = message.date
+                day_iso = date_cache.get(day)
+                if day_iso is None:
+                    day_iso = date_cache[day] = day.isoformat()
+                exchange_rows.append((
+                    candidate.id, "out", message.kind, message.stage, message.result,
+                    message.subject, message.body, converted[0], slots_json, status, key,
+                    day_iso, now, sent_at,
+                ))
+                next_id += 1
                 results.append(Exchange(
-                    id=new_ids[index],
-                    candidate_id=message.candidate.id,
+                    id=next_id,
+                    candidate_id=candidate.id,
                     direction="out",
                     kind=message.kind,
                     stage=message.stage,
@@ -852,33 +939,19 @@ class Log:
                     body=message.body,
                     status=status,
                     created_at=now,
-                    topics=tuple(t.id for t in message.topics),
-                    slots=tuple(message.slots),
+                    topics=converted[1],
+                    slots=tuple(slots),
                     idempotency_key=key,
                     sent_at=sent_at,
                 ))
+            if exchange_rows:
+                conn.executemany(_CANDIDATE_UPSERT, candidate_rows)
+                inserted = conn.executemany(_EXCHANGE_INSERT, exchange_rows).rowcount
+                top = conn.execute("SELECT max(id) FROM exchanges").fetchone()[0]
+                if inserted != len(exchange_rows) or top != next_id:
+                    raise LogError("The log changed while recording; nothing was recorded.",
+                                   hint="Run the command again.")
         return results
-
-    @staticmethod
-    def _outbound_params(
-        message: Message, key: str | None, status: str, now: str, sent_at: str | None
-    ) -> dict[str, Any]:
-        return {
-            "candidate_id": message.candidate.id,
-            "direction": "out",
-            "kind": message.kind,
-            "stage": message.stage,
-            "result": message.result,
-            "subject": message.subject,
-            "body": message.body,
-            "topics": json.dumps([t.to_dict() for t in message.topics], ensure_ascii=False),
-            "slots": json.dumps([s.to_dict() for s in message.slots]),
-            "status": status,
-            "idempotency_key": key,
-            "message_date": message.date.isoformat(),
-            "created_at": now,
-            "sent_at": sent_at,
-        }
 
     def _exchanges_by_keys(self, keys: Sequence[str]) -> dict[str, Exchange]:
         """Existing exchanges for these idempotency keys, a few hundred keys per query."""
@@ -916,22 +989,10 @@ class Log:
             row = conn.execute("SELECT stage FROM candidates WHERE id = ?", [candidate_id]).fetchone()
             if row is None:
                 raise self._unknown_candidate(candidate_id)
-            cursor = conn.execute(_EXCHANGE_INSERT, {
-                "candidate_id": candidate_id,
-                "direction": "in",
-                "kind": None,
-                "stage": row[0],
-                "result": None,
-                "subject": subject,
-                "body": text,
-                "topics": "[]",
-                "slots": "[]",
-                "status": "received",
-                "idempotency_key": idempotency_key,
-                "message_date": received[:10],
-                "created_at": self._now(),
-                "sent_at": received,
-            })
+            cursor = conn.execute(_EXCHANGE_INSERT, (
+                candidate_id, "in", None, row[0], None, subject, text, "[]", "[]", "received",
+                idempotency_key, received[:10], self._now(), received,
+            ))
             if cursor.rowcount:
                 exchange_id = cursor.lastrowid
                 assert exchange_id is not None
@@ -1010,6 +1071,36 @@ class Log:
         return {row[0] for row in rows if row[0] is not None}
 
     @_translating
+    def refresh_search_index(self) -> int:
+        """Index the exchanges recorded since the last refresh; returns how many were indexed.
+
+        Recording does not index (see ``_m004_lazy_search``): a batch would pay for trigram
+        indexing on every row. ``search`` calls this first; a tool that reads
+        ``exchanges_fts`` directly (Datasette's search box) sees rows up to the last refresh.
+        An up-to-date index costs one read and takes no write lock.
+        """
+        conn = self.db.conn
+        if not conn.execute(_UNINDEXED_COUNT).fetchone()[0]:
+            return 0
+        with self.transaction():
+            # The mark is read under the write lock: another process may have just indexed.
+            mark = conn.execute("SELECT indexed_upto FROM _kizuna_fts_state").fetchone()[0]
+            count = conn.execute(
+                "INSERT INTO exchanges_fts (rowid, subject, body) "
+                "SELECT id, subject, body FROM exchanges WHERE id > ?", [mark]
+            ).rowcount
+            if conn.execute(_UNINDEXED_COUNT).fetchone()[0]:
+                # Rows another tool inserted with an explicit id below the mark: rare, and
+                # found only by reading every row, so only when the counts say so.
+                count += conn.execute(
+                    "INSERT INTO exchanges_fts (rowid, subject, body) "
+                    "SELECT id, subject, body FROM exchanges e WHERE id <= ? AND NOT EXISTS "
+                    "(SELECT 1 FROM exchanges_fts_docsize d WHERE d.id = e.id)", [mark]
+                ).rowcount
+            conn.execute(_MARK_ALL_INDEXED)
+        return count
+
+    @_translating
     def search(
         self, text: str, *, candidate_id: str | None = None, limit: int | None = None
     ) -> list[Exchange]:
@@ -1018,22 +1109,34 @@ class Log:
         Words of three characters or more use the trigram full-text index; one- and
         two-character words (面接, 北上, 2番) are matched as substrings with LIKE, since a
         trigram index cannot hold them.
+
+        The index is first brought up to date (``refresh_search_index``). If that cannot be
+        done now (the file is read-only, or another program holds the write lock past the busy
+        timeout), the exchanges not indexed yet are matched with LIKE instead, so the answer
+        is complete either way.
         """
         words = text.split()
         if not words:
             raise InputError("The search text is empty.")
+        with contextlib.suppress(LogError):
+            self.refresh_search_index()
         clauses: list[str] = []
         params: list[Any] = []
         long_words = [w for w in words if len(w) >= 3]
         if long_words:
             query = " ".join('"' + w.replace('"', '""') + '"' for w in long_words)
-            clauses.append("e.id IN (SELECT rowid FROM exchanges_fts WHERE exchanges_fts MATCH ?)")
+            tail = " AND ".join([f"({_LIKE_EITHER})"] * len(long_words))
+            clauses.append(
+                "e.id IN (SELECT rowid FROM exchanges_fts WHERE exchanges_fts MATCH ? "
+                "UNION ALL SELECT id FROM exchanges "
+                f"WHERE id > (SELECT indexed_upto FROM _kizuna_fts_state) AND {tail})"
+            )
             params.append(query)
+            for word in long_words:
+                params += [_like_pattern(word)] * 2
         for word in words:
             if len(word) < 3:
-                clauses.append(
-                    "(e.subject LIKE ? ESCAPE '\\' OR e.body LIKE ? ESCAPE '\\')"
-                )
+                clauses.append(f"({_LIKE_EITHER})")
                 params += [_like_pattern(word)] * 2
         if candidate_id is not None:
             clauses.append("e.candidate_id = ?")
@@ -1267,8 +1370,10 @@ class Log:
                         f"DELETE FROM {table} WHERE {column} IN (SELECT id FROM purge_ids)"
                     )
                 # The delete triggers only add tombstones to the FTS index; the old segments
-                # still hold the text until rebuilt.
+                # still hold the text until rebuilt. The rebuild indexes every remaining row,
+                # those above the high-water mark too, so the mark moves past them all.
                 conn.execute("INSERT INTO exchanges_fts(exchanges_fts) VALUES ('rebuild')")
+                conn.execute(_MARK_ALL_INDEXED)
             conn.execute("DROP TABLE purge_ids")
         wal_cleared = True
         if not dry_run and ids:
@@ -1291,7 +1396,16 @@ class Log:
 
 
 def _prepare_file(path: Path) -> None:
-    """Create the folder and a 0600 file, or check that an existing file is a SQLite database."""
+    """Create the folder and a new 0600 file; an existing file is left for SQLite to check.
+
+    An existing file is never opened here, not even to read its header: closing any file
+    descriptor on a database drops every POSIX lock this process holds on it, including those
+    of another ``Log`` already open on the same file, and another process could then
+    checkpoint and delete the WAL under that connection (SQLite's documented POSIX advisory
+    locks problem). SQLite itself reports a file that is not a database ("file is not a
+    database") on the first read, before anything is written, and ``Log.open`` turns that into
+    a ``LogError`` with the file untouched.
+    """
     if path.is_dir():
         raise LogError("This is a folder, not a database file.", path=str(path),
                        hint="Give a file name such as kizuna.db.")
@@ -1301,27 +1415,14 @@ def _prepare_file(path: Path) -> None:
         raise LogError(f"Cannot create the log's folder: {exc.strerror}.",
                        path=str(path.parent)) from None
     try:
-        with path.open("rb") as existing:
-            header = existing.read(len(SQLITE_HEADER))
-    except FileNotFoundError:
-        header = None
-    except OSError as exc:
-        raise LogError(f"Cannot read the log: {exc.strerror}.", path=str(path)) from None
-    if header is None:
-        try:
-            # Created here, before SQLite opens it, so it is never readable by others; SQLite
-            # gives the -wal and -shm files the same mode.
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            return  # another process created it a moment ago
-        except OSError as exc:
-            raise LogError(f"Cannot create the log: {exc.strerror}.", path=str(path)) from None
-        os.close(fd)
+        # Created here, before SQLite opens it, so it is never readable by others; SQLite gives
+        # the -wal and -shm files the same mode. O_EXCL: an existing file is not opened at all.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        if not os.access(path, os.R_OK):
+            raise LogError("Cannot read the log: permission denied.", path=str(path)) from None
         return
-    # An empty file is a valid new database; anything else must start with SQLite's header.
-    if header and header != SQLITE_HEADER:
-        raise LogError(
-            "This file is not a SQLite database; it was left untouched.",
-            path=str(path),
-            hint="Choose another file with --db or KIZUNA_DB.",
-        )
+    except OSError as exc:
+        raise LogError(f"Cannot create the log: {exc.strerror}.", path=str(path)) from None
+    # Closing is safe: no connection has had a chance to lock a file created a moment ago.
+    os.close(fd)

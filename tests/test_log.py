@@ -34,7 +34,7 @@ EXPECTED_COLUMNS = {
         "created_at", "updated_at",
     ],
 }
-ALL_MIGRATIONS = ["m001_initial", "m002_search", "m003_activity_index"]
+ALL_MIGRATIONS = ["m001_initial", "m002_search", "m003_activity_index", "m004_lazy_search"]
 
 
 class Clock:
@@ -179,7 +179,8 @@ def test_not_a_database_is_refused_and_untouched(tmp_path: Path) -> None:
     assert str(path) in str(info.value)
     assert "not a SQLite database" in str(info.value)
     assert path.read_bytes() == original
-    assert not Path(f"{path}-wal").exists()
+    for suffix in ("-wal", "-shm", "-journal"):
+        assert not Path(f"{path}{suffix}").exists()
 
 
 def test_damaged_database_is_refused(tmp_path: Path) -> None:
@@ -316,7 +317,7 @@ def test_record_outbound_many_is_one_transaction_with_keys(log: Log, yamada: Can
     assert [e.id for e in log.timeline()] == [1, 2, 3]
     assert [e.id for e in log.search("書類選考")] == [2]
     assert [e.id for e in log.search("鍵のない")] == [3]
-    # The insert trigger is on again once the batch is done: other writers are indexed.
+    # Rows other tools write are found too (indexed at the next search).
     log.db.execute(
         "INSERT INTO exchanges (candidate_id, direction, subject, body, status) "
         "VALUES ('A-0002', 'in', '', '別のツールから書き込み', 'received')"
@@ -608,3 +609,218 @@ def test_purge_with_a_reader_open_still_deletes_and_says_so(db_path: Path, yamad
         assert report.candidates == ("A-0001",)
         assert not report.wal_cleared
         assert log.candidates() == []
+
+
+# --------------------------------------------------------------------------- lazy search index
+
+
+def _indexed(log: Log) -> list[int]:
+    """Ids of the exchanges the full-text index holds."""
+    return [r[0] for r in log.db.execute("SELECT id FROM exchanges_fts_docsize ORDER BY id")]
+
+
+def _mark(log: Log) -> int:
+    value: int = log.db.execute("SELECT indexed_upto FROM _kizuna_fts_state").fetchone()[0]
+    return value
+
+
+def _assert_index_exact(log: Log) -> None:
+    """FTS5's own check: the index holds exactly the rows of ``exchanges`` (raises if not)."""
+    log.db.execute("INSERT INTO exchanges_fts(exchanges_fts, rank) VALUES ('integrity-check', 1)")
+
+
+def test_recording_leaves_indexing_to_the_next_search(log: Log, yamada: Candidate, sato: Candidate) -> None:
+    log.record_outbound_many([
+        (message(yamada), "k-1"),
+        (message(sato, body="書類選考の結果をお知らせします。"), "k-2"),
+    ])
+    log.record_inbound("A-0001", "承知いたしました。")
+    assert _indexed(log) == [] and _mark(log) == 0
+    assert [e.id for e in log.search("書類選考")] == [2]
+    assert _indexed(log) == [1, 2, 3] and _mark(log) == 3
+    _assert_index_exact(log)
+    assert log.refresh_search_index() == 0  # up to date: nothing to do
+    log.record_outbound(message(sato, body="二次面接のご案内です。"))
+    assert log.refresh_search_index() == 1
+    assert _indexed(log) == [1, 2, 3, 4]
+
+
+def test_upgrade_from_m003_keeps_the_index_and_sets_the_mark(db_path: Path) -> None:
+    db = sqlite_utils.Database(db_path)
+    migrations().apply(db, stop_before="m004_lazy_search")
+    db.execute("INSERT INTO candidates (id, name) VALUES ('A-0001', '山田 太郎')")
+    for body in ("一次面接のご案内です。", "最終面接のご案内です。"):
+        db.execute(
+            "INSERT INTO exchanges (candidate_id, direction, subject, body, status) "
+            "VALUES ('A-0001', 'out', '面接', ?, 'draft')", [body]
+        )
+    assert db.execute("SELECT count(*) FROM exchanges_fts_docsize").fetchone()[0] == 2
+    db.close()
+
+    with Log.open(db_path) as log:
+        assert [m.name for m in migrations().applied(log.db)] == ALL_MIGRATIONS
+        assert "_kizuna_fts_deferred" not in log.db.table_names()
+        assert _mark(log) == 2 and _indexed(log) == [1, 2]
+        assert log.refresh_search_index() == 0  # nothing indexed twice
+        assert [e.id for e in log.search("面接のご案内")] == [2, 1]
+        _assert_index_exact(log)
+        log.record_outbound(message(Candidate(id="A-0001", name="山田 太郎"), body="内定のお知らせです。"))
+        assert [e.id for e in log.search("内定のお知らせ")] == [3]
+        _assert_index_exact(log)
+
+
+def test_updates_and_deletes_keep_the_index_exact(log: Log, yamada: Candidate) -> None:
+    for n in range(1, 5):
+        log.record_outbound(message(yamada, body=f"第{n}便の本文です。"))
+    log.refresh_search_index()  # 1-4 indexed
+    for n in range(5, 7):
+        log.record_outbound(message(yamada, body=f"第{n}便の本文です。"))  # 5, 6 not yet
+    log.db.execute("UPDATE exchanges SET body = '差し替えた本文その二' WHERE id = 2")
+    log.db.execute("UPDATE exchanges SET body = '差し替えた本文その五' WHERE id = 5")
+    log.db.execute("DELETE FROM exchanges WHERE id IN (3, 6)")
+    assert _indexed(log) == [1, 2, 4]  # 2 re-indexed at once, 5 and 6 never touched
+    assert log.search("第2便") == []
+    assert [e.id for e in log.search("差し替えた本文")] == [5, 2]
+    assert _indexed(log) == [1, 2, 4, 5]
+    _assert_index_exact(log)
+
+
+def test_ids_reused_after_the_newest_rows_are_deleted_are_indexed(
+    log: Log, yamada: Candidate, sato: Candidate
+) -> None:
+    # SQLite gives a new row max(id) + 1, so deleting the newest rows makes their ids come back.
+    log.record_outbound(message(yamada))
+    log.record_outbound(message(sato))
+    log.record_outbound(message(sato))
+    log.refresh_search_index()
+    assert _mark(log) == 3
+    log.purge(candidate_id="A-0002")
+    assert _mark(log) == 1
+    again = log.record_outbound(message(yamada, body="再利用された番号の本文"))
+    assert again.id == 2
+    assert [e.id for e in log.search("再利用された")] == [2]
+    log.db.execute("DELETE FROM exchanges WHERE id = 2")  # by another tool, outside purge
+    assert _mark(log) == 1
+    assert log.record_outbound(message(yamada, body="もう一度同じ番号")).id == 2
+    assert [e.id for e in log.search("もう一度同じ")] == [2]
+    _assert_index_exact(log)
+
+
+def test_a_row_inserted_below_the_mark_by_another_tool_is_found(log: Log, yamada: Candidate) -> None:
+    for _ in range(3):
+        log.record_outbound(message(yamada))
+    log.refresh_search_index()
+    log.db.execute("DELETE FROM exchanges WHERE id = 2")
+    log.db.execute(
+        "INSERT INTO exchanges (id, candidate_id, direction, subject, body, status) "
+        "VALUES (2, 'A-0001', 'in', '', '別のツールが番号つきで書いた行', 'received')"
+    )
+    assert [e.id for e in log.search("番号つきで")] == [2]
+    _assert_index_exact(log)
+
+
+def test_search_is_complete_while_the_index_cannot_be_refreshed(db_path: Path, yamada: Candidate) -> None:
+    with Log.open(db_path, busy_timeout_ms=100) as log:
+        log.record_outbound(message(yamada, body="北上市役所での面接のご案内"))
+        other = sqlite3.connect(db_path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")  # holds the write lock
+        try:
+            assert [e.id for e in log.search("北上市役所")] == [1]  # LIKE on the unindexed rows
+            assert [e.id for e in log.search("面接 ご案内")] == [1]
+            assert log.search("存在しない言葉") == []
+            assert _mark(log) == 0 and _indexed(log) == []
+            with pytest.raises(LogError, match="locked"):
+                log.refresh_search_index()
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+        assert [e.id for e in log.search("北上市役所")] == [1]
+        assert _mark(log) == 1 and _indexed(log) == [1]
+
+
+def test_purge_removes_indexed_and_not_yet_indexed_text(db_path: Path, yamada: Candidate, sato: Candidate) -> None:
+    early, late = "合言葉はホタルブクロ七番", "二つ目の合図はカタクリ三番"
+    with Log.open(db_path) as log:
+        log.record_outbound(message(yamada, body=early))
+        log.record_outbound(message(sato))
+        assert len(log.search("ホタルブクロ")) == 1  # now in the index
+        log.record_outbound(message(yamada, body=late))  # not indexed yet
+        log.purge(candidate_id="A-0001")
+        data = _file_bytes(db_path)
+        for secret in (early, late):
+            pieces = {secret[i:i + 3].encode() for i in range(len(secret) - 2)}
+            assert [p.decode() for p in pieces if p in data] == []
+        assert _indexed(log) == [2] and _mark(log) == 2
+        _assert_index_exact(log)
+        assert log.search("カタクリ") == []
+
+
+def test_batch_results_equal_the_stored_rows(log: Log, yamada: Candidate, sato: Candidate, clock: Clock) -> None:
+    other_slot = Slot(dt.datetime(2026, 12, 2, 18, tzinfo=JST), dt.datetime(2026, 12, 2, 19, tzinfo=JST))
+    items = [
+        (message(yamada, topics=(SHOSETSU, TOWN), slots=(SLOT,)), "b-1"),
+        (message(sato, topics=(SHOSETSU, TOWN), slots=(other_slot,)), "b-2"),
+        (message(sato, "screening_result", topics=(TOWN,), result="not_passed", on=dt.date(2026, 11, 27)), None),
+        (message(yamada, topics=(SHOSETSU, TOWN), slots=(SLOT,)), "b-1"),
+    ]
+    results = log.record_outbound_many(items, status="sent")
+    assert [e.id for e in results] == [1, 2, 3, 1]
+    for exchange in results:
+        assert log.get_exchange(exchange.id) == exchange
+    assert results[1].slots == (other_slot,) and results[2].topics == ("town.kitakami.snow",)
+    raw = log.db.execute("SELECT topics, slots, message_date, sent_at FROM exchanges ORDER BY id").fetchall()
+    assert json.loads(raw[0][0]) == [SHOSETSU.to_dict(), TOWN.to_dict()]
+    assert json.loads(raw[1][1]) == [other_slot.to_dict()]
+    assert json.loads(raw[2][0]) == [TOWN.to_dict()] and raw[2][2] == "2026-11-27"
+    assert raw[0][3] == clock.now
+    assert log.get_candidate_record("A-0002").status == "not_passed"
+
+
+OTHER_PROCESS = textwrap.dedent(
+    """
+    import datetime as dt, sys
+    from kizuna.log import Log
+    from kizuna.models import Candidate, Message
+    path, key = sys.argv[1], sys.argv[2]
+    with Log.open(path) as log:
+        c = Candidate(id="P-1", name="別 プロセス")
+        m = Message(kind="application_received", candidate=c, date=dt.date(2026, 11, 26),
+                    subject="【北上市】応募受付のお知らせ", body="別のプロセスから記録しました。")
+        log.record_outbound(m, idempotency_key=key)
+    """
+)
+
+
+@pytest.mark.slow
+def test_a_second_log_on_the_same_file_keeps_the_first_ones_locks(
+    db_path: Path, tmp_path: Path, yamada: Candidate
+) -> None:
+    # Closing any descriptor of the file drops this process's POSIX locks on it, so a second
+    # Log that peeked at the file would let another process checkpoint and delete the WAL
+    # under the first one, and the two would then write over each other.
+    script = tmp_path / "other.py"
+    script.write_text(OTHER_PROCESS, encoding="utf-8")
+
+    def other_process(key: str) -> None:
+        done = subprocess.run([sys.executable, str(script), str(db_path), key],
+                              capture_output=True, text=True, timeout=120, check=False)
+        assert done.returncode == 0, done.stderr
+
+    first = Log.open(db_path)
+    try:
+        first.record_outbound(message(yamada, body="一通目"), idempotency_key="a-1")
+        Log.open(db_path).close()
+        other_process("p-1")
+        first.record_outbound(message(yamada, body="二通目"), idempotency_key="a-2")
+        other_process("p-2")
+        first.record_outbound(message(yamada, body="三通目"), idempotency_key="a-3")
+        assert first.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    finally:
+        first.close()
+    fresh = sqlite3.connect(db_path)
+    try:
+        assert fresh.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        keys = {r[0] for r in fresh.execute("SELECT idempotency_key FROM exchanges")}
+    finally:
+        fresh.close()
+    assert keys == {"a-1", "p-1", "a-2", "p-2", "a-3"}
