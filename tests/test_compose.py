@@ -244,3 +244,33 @@ def test_pre_arrival_guide_uses_era_when_asked(composer: Composer, yamada: Candi
     assert "令和9年4月1日（木）のご着任に向けて" in body
     for heading in ("着任前の見学", "転居・赴任にかかる費用", "お住まい", "初日の流れ", "お問い合わせ"):
         assert f"■ {heading}" in body
+
+
+NAMES = ["山田 太郎", "髙橋 一郎", "{{ 7*7 }}", "O'Brien\\x", "様", "Emma Brown", "山田 太郎 山田"]
+
+
+@pytest.mark.parametrize(("kind", "result"), CASES)
+def test_memoised_render_equals_direct_render(kind: str, result: str | None) -> None:
+    """Rendering once per combination and putting the name in gives the very same text."""
+    memo = Composer(load_profile())
+    direct = Composer(load_profile())
+    direct._unmemoisable.update(KINDS)
+    for i, name in enumerate(NAMES):
+        candidate = Candidate(id=f"A-{i}", name=name, email=f"a{i}@example.jp",
+                              timezone="Europe/London" if i % 2 else "Asia/Tokyo")
+        assert render(memo, kind, result, candidate) == render(direct, kind, result, candidate)
+    assert kind not in memo._unmemoisable
+
+
+def test_a_template_reading_other_fields_is_not_memoised(tmp_path: Path) -> None:
+    from kizuna.compose import _MARKS
+
+    composer = Composer(load_profile())
+    composer._templates["application_received.txt"] = composer.env.from_string(
+        "{% block subject %}件名{% endblock %}{{ name }} / {{ candidate.id }} / {{ name[:2] }}"
+    )
+    a = composer.compose("application_received", Candidate(id="A-1", name="山田 太郎"), on=dt.date(2026, 11, 26))
+    b = composer.compose("application_received", Candidate(id="A-2", name="佐藤 花子"), on=dt.date(2026, 11, 26))
+    assert a.body == "件名山田 太郎 / A-1 / 山田\n" and b.body == "件名佐藤 花子 / A-2 / 佐藤\n"
+    assert "application_received" in composer._unmemoisable
+    assert all(mark not in a.body for mark in _MARKS.values())
