@@ -11,6 +11,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -144,15 +145,21 @@ def validate_candidate(candidate: Candidate) -> Candidate:
         raise InputError("The applicant's name is empty.", field="name")
     for field in ("id", "name", "kana", "email"):
         check_header_value(getattr(candidate, field), field)
-    if candidate.timezone:
-        try:
-            ZoneInfo(candidate.timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise InputError(
-                f"Unknown time zone '{candidate.timezone}'.", field="timezone",
-                hint="Use an IANA name such as Asia/Tokyo or Europe/London.",
-            ) from None
+    if candidate.timezone and not _known_zone(candidate.timezone):
+        raise InputError(
+            f"Unknown time zone '{candidate.timezone}'.", field="timezone",
+            hint="Use an IANA name such as Asia/Tokyo or Europe/London.",
+        )
     return candidate
+
+
+@lru_cache(maxsize=256)
+def _known_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
 
 
 def default_stage(profile: Profile, kind: Kind) -> Stage | None:
