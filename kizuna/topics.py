@@ -17,8 +17,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+import struct
 import tomllib
 from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -819,9 +821,25 @@ def _zassetsu_of_year(year: int) -> dict[str, tuple[dt.date, dt.date]]:
     return {z.id: (z.date, z.end or z.date) for z in seasons.zassetsu(year)}
 
 
+def _zassetsu_years(days: tuple[int, int] | None, day: dt.date) -> tuple[int, ...]:
+    """The years whose 雑節 can hold on ``day``.
+
+    Every 雑節 starts and ends inside its own year (the earliest, 冬の土用, begins in mid
+    January; the latest ends in early November), so a neighbouring year matters only when a
+    ``days`` offset reaches across the year end. Skipping it spares computing that year's
+    solar terms, which dominates the first pick of a batch.
+    """
+    years = [day.year]
+    if days is not None and (day - dt.date(day.year - 1, 12, 31)).days <= days[1]:
+        years.insert(0, day.year - 1)
+    if days is not None and (dt.date(day.year + 1, 1, 1) - day).days <= -days[0]:
+        years.append(day.year + 1)
+    return tuple(years)
+
+
 def _zassetsu_holds(name: str, days: tuple[int, int] | None, day: dt.date) -> bool:
     zid = ZASSETSU_IDS[name]
-    for year in (day.year - 1, day.year, day.year + 1):
+    for year in _zassetsu_years(days, day):
         span = _zassetsu_of_year(year).get(zid)
         if span is None:
             continue
@@ -965,6 +983,8 @@ def _digest(*parts: str) -> int:
 
 
 _ROLE_SLICE = {"opening": 0, "town": 8, "closing": 16}
+# The same three slices read at once (opening, town, closing), for a batch.
+_THREE_SEEDS = struct.Struct(">QQQ")
 
 
 def _seed(candidate_id: str, kind: str, on: dt.date, role: str) -> int:
@@ -1044,49 +1064,130 @@ def _tags_of(tiers: Sequence[Sequence[_Option]], topic: Topic | None) -> frozens
     return next((o.tags for tier in tiers for o in tier if o.id == topic.id), frozenset())
 
 
-def _assign(tiers: Sequence[Sequence[_Option]],
-            people: Sequence[tuple[str, frozenset[str], frozenset[str]]],
-            kind: str, on: dt.date, role: str, *, reuse: bool = False) -> list[Topic | None]:
+@dataclass(frozen=True)
+class _Tier:
+    """One tier of a role's options, prepared for a batch so that a pick is a lookup.
+
+    ``topics[j][v]`` is the finished Topic for option ``j`` in variant ``v``: Topics are
+    immutable, so thousands of messages can share them instead of building one each.
+    """
+
+    ids: tuple[str, ...]
+    tags: tuple[frozenset[str], ...]
+    topics: tuple[tuple[Topic, ...], ...]
+    id_set: frozenset[str]
+    tag_union: frozenset[str]
+    # Where the quota remainder starts, so the extra uses rotate with kind, date and role.
+    offset: int
+
+    def allowed(self, used: AbstractSet[str], avoid: frozenset[str]) -> frozenset[int]:
+        """The indexes of the options a person may still receive."""
+        return frozenset(j for j, (oid, tags) in enumerate(zip(self.ids, self.tags, strict=True))
+                         if oid not in used and not (tags & avoid))
+
+
+def _tier(options: Sequence[_Option], kind: str, on: dt.date, role: str) -> _Tier:
+    """Prepare one tier of ``role`` for a batch of ``kind`` sent on ``on``."""
+    topics = tuple(
+        tuple(Topic(id=o.id, source=o.source, role=o.role, tone=o.tone, text=text) for text in o.texts)
+        for o in options
+    )
+    return _Tier(
+        ids=tuple(o.id for o in options),
+        tags=tuple(o.tags for o in options),
+        topics=topics,
+        id_set=frozenset(o.id for o in options),
+        tag_union=frozenset().union(*(o.tags for o in options)),
+        offset=_digest(kind, on.isoformat(), role) % len(options) if options else 0,
+    )
+
+
+@lru_cache(maxsize=1024)
+def _prepared(on: dt.date, kind: str, result: str | None, town_key: tuple[str, str, int, int],
+              ) -> tuple[tuple[_Tier, ...], tuple[_Tier, ...], tuple[_Tier, ...], Mapping[str, frozenset[str]]]:
+    """The town, opening and closing tiers of ``_pools`` prepared for ``choose_many``, and the
+    subject tags of each town topic id (an opening avoids its town topic's subject)."""
+    pools = _pools(on, kind, result, town_key)
+    town = tuple(_tier(tier, kind, on, "town") for tier in pools.town)
+    opening = tuple(_tier(tier, kind, on, "opening") for tier in pools.opening)
+    closing = tuple(_tier(tier, kind, on, "closing") for tier in pools.closing)
+    # The first option with an id wins, as in _tags_of.
+    town_tags: dict[str, frozenset[str]] = {}
+    for tier_options in pools.town:
+        for option in tier_options:
+            town_tags.setdefault(option.id, option.tags)
+    return town, opening, closing, town_tags
+
+
+_NO_TAGS: frozenset[str] = frozenset()
+
+
+def _assign(tiers: Sequence[_Tier], order: Sequence[tuple[int, str, int]],
+            used: Sequence[AbstractSet[str]], avoid: Sequence[frozenset[str]] | None = None, *,
+            reuse: bool = False) -> list[Topic | None]:
     """Give each person one option, with counts differing by at most one where history allows.
 
-    ``people`` holds (candidate id, used ids, tags to avoid). Within a tier each option gets a
-    quota of N // n or N // n + 1 of the N people who take from that tier; people, in hash
-    order, take their hash-preferred option, or the next one with quota left that they may
-    still receive. Those with nothing left in a tier move on to the next.
+    ``order`` holds (role seed, candidate id, index) sorted: the hash order. ``used[index]``
+    are the ids that person already received and ``avoid[index]`` the tags to avoid. Within a
+    tier each option gets a quota of N // n or N // n + 1 of the N people who take from that
+    tier; people, in hash order, take their hash-preferred option, or the next one with quota
+    left that they may still receive. Those with nothing left in a tier move on to the next.
+    With ``reuse`` (the closing wish) those left over take from the first non-empty tier
+    regardless of history.
     """
-    picks: list[Topic | None] = [None] * len(people)
-    seeds = [_seed(cid, kind, on, role) for cid, _, _ in people]
-    waiting = sorted(range(len(people)), key=lambda i: (seeds[i], people[i][0]))
-    passes: list[tuple[Sequence[_Option], bool]] = [(tier, False) for tier in tiers]
+    picks: list[Topic | None] = [None] * len(used)
+    waiting = order
+    passes: list[tuple[_Tier, bool]] = [(tier, False) for tier in tiers]
     if reuse:
-        passes += [(tier, True) for tier in tiers if tier]
-    for options, ignore_history in passes:
-        n = len(options)
+        passes += [(tier, True) for tier in tiers if tier.ids]
+    for tier, ignore_history in passes:
+        n = len(tier.ids)
         if n == 0 or not waiting:
             continue
-        allowed: dict[int, list[int]] = {}
-        for i in waiting:
-            _, used, avoid = people[i]
-            ok = [j for j in range(n) if ignore_history
-                  or (options[j].id not in used and not (options[j].tags & avoid))]
-            if ok:
-                allowed[i] = ok
-        total = len(allowed)
-        offset = _digest(kind, on.isoformat(), role) % n
-        quota = [total // n + (1 if (j - offset) % n < total % n else 0) for j in range(n)]
+        # Most people have no history and nothing to avoid: they may take any option, and are
+        # not listed here. The others map to the options left to them (maybe none).
+        limited: dict[int, frozenset[int]] = {}
+        if not ignore_history:
+            id_set, tag_union = tier.id_set, tier.tag_union
+            for _, _, i in waiting:
+                person_used = used[i]
+                person_avoid = avoid[i] if avoid is not None else _NO_TAGS
+                if ((person_used and not person_used.isdisjoint(id_set))
+                        or (person_avoid and not person_avoid.isdisjoint(tag_union))):
+                    limited[i] = tier.allowed(person_used, person_avoid)
+        left_out = sum(1 for ok in limited.values() if not ok)
+        total = len(waiting) - left_out
+        base, extra = divmod(total, n)
+        quota = [base + (1 if (j - tier.offset) % n < extra else 0) for j in range(n)]
         count = [0] * n
-        for i in waiting:
-            if i not in allowed:
+        topics = tier.topics
+        for seed, _, i in waiting:
+            ok = limited.get(i) if limited else None
+            preferred = seed % n
+            if ok is None:
+                # Some option always has quota left: fewer than ``total`` picks are made yet.
+                j = preferred
+                while count[j] >= quota[j]:
+                    j = j + 1 if j + 1 < n else 0
+            elif not ok:
                 continue
-            preferred = seeds[i] % n
-            ring = sorted(allowed[i], key=lambda j: (j - preferred) % n)
-            with_quota = [j for j in ring if count[j] < quota[j]]
-            chosen = with_quota[0] if with_quota else min(ring, key=lambda j: count[j])
-            count[chosen] += 1
-            picks[i] = _topic(options[chosen], seeds[i])
+            else:
+                j = preferred
+                for _ in range(n):
+                    if j in ok and count[j] < quota[j]:
+                        break
+                    j = j + 1 if j + 1 < n else 0
+                else:
+                    # Every option left to this person is full: take the least used, nearest first.
+                    ring = [k % n for k in range(preferred, preferred + n) if k % n in ok]
+                    j = min(ring, key=lambda k: count[k])
+            count[j] += 1
+            variants = topics[j]
+            # The variant is taken from higher bits than the line index, so the two are independent.
+            picks[i] = variants[(seed >> 32) % len(variants)]
         if ignore_history:
             break
-        waiting = [i for i in waiting if i not in allowed]
+        waiting = [w for w in waiting if (ok := limited.get(w[2])) is not None and not ok] if left_out else []
     return picks
 
 
@@ -1104,18 +1205,49 @@ def choose_many(
     The same rules as ``choose``; in addition each line is used by N // n or N // n + 1 of the
     N applicants (as far as their histories allow). Deterministic for the same batch.
     """
-    pools = _pools(on, kind, result, _town_key(profile))
-    histories = histories or {}
-    used = [_history_set(histories.get(cid, ())) for cid in candidate_ids]
-    none: frozenset[str] = frozenset()
-    towns = _assign(pools.town, [(c, u, none) for c, u in zip(candidate_ids, used, strict=True)],
-                    kind, on, "town")
-    avoid = [_tags_of(pools.town, t) for t in towns]
-    openings = _assign(pools.opening, list(zip(candidate_ids, used, avoid, strict=True)),
-                       kind, on, "opening")
-    closings = _assign(pools.closing, [(c, u, none) for c, u in zip(candidate_ids, used, strict=True)],
-                       kind, on, "closing", reuse=True)
-    return [TopicChoice(o, t, c) for o, t, c in zip(openings, towns, closings, strict=True)]
+    town_tiers, opening_tiers, closing_tiers, town_tags = _prepared(on, kind, result, _town_key(profile))
+    # One sha256 per applicant gives the three role seeds (the same as _seed).
+    suffix = f"\x1f{kind}\x1f{on.isoformat()}".encode()
+    sha256 = hashlib.sha256
+    unpack = _THREE_SEEDS.unpack_from
+    by_opening: list[tuple[int, str, int]] = []
+    by_town: list[tuple[int, str, int]] = []
+    by_closing: list[tuple[int, str, int]] = []
+    for i, cid in enumerate(candidate_ids):
+        opening_seed, town_seed, closing_seed = unpack(sha256(cid.encode() + suffix).digest())
+        by_opening.append((opening_seed, cid, i))
+        by_town.append((town_seed, cid, i))
+        by_closing.append((closing_seed, cid, i))
+    # Hash order; the id breaks a tie of seeds, the index keeps duplicate ids in batch order.
+    by_opening.sort()
+    by_town.sort()
+    by_closing.sort()
+    used: list[AbstractSet[str]]
+    if histories:
+        used = [_used_ids(histories.get(cid, ())) for cid in candidate_ids]
+    else:
+        used = [_NO_TAGS] * len(candidate_ids)
+    towns = _assign(town_tiers, by_town, used)
+    avoid = [_NO_TAGS if t is None else town_tags.get(t.id, _NO_TAGS) for t in towns]
+    openings = _assign(opening_tiers, by_opening, used, avoid)
+    closings = _assign(closing_tiers, by_closing, used, reuse=True)
+    # Many applicants get the same three lines: share one frozen TopicChoice per combination.
+    shared: dict[tuple[int, int, int], TopicChoice] = {}
+    out: list[TopicChoice] = []
+    for o, t, c in zip(openings, towns, closings, strict=True):
+        key = (id(o), id(t), id(c))
+        choice = shared.get(key)
+        if choice is None:
+            choice = shared[key] = TopicChoice(o, t, c)
+        out.append(choice)
+    return out
+
+
+def _used_ids(history: Iterable[str]) -> AbstractSet[str]:
+    """A history as a set for membership tests (sets are used as they are, not copied)."""
+    if isinstance(history, (set, frozenset)):
+        return history
+    return frozenset(history)
 
 
 # --- explain ----------------------------------------------------------------------------------

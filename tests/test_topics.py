@@ -232,6 +232,69 @@ def test_batch_spread_respects_history(profile) -> None:  # type: ignore[no-unty
         assert choice.opening.id not in histories.get(cid, set())
 
 
+def _reference_batch(day: dt.date, kind: str, ids: list[str], result: str | None,
+                     histories: dict[str, set[str]], profile) -> list[T.TopicChoice]:  # type: ignore[no-untyped-def]
+    """choose_many's documented rule written plainly (no precomputation, no fast paths)."""
+    pools = T._pools(day, kind, result, T._town_key(profile))
+    used = [frozenset(histories.get(c, ())) for c in ids]
+
+    def assign(tiers, avoid, role, reuse=False):  # type: ignore[no-untyped-def]
+        seeds = [T._seed(c, kind, day, role) for c in ids]
+        picks = [None] * len(ids)
+        waiting = sorted(range(len(ids)), key=lambda i: (seeds[i], ids[i]))
+        passes = [(t, False) for t in tiers] + ([(t, True) for t in tiers if t] if reuse else [])
+        for options, ignore in passes:
+            n = len(options)
+            if n == 0 or not waiting:
+                continue
+            allowed = {i: ok for i in waiting if (ok := [
+                j for j in range(n) if ignore
+                or (options[j].id not in used[i] and not options[j].tags & avoid[i])])}
+            offset = T._digest(kind, day.isoformat(), role) % n
+            total = len(allowed)
+            quota = [total // n + ((j - offset) % n < total % n) for j in range(n)]
+            count = [0] * n
+            for i in waiting:
+                if i in allowed:
+                    ring = sorted(allowed[i], key=lambda j: (j - seeds[i] % n) % n)  # noqa: B023
+                    free = [j for j in ring if count[j] < quota[j]]
+                    chosen = free[0] if free else min(ring, key=lambda j: count[j])  # noqa: B023
+                    count[chosen] += 1
+                    picks[i] = T._topic(options[chosen], seeds[i])
+            if ignore:
+                break
+            waiting = [i for i in waiting if i not in allowed]
+        return picks
+
+    none = [frozenset()] * len(ids)
+    towns = assign(pools.town, none, "town")
+    openings = assign(pools.opening, [T._tags_of(pools.town, t) for t in towns], "opening")
+    closings = assign(pools.closing, none, "closing", reuse=True)
+    return [T.TopicChoice(o, t, c) for o, t, c in zip(openings, towns, closings, strict=True)]
+
+
+def test_batch_matches_the_plain_rule_with_and_without_history(profile) -> None:  # type: ignore[no-untyped-def]
+    # choose_many precomputes and takes fast paths; it must give exactly the plain rule's picks,
+    # including applicants whose history or town topic rules lines out, and repeated closings.
+    ids = [f"B-{n:03d}" for n in range(90)]
+    for day in (dt.date(2026, 2, 3), dt.date(2026, 4, 25), dt.date(2026, 8, 10), dt.date(2026, 11, 26)):
+        for kind, result in (("interview_invitation", None), ("screening_result", "passed"),
+                             ("final_result", "not_passed")):
+            pools = T._pools(day, kind, result, T._town_key(profile))
+            every = sorted(o.id for role in (pools.opening, pools.town, pools.closing)
+                           for tier in role for o in tier)
+            histories = {c: set(every[k % len(every):][:k % 4]) for k, c in enumerate(ids[:30])}
+            histories.update({c: set(every) for c in ids[30:40]})
+            histories.update({c: {"some-old-topic"} for c in ids[40:50]})
+            for hist in ({}, histories):
+                expected = _reference_batch(day, kind, ids, result, hist, profile)
+                got = T.choose_many(day, kind, ids, result=result, histories=hist, profile=profile)
+                assert got == expected, (day, kind, result, bool(hist))
+                as_lists = {c: sorted(h) for c, h in hist.items()}
+                assert T.choose_many(day, kind, ids, result=result, histories=as_lists,
+                                     profile=profile) == expected
+
+
 def test_choice_is_deterministic(profile) -> None:  # type: ignore[no-untyped-def]
     args = (dt.date(2026, 6, 10), "application_received")
     first = T.choose(*args, candidate_id="A-0042", profile=profile)
