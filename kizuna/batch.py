@@ -23,7 +23,7 @@ from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Literal
+from typing import IO, TYPE_CHECKING, Any, Literal, NamedTuple
 
 from .errors import BatchError, KizunaError
 from .kinds import KINDS, get_kind
@@ -107,6 +107,13 @@ _LEADING_DOTS = re.compile(r"^\.+")
 _WINDOWS_DEVICES = {"con", "prn", "aux", "nul"} | {f"com{i}" for i in range(1, 10)} | {
     f"lpt{i}" for i in range(1, 10)
 }
+# An id that is its own file name (the usual case, like S-000123): only safe characters, no
+# leading dot, a letter or digit, not too long, not a device name. safe_file_stem returns such
+# an id unchanged, so one match spares it the substitutions.
+_SAFE_STEM = re.compile(
+    r"(?!\.)(?!(?i:con|prn|aux|nul|com[1-9]|lpt[1-9])(?:\.|\Z))(?=.*?[A-Za-z0-9])"
+    rf"[A-Za-z0-9._-]{{1,{MAX_STEM}}}"
+)
 
 
 def _fail(
@@ -133,6 +140,8 @@ def safe_file_stem(candidate_id: str) -> str | None:
     too, so ``../../x`` turns into ``___.._x``: no separator, no hidden file, no way out of the
     output folder. An id with no letter or digit at all would give a meaningless name.
     """
+    if _SAFE_STEM.fullmatch(candidate_id):
+        return candidate_id
     stem = _UNSAFE_FILE_CHARS.sub("_", candidate_id)
     stem = _LEADING_DOTS.sub(lambda m: "_" * len(m.group()), stem)
     if not any(c.isalnum() for c in stem) or len(stem) > MAX_STEM:
@@ -228,8 +237,7 @@ class BatchRow:
     stem: str
 
 
-@dataclass(frozen=True)
-class _Record:
+class _Record(NamedTuple):
     """One CSV record as read: where it starts, its cells, and what is wrong with it."""
 
     line: int
@@ -237,6 +245,29 @@ class _Record:
     row: BatchRow | None
     problems: list[RowProblem]
     blank: bool = False
+
+
+class _Layout(NamedTuple):
+    """Where each role's cell is, looked up once per pass instead of once per row (-1: absent)."""
+
+    width: int
+    id: int
+    name: int
+    kana: int
+    email: int
+    result: int  # -1 also when the kind needs no result
+    extra: tuple[tuple[int, str], ...]
+    require_email: bool
+
+    @classmethod
+    def of(cls, plan: BatchPlan) -> _Layout:
+        columns = plan.columns
+        needs_result = KINDS[plan.kind].needs_result
+        return cls(
+            len(plan.header), columns["id"], columns["name"], columns.get("kana", -1),
+            columns.get("email", -1), columns["result"] if needs_result else -1,
+            plan.extra_columns, plan.require_email,
+        )
 
 
 @dataclass
@@ -295,17 +326,60 @@ class BatchPlan:
         Duplicate ids are found only by the validation pass; here they come from the plan,
         which is why a file changed since it was checked is refused.
         """
+        for item in self._rows(records=True):
+            assert isinstance(item, _Record)  # records=True wraps every row
+            yield item
+
+    def _rows(self, *, records: bool = False) -> Iterator[BatchRow | _Record]:
+        """The second pass: a BatchRow for each row the plan found valid (wrapped in a
+        _Record if ``records``), a _Record for the others.
+
+        Rows the plan found valid are not validated again, only read: the file is the one the
+        plan checked (size and modification time), and a row that reads differently after all
+        takes the full check, whose problems the run reports as a changed line.
+        """
         if _stamp(self.path) != self.stamp:
             raise _fail(
                 "The file changed after it was checked.", path=str(self.path),
                 hint="Run the batch again once the file is saved.",
             )
-        for record in _read_records(self, check_email=False):
-            bad = self._bad.get(record.line)
-            if bad and record.row is not None:
-                yield _Record(record.line, record.fields, None, bad)
-            else:
-                yield record
+        bad_lines = self._bad
+        layout = _Layout.of(self)
+        width, id_at, name_at, kana_at, email_at, result_at, extra, require_email = layout
+        unwanted = _UNWANTED.search
+        words = RESULT_WORDS
+        with _open_text(self.path, self.encoding) as handle:
+            rows = _csv_rows(self.path, handle)
+            next(rows, None)  # the header
+            for line, cells in rows:
+                joined = "".join(cells)
+                if not joined.strip(_TRIM):
+                    yield _Record(line, cells, None, [], blank=True)
+                    continue
+                bad = bad_lines.get(line)
+                if bad:
+                    if len(cells) < width:
+                        cells = cells + [""] * (width - len(cells))
+                    yield _Record(line, cells, None, bad)
+                    continue
+                if len(cells) == width and not unwanted(joined):
+                    candidate_id = cells[id_at].strip(_TRIM)
+                    name = cells[name_at].strip(_TRIM)
+                    email = cells[email_at].strip(_TRIM) if email_at >= 0 else ""
+                    result: str | None = None
+                    if result_at >= 0:
+                        raw = cells[result_at].strip(_TRIM)
+                        result = words.get(raw) or words.get(raw.casefold())
+                    stem = safe_file_stem(candidate_id) if candidate_id else None
+                    if (stem is not None and name and (email or not require_email)
+                            and (result is not None or result_at < 0)):
+                        kana = cells[kana_at].strip(_TRIM) if kana_at >= 0 else ""
+                        fields = {key: cells[index].strip(_TRIM) for index, key in extra} if extra else {}
+                        candidate = Candidate(id=candidate_id, name=name, kana=kana, email=email, extra=fields)
+                        row = BatchRow(line, candidate, result, stem)
+                        yield _Record(line, cells, row, []) if records else row
+                        continue
+                yield _check_row(self, layout, line, cells, joined, check_email=False)
 
     def _add(self, problem: RowProblem) -> None:
         self.problems.append(problem)
@@ -329,34 +403,67 @@ def plan_batch(
     enc = detect_encoding(path, encoding)
     plan = _read_header(path, spec.id, enc, require_email)
     plan.stamp = _stamp(path)
+    layout = _Layout.of(plan)
+    width, id_at, name_at, _, email_at, result_at, _, _ = layout
     seen = _SeenIds()
-    for record in _read_records(plan):
-        if record.blank:
-            plan.blank += 1
-            continue
-        plan.rows += 1
-        for problem in record.problems:
-            plan._add(problem)
-        if record.row is None:
-            continue
-        row = record.row
-        earlier = seen.add(row.stem.casefold(), row.candidate.id, row.line)
-        if earlier is not None:
-            first_line, same_id = earlier
-            column = plan.header[plan.columns["id"]]
-            if same_id:
-                plan._add(RowProblem(row.line, column, f"duplicate id '{row.candidate.id}' (first on line {first_line})"))
-                plan._add(RowProblem(first_line, column, f"duplicate id '{row.candidate.id}' (again on line {row.line})"))
-            else:
-                plan._add(RowProblem(
-                    row.line, column,
-                    f"id '{row.candidate.id}' gives the file name '{row.stem}', which line {first_line}'s id also gives",
-                ))
-                plan._add(RowProblem(
-                    first_line, column, f"its file name '{row.stem}' is also given by line {row.line}'s id",
-                ))
+    unwanted = _UNWANTED.search
+    plain_address = _PLAIN_ADDRESS.fullmatch
+    words = RESULT_WORDS
+    blank = rows = 0
+    with _open_text(path, enc) as handle:
+        records = _csv_rows(path, handle)
+        next(records, None)  # the header
+        for line, cells in records:
+            joined = "".join(cells)
+            if not joined.strip(_TRIM):
+                blank += 1
+                continue
+            rows += 1
+            # The everyday row takes a few string operations: the right width, no control
+            # character, an id that names a file, a name, a plain address (or none where none
+            # is needed) and a known result. Any other row takes the full check, which names
+            # every problem it has.
+            if len(cells) == width and not unwanted(joined):
+                candidate_id = cells[id_at].strip(_TRIM)
+                email = cells[email_at].strip(_TRIM) if email_at >= 0 else ""
+                stem = safe_file_stem(candidate_id) if candidate_id else None
+                if (
+                    stem is not None
+                    and cells[name_at].strip(_TRIM)
+                    and ((len(email) <= 254 and plain_address(email)) if email else not require_email)
+                    and (result_at < 0 or (raw := cells[result_at].strip(_TRIM)) in words
+                         or raw.casefold() in words)
+                ):
+                    _check_duplicate(plan, seen, line, candidate_id, stem)
+                    continue
+            record = _check_row(plan, layout, line, cells, joined, check_email=True)
+            for problem in record.problems:
+                plan._add(problem)
+            if record.row is not None:
+                _check_duplicate(plan, seen, line, record.row.candidate.id, record.row.stem)
+    plan.rows, plan.blank = rows, blank
     plan.problems.sort(key=lambda p: p.line)
     return plan
+
+
+def _check_duplicate(plan: BatchPlan, seen: _SeenIds, line: int, candidate_id: str, stem: str) -> None:
+    """Note the row's file name; two rows with the same one are both problems."""
+    earlier = seen.add(stem.casefold(), candidate_id, line)
+    if earlier is None:
+        return
+    first_line, same_id = earlier
+    column = plan.header[plan.columns["id"]]
+    if same_id:
+        plan._add(RowProblem(line, column, f"duplicate id '{candidate_id}' (first on line {first_line})"))
+        plan._add(RowProblem(first_line, column, f"duplicate id '{candidate_id}' (again on line {line})"))
+    else:
+        plan._add(RowProblem(
+            line, column,
+            f"id '{candidate_id}' gives the file name '{stem}', which line {first_line}'s id also gives",
+        ))
+        plan._add(RowProblem(
+            first_line, column, f"its file name '{stem}' is also given by line {line}'s id",
+        ))
 
 
 def _stamp(path: Path) -> tuple[int, int]:
@@ -379,23 +486,20 @@ def _csv_rows(plan_path: Path, handle: IO[str]) -> Iterator[tuple[int, list[str]
     """(first line of the record, cells), turning decode and CSV errors into BatchError."""
     reader = csv.reader(handle, strict=False)
     previous = 0
-    while True:
-        try:
-            cells = next(reader)
-        except StopIteration:
-            return
-        except UnicodeDecodeError as exc:
-            raise _fail(
-                f"Cannot decode the file after line {previous}: {exc.reason}.", path=str(plan_path),
-                hint="Name the right encoding with --encoding, or save it as 'CSV UTF-8'.",
-            ) from None
-        except csv.Error as exc:
-            raise _fail(
-                f"Not readable as CSV near line {previous + 1}: {exc}.", path=str(plan_path),
-                hint="Check for a quotation mark that is opened and never closed.",
-            ) from None
-        yield previous + 1, cells
-        previous = reader.line_num
+    try:
+        for cells in reader:
+            yield previous + 1, cells
+            previous = reader.line_num
+    except UnicodeDecodeError as exc:
+        raise _fail(
+            f"Cannot decode the file after line {previous}: {exc.reason}.", path=str(plan_path),
+            hint="Name the right encoding with --encoding, or save it as 'CSV UTF-8'.",
+        ) from None
+    except csv.Error as exc:
+        raise _fail(
+            f"Not readable as CSV near line {previous + 1}: {exc}.", path=str(plan_path),
+            hint="Check for a quotation mark that is opened and never closed.",
+        ) from None
 
 
 def _read_header(path: Path, kind: str, encoding: str, require_email: bool) -> BatchPlan:
@@ -440,37 +544,34 @@ def _read_header(path: Path, kind: str, encoding: str, require_email: bool) -> B
     )
 
 
-def _read_records(plan: BatchPlan, *, check_email: bool = True) -> Iterator[_Record]:
-    needs_result = KINDS[plan.kind].needs_result
-    width = len(plan.header)
+def _check_row(
+    plan: BatchPlan, layout: _Layout, line: int, cells: list[str], joined: str, *, check_email: bool
+) -> _Record:
+    """The full check of one non-blank row: every problem it has, or its BatchRow.
+
+    Both passes send here only the rows their quick test does not clear, so this stays the
+    one statement of what makes a row usable.
+    """
+    width = layout.width
     header = plan.header
-    with _open_text(plan.path, plan.encoding) as handle:
-        rows = _csv_rows(plan.path, handle)
-        next(rows, None)  # the header
-        for line, cells in rows:
-            joined = "".join(cells)
-            if not joined.strip(_TRIM):
-                yield _Record(line, cells, None, [], blank=True)
-                continue
-            problems: list[RowProblem] = []
-            if len(cells) > width:
-                problems.append(RowProblem(
-                    line, None,
-                    f"{len(cells)} values but the header has {width} columns (a comma inside an unquoted value?)",
-                ))
-            elif len(cells) < width:
-                cells = cells + [""] * (width - len(cells))
-            # One search over the whole row; only a row with a hit is examined cell by cell.
-            for index, cell in enumerate(cells[:width] if _UNWANTED.search(joined) else ()):
-                if _LINE_BREAKS.search(cell):
-                    problems.append(RowProblem(line, header[index] or f"column_{index + 1}", "line break inside the value"))
-                elif _CONTROL.search(cell):
-                    problems.append(RowProblem(line, header[index] or f"column_{index + 1}", "control character inside the value"))
-            if problems:
-                yield _Record(line, cells, None, problems)
-                continue
-            row = _parse_row(plan, line, cells, needs_result, problems, check_email)
-            yield _Record(line, cells, row if not problems else None, problems)
+    problems: list[RowProblem] = []
+    if len(cells) > width:
+        problems.append(RowProblem(
+            line, None,
+            f"{len(cells)} values but the header has {width} columns (a comma inside an unquoted value?)",
+        ))
+    elif len(cells) < width:
+        cells = cells + [""] * (width - len(cells))
+    # One search over the whole row; only a row with a hit is examined cell by cell.
+    for index, cell in enumerate(cells[:width] if _UNWANTED.search(joined) else ()):
+        if _LINE_BREAKS.search(cell):
+            problems.append(RowProblem(line, header[index] or f"column_{index + 1}", "line break inside the value"))
+        elif _CONTROL.search(cell):
+            problems.append(RowProblem(line, header[index] or f"column_{index + 1}", "control character inside the value"))
+    if problems:
+        return _Record(line, cells, None, problems)
+    row = _parse_row(plan, line, cells, layout.result >= 0, problems, check_email)
+    return _Record(line, cells, row if not problems else None, problems)
 
 
 def _parse_row(
@@ -544,13 +645,15 @@ class _SeenIds:
     """Which file names earlier rows took, and on which line, in compact arrays.
 
     A set of strings costs about 100 bytes per id; at 100,000 rows that alone would break the
-    flat-memory target. Here an id costs its bytes plus about 20: an open-addressing table of
-    indexes into parallel arrays, with the names packed in one bytearray.
+    flat-memory target. Here an id costs its bytes plus about 60: an open-addressing table of
+    indexes into parallel arrays, with the names packed in one bytearray. Each name's hash is
+    kept, so a probe compares two integers before any bytes, and growing never rehashes.
     """
 
     def __init__(self) -> None:
         self._slots = array("l", [-1]) * 1024
         self._mask = 1023
+        self._hashes = array("q")
         self._offsets = array("q")
         self._lines = array("l")
         self._raw_hashes = array("q")
@@ -558,40 +661,42 @@ class _SeenIds:
 
     def add(self, stem: str, raw_id: str, line: int) -> tuple[int, bool] | None:
         """Record ``stem``; if an earlier row took it, return (its line, same raw id?)."""
-        key = stem.encode("utf-8")
-        data = self._data
-        offsets = self._offsets
-        slot = hash(key) & self._mask
+        code = hash(stem)
+        mask = self._mask
         slots = self._slots
-        while True:
-            index = slots[slot]
-            if index < 0:
-                break
-            start = offsets[index]
-            end = offsets[index + 1] if index + 1 < len(offsets) else len(data)
-            if data[start:end] == key:
+        slot = code & mask
+        index = slots[slot]
+        while index >= 0:
+            if self._hashes[index] == code and self._stem(index) == stem:
                 return self._lines[index], self._raw_hashes[index] == hash(raw_id)
-            slot = (slot + 1) & self._mask
-        slots[slot] = len(offsets)
-        offsets.append(len(data))
-        data += key
+            slot = (slot + 1) & mask
+            index = slots[slot]
+        count = len(self._hashes)
+        slots[slot] = count
+        self._hashes.append(code)
+        self._offsets.append(len(self._data))
+        self._data += stem.encode("utf-8")
         self._lines.append(line)
         self._raw_hashes.append(hash(raw_id))
-        if len(offsets) * 2 > len(slots):
+        if count * 2 >= mask:
             self._grow()
         return None
 
+    def _stem(self, index: int) -> str:
+        offsets = self._offsets
+        end = offsets[index + 1] if index + 1 < len(offsets) else len(self._data)
+        return self._data[offsets[index]:end].decode("utf-8")
+
     def _grow(self) -> None:
         size = len(self._slots) * 2
-        self._slots = array("l", [-1]) * size
-        self._mask = size - 1
-        data, offsets = self._data, self._offsets
-        for index in range(len(offsets)):
-            end = offsets[index + 1] if index + 1 < len(offsets) else len(data)
-            slot = hash(bytes(data[offsets[index]:end])) & self._mask
-            while self._slots[slot] >= 0:
-                slot = (slot + 1) & self._mask
-            self._slots[slot] = index
+        slots = array("l", [-1]) * size
+        mask = size - 1
+        for index, code in enumerate(self._hashes):
+            slot = code & mask
+            while slots[slot] >= 0:
+                slot = (slot + 1) & mask
+            slots[slot] = index
+        self._slots, self._mask = slots, mask
 
 
 # --- the run ------------------------------------------------------------------------------------
@@ -890,6 +995,9 @@ class _Work:
         self.chunk_size = chunk_size
         self.kind = plan.kind
         self._render_file = self._file_renderer()
+        self._json_lines = _JsonLines()
+        # Every key of the batch starts the same way: built once, not per row.
+        self._key_prefix = batch_key(self.kind, stage, on, "")
         from .compose import composer_for
 
         # Built now, so a broken or missing template is an error before the first row.
@@ -908,11 +1016,15 @@ class _Work:
                         rejects = _StreamFile(self.out / REJECTS_NAME)
                         self._start_rejects(rejects)
             chunk: list[BatchRow] = []
-            for record in self.plan.records():
-                if record.blank:
+            for record in self.plan._rows():
+                if isinstance(record, BatchRow):
+                    row = record
+                elif record.row is not None:
+                    row = record.row
+                elif record.blank:
                     yield BatchEvent("skipped", record.line, reason="blank row")
                     continue
-                if record.row is None:
+                else:
                     known = self.plan.bad_lines().get(record.line)
                     if not known:
                         raise _fail(
@@ -926,7 +1038,7 @@ class _Work:
                     raw_id = record.fields[id_index].strip(_TRIM) if id_index < len(record.fields) else ""
                     yield BatchEvent("rejected", record.line, raw_id or None, reason=reason)
                     continue
-                chunk.append(record.row)
+                chunk.append(row)
                 if len(chunk) >= self.chunk_size:
                     yield from self._complete(self._record(chunk), jsonl)
                     chunk = []
@@ -965,7 +1077,7 @@ class _Work:
     def _record(self, rows: Sequence[BatchRow]) -> _Chunk:
         """Look up which rows an earlier run did, render the others and record them in one
         transaction (none in a dry run)."""
-        keys = [batch_key(self.kind, self.stage, self.on, row.candidate.id) for row in rows]
+        keys = [self._key_prefix + row.candidate.id for row in rows]
         logged = self._logged(keys)
         fresh = [(row, key) for row, key in zip(rows, keys, strict=True) if key not in logged]
         messages = self._compose(fresh)
@@ -1017,18 +1129,20 @@ class _Work:
         """Every row of the chunk gets its line, new ones from the message, done ones from the
         log, so the finished file holds each applicant exactly once whatever happened before."""
         lines = []
+        json_line = self._json_lines.line
         for row, key in zip(rows, keys, strict=True):
             message = rendered.get(key)
             if message is not None:
-                lines.append(_json_line(message, key, exchange_ids.get(key)))
+                lines.append(json_line(message, key, exchange_ids.get(key)))
             else:
                 entry = logged[key]
-                lines.append(_json_line(_message_from_log(entry, row), key, entry["id"]))
+                lines.append(json_line(_message_from_log(entry, row), key, entry["id"]))
         with _writing(jsonl.path):
             jsonl.handle.write("".join(lines))
+        path = jsonl.path
         for row, key in zip(rows, keys, strict=True):
             status: Status = "written" if key in rendered else "already_done"
-            yield BatchEvent(status, row.line, row.candidate.id, jsonl.path, key)
+            yield BatchEvent(status, row.line, row.candidate.id, path, key)
 
     def _choices(self, rows: Sequence[BatchRow]) -> list[TopicChoice]:
         """Topics for a chunk: each result group is spread evenly over its eligible lines
@@ -1059,7 +1173,7 @@ class _Work:
         chunk: list[BatchRow] = []
 
         def scan(rows: list[BatchRow]) -> None:
-            keys = [batch_key(self.kind, self.stage, self.on, row.candidate.id) for row in rows]
+            keys = [self._key_prefix + row.candidate.id for row in rows]
             logged = self._logged(keys)
             fresh = [(row, key) for row, key in zip(rows, keys, strict=True) if key not in logged]
             for (row, _), message in zip(fresh, self._compose(fresh, fixing=False), strict=True):
@@ -1073,9 +1187,10 @@ class _Work:
                         problems.append(f"line {row.line} ({row.candidate.id}), {where}: "
                                         f"{p.char!r}{hint}")
 
-        for record in self.plan.records():
-            if record.row is not None:
-                chunk.append(record.row)
+        for record in self.plan._rows():
+            row = record if isinstance(record, BatchRow) else record.row
+            if row is not None:
+                chunk.append(row)
                 if len(chunk) >= self.chunk_size:
                     scan(chunk)
                     chunk = []
@@ -1095,13 +1210,13 @@ class _Work:
             return []
         choices = self._choices([row for row, _ in fresh])
         messages = []
+        compose, kind, on, stage = self.composer.compose, self.kind, self.on, self.stage
+        fix = fixing and self.fix and self.charset == "iso-2022-jp"
         for (row, _), choice in zip(fresh, choices, strict=True):
             try:
-                message = self.composer.compose(
-                    self.kind, row.candidate, on=self.on, result=row.result, stage=self.stage,
-                    topics=choice.topics,
-                )
-                if fixing and self.fix and self.charset == "iso-2022-jp":
+                message = compose(kind, row.candidate, on=on, result=row.result, stage=stage,
+                                  topics=choice.topics)
+                if fix:
                     from .mail import fix_iso2022jp
 
                     # Log the fixed text: the log holds what the applicant receives.
@@ -1159,13 +1274,68 @@ class _Work:
 
 
 _JSON = json.JSONEncoder(ensure_ascii=False)
+# The function _JSON applies to every string (json.encoder picks it for ensure_ascii=False),
+# called directly: going through _JSON.encode costs a Python call per string.
+_json_string = json.encoder.encode_basestring
+# Distinct topic lists kept as JSON at most; a batch has a few dozen, so this only bounds a
+# re-run that rebuilds every line from the log.
+_TOPICS_CACHED = 4096
 
 
 def _json_line(message: Message, key: str, exchange_id: int | None) -> str:
+    """A messages.jsonl line the plain way: the reference ``_JsonLines`` must match."""
     data = message.to_dict()
     data["idempotency_key"] = key
     data["exchange_id"] = exchange_id
     return _JSON.encode(data) + "\n"
+
+
+class _JsonLines:
+    """messages.jsonl lines, the same text as ``_json_line`` at a fraction of the cost.
+
+    Encoding ``message.to_dict()`` walks every key and value of every message, though a batch
+    shares its kind, date, result, stage and a few dozen topic lists among thousands of
+    messages. Here those parts are encoded once each and kept by value; only the applicant's
+    own strings (subject, body, id, name, email) and the key are encoded per line, with the
+    same encoder, and the line is joined in the key order of ``Message.to_dict``.
+    """
+
+    def __init__(self) -> None:
+        self._heads: dict[tuple[Any, ...], tuple[str, str]] = {}
+        self._topics: dict[tuple[Topic, ...], str] = {}
+
+    def line(self, message: Message, key: str, exchange_id: int | None) -> str:
+        string = _json_string
+        head_key = (message.kind, message.date, message.result, message.stage, message.deadline)
+        head = self._heads.get(head_key)
+        if head is None:
+            kind, date, result, stage, deadline = (_JSON.encode(v) for v in (
+                message.kind, message.date.isoformat(), message.result, message.stage,
+                message.deadline.isoformat() if message.deadline else None,
+            ))
+            head = self._heads[head_key] = (
+                kind, f'"date": {date}, "result": {result}, "stage": {stage}, "deadline": {deadline}',
+            )
+        topics = message.topics
+        topics_json = self._topics.get(topics) if topics else "[]"
+        if topics_json is None:
+            if len(self._topics) >= _TOPICS_CACHED:
+                self._topics.clear()
+            topics_json = self._topics[topics] = _JSON.encode([t.to_dict() for t in topics])
+        slots = _JSON.encode([s.to_dict() for s in message.slots]) if message.slots else "[]"
+        if exchange_id is None:
+            number = "null"
+        elif type(exchange_id) is int:
+            number = int.__repr__(exchange_id)  # what the encoder writes for an int
+        else:
+            number = _JSON.encode(exchange_id)
+        candidate = message.candidate
+        return (
+            f'{{"kind": {head[0]}, "subject": {string(message.subject)}, "body": {string(message.body)}, '
+            f'{head[1]}, "candidate": {{"id": {string(candidate.id)}, "name": {string(candidate.name)}, '
+            f'"email": {string(candidate.email)}}}, "topics": {topics_json}, "slots": {slots}, '
+            f'"idempotency_key": {string(key)}, "exchange_id": {number}}}\n'
+        )
 
 
 def _message_from_log(entry: Mapping[str, Any], row: BatchRow) -> Message:

@@ -618,3 +618,114 @@ def test_iso2022jp_batch_writes_seven_bit_mail(tmp_path: Path, runner, db_path: 
         msg = email.message_from_bytes(raw, policy=policy.default)
         assert msg["Subject"] == "【北上市】第1次試験（書類選考）結果のご連絡"
         assert "試験 " in msg.get_body(preferencelist=("plain",)).get_content()
+
+
+# --- the fast paths give what the plain ones give ------------------------------------------------
+
+
+def test_quick_file_stem_agrees_with_the_substitutions() -> None:
+    import itertools
+
+    from kizuna.batch import _LEADING_DOTS, _UNSAFE_FILE_CHARS, _WINDOWS_DEVICES, MAX_STEM
+
+    def plain(candidate_id: str) -> str | None:
+        stem = _UNSAFE_FILE_CHARS.sub("_", candidate_id)
+        stem = _LEADING_DOTS.sub(lambda m: "_" * len(m.group()), stem)
+        if not any(c.isalnum() for c in stem) or len(stem) > MAX_STEM:
+            return None
+        return "_" + stem if stem.split(".")[0].casefold() in _WINDOWS_DEVICES else stem
+
+    ids = ["S-000123", "a", "_", "-", ".", "..", ".a", "a.", "a..b", "x" * 100, "x" * 101, "con", "CON",
+           "Con.txt", "con.", "con-1", "conx", "com0", "com1", "COM9.a", "lpt1", "lpt10", "nul_", "aux",
+           "prn.x.y", "a\n", "con\n", "İ1", "応募1", "A B", "Ａ1", "a/b", "\u212aon"]
+    ids += ["".join(p) for n in range(1, 4) for p in itertools.product("a0._-/C", repeat=n)]
+    for candidate_id in ids:
+        assert safe_file_stem(candidate_id) == plain(candidate_id), candidate_id
+
+
+def test_second_pass_rows_equal_the_full_check(tmp_path: Path) -> None:
+    """Rows the plan found valid are only read again, not checked: what the second pass builds
+    must be what the full check builds, row by row, and rejects keep their padded cells."""
+    from kizuna.batch import _check_row, _Layout
+
+    path = tmp_path / "mixed.csv"
+    with path.open("w", encoding="utf-8", newline="") as f:
+        f.write("応募番号,氏名,ふりがな,メールアドレス,結果,部署\r\n")
+        f.write("A-1, 山田 太郎 ,やまだ,taro@example.jp,通過,総務課\r\n")
+        f.write("A-2,佐藤 花子\r\n")  # short: the missing cells are empty, so no result
+        f.write("A-3,鈴木 一,,o'brien@example.ie,Not_Passed,\r\n")  # past the quick address test
+        f.write("con,伊藤 翔,,,passed,x\r\n")  # a device name: its file gets a prefix
+        f.write("A-5,田中 二郎,,,保留,\r\n")  # an unknown result
+        f.write(",,,,,\r\n")
+        f.write("A-6,\"渡辺\r\n結衣\",,,通過,\r\n")
+        f.write("A-7,小林 蓮,,,不通過\r\n")  # one value short, but valid
+    plan = plan_batch(path, kind="screening_result")
+    assert sorted(plan.bad_lines()) == [3, 6, 8]
+    layout = _Layout.of(plan)
+    valid = []
+    for record in plan.records():
+        if record.row is not None:
+            full = _check_row(plan, layout, record.line, record.fields, "".join(record.fields), check_email=False)
+            assert full.row == record.row and full.problems == []
+            valid.append(record.row)
+        elif not record.blank:
+            assert record.problems == plan.bad_lines()[record.line]
+            assert len(record.fields) >= 6  # padded like the rows rejects.csv lists
+    assert [(r.line, r.candidate.id, r.candidate.name, r.result, r.stem, dict(r.candidate.extra)) for r in valid] == [
+        (2, "A-1", "山田 太郎", "passed", "A-1", {"部署": "総務課"}),
+        (4, "A-3", "鈴木 一", "not_passed", "A-3", {"部署": ""}),
+        (5, "con", "伊藤 翔", "passed", "_con", {"部署": "x"}),
+        (10, "A-7", "小林 蓮", "not_passed", "A-7", {"部署": ""}),
+    ]
+
+
+def test_duplicates_are_found_after_the_id_table_grows(tmp_path: Path) -> None:
+    rows = [good_row(n) for n in range(3000)]
+    rows.append(good_row(5))  # line 3002 repeats line 7
+    rows.append(["b-0009", "試験 九", "", "", "通過"])  # line 3003: B-0009's file name, another id
+    plan = plan_batch(write_csv(tmp_path / "many.csv", rows), kind="screening_result")
+    found = {(p.line, p.reason) for p in plan.problems}
+    assert found == {
+        (7, "duplicate id 'B-0005' (again on line 3002)"),
+        (3002, "duplicate id 'B-0005' (first on line 7)"),
+        (11, "its file name 'b-0009' is also given by line 3003's id"),
+        (3003, "id 'b-0009' gives the file name 'b-0009', which line 11's id also gives"),
+    }
+    assert plan.valid == 3002 - 4
+
+
+
+def test_jsonl_lines_are_the_encoded_message(tmp_path: Path) -> None:
+    """Lines built from cached pieces are the very text json gives for the message's dict."""
+    from kizuna.batch import _json_line, _JsonLines
+    from kizuna.compose import Composer
+    from kizuna.models import JST, Candidate, Message, Slot, Topic
+
+    profile = load_profile()
+    composer = Composer(profile)
+    on = dt.date(2026, 11, 26)
+    topic = Topic("t-1", "season", "opening", "neutral", '小雪の頃 "冬" \\ {{ x }} 🍁')
+    town = Topic("t-2", "town", "town", "gentle", "北上\u2028の冬")
+    names = ['山田 "太郎"', "O'Brien \\ 健", "佐藤 🌸 花子", "{{ name }} {% raw %}", "Ann\u00a0Lee", "髙橋 一郎"]
+    messages = []
+    for n, name in enumerate(names):
+        candidate = Candidate(f"J-{n}", name, email=f"j{n}@example.jp" if n % 2 else "")
+        for result in ("passed", "not_passed"):
+            messages.append(composer.compose("screening_result", candidate, on=on, result=result,
+                                             topics=(topic, town) if result == "passed" else ()))
+    start = dt.datetime(2026, 12, 5, 10, 0, tzinfo=JST)
+    messages.append(Message(
+        kind="interview_invitation", candidate=Candidate("J-x", "無\t名", email="x@example.jp"), date=on,
+        subject="面接\x7f\u2028のご案内", body="本文\r\n\"引用\"\n", result=None, stage=None,
+        topics=(Topic("t-1", "season", "opening", "neutral", "同じ id、違う文"), town),
+        slots=(Slot(start, start + dt.timedelta(minutes=30)),), deadline=dt.date(2026, 12, 1),
+    ))
+    lines = _JsonLines()
+    for _ in range(2):  # the second round comes from the caches
+        for n, message in enumerate(messages):
+            key = f"batch:{message.kind}:-:{on}:{message.candidate.id}"
+            exchange_id = None if n % 3 == 0 else n
+            built = lines.line(message, key, exchange_id)
+            assert built == _json_line(message, key, exchange_id)
+            assert built.endswith("\n") and built.count("\n") == 1
+            assert json.loads(built) == {**message.to_dict(), "idempotency_key": key, "exchange_id": exchange_id}
