@@ -46,9 +46,32 @@ class Settings:
         return Path(click.get_app_dir("kizuna")) / "kizuna.db"
 
     def open_log(self) -> Log:
+        _load_sqlite_utils_lean()
         from .log import Log
 
         return Log.open(self.database_path())
+
+
+def _load_sqlite_utils_lean() -> None:
+    """Import sqlite-utils without pandas and numpy.
+
+    sqlite-utils imports both when they are installed (about 0.6 s) for type conversions
+    kizuna never uses. This process is the kizuna command's own, so it may hide them while
+    sqlite-utils loads; a program importing kizuna as a library is left alone.
+    """
+    import sys
+
+    if "sqlite_utils" in sys.modules:
+        return
+    hidden = [name for name in ("pandas", "numpy") if name not in sys.modules]
+    for name in hidden:
+        sys.modules[name] = None  # type: ignore[assignment]  # makes `import name` fail fast
+    try:
+        import sqlite_utils  # noqa: F401
+    finally:
+        for name in hidden:
+            if sys.modules.get(name, 0) is None:
+                del sys.modules[name]
 
 
 def user_errors(func: F) -> F:

@@ -238,3 +238,17 @@ def _count(db_path: Path) -> int:
 
     with Log.open(db_path) as log:
         return len(log.timeline())
+
+
+def test_command_does_not_load_pandas_through_sqlite_utils(tmp_path: Path) -> None:
+    """sqlite-utils pulls in pandas and numpy when installed (~0.6 s); the command hides them."""
+    code = (
+        "import sys\n"
+        "from kizuna.cli import cli\n"
+        f"try:\n    cli(['--db', {str(tmp_path / 'k.db')!r}, 'draft', 'application_received', '--name', 'x'])\n"
+        "except SystemExit:\n    pass\n"
+        "import sqlite_utils.db as d\n"
+        "print('LOADED:' + ','.join(m for m in ('pandas', 'numpy') if sys.modules.get(m)), d.pd is None)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "LOADED: True"
