@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -59,8 +60,6 @@ def _load_sqlite_utils_lean() -> None:
     kizuna never uses. This process is the kizuna command's own, so it may hide them while
     sqlite-utils loads; a program importing kizuna as a library is left alone.
     """
-    import sys
-
     if "sqlite_utils" in sys.modules:
         return
     hidden = [name for name in ("pandas", "numpy") if name not in sys.modules]
@@ -236,7 +235,9 @@ def draft(settings: Settings, kind: str, name: str | None, candidate_id: str | N
         data["exchange_id"] = exchange.id if exchange else None
         echo_json(data)
     elif isinstance(rendered.output, bytes):
-        click.get_binary_stream("stdout").write(rendered.output)
+        stream = sys.stdout.buffer
+        stream.write(rendered.output)
+        stream.flush()
     else:
         click.echo(rendered.output, nl=False)
 
@@ -272,8 +273,6 @@ def batch(settings: Settings, csv_file: str, kind: str, stage: str | None, on: d
     Headers in Japanese (応募番号, 氏名, ふりがな, メールアドレス, 結果) or English (id, name,
     kana, email, result); other columns reach the templates as candidate.extra.
     """
-    import sys
-
     from .batch import run_batch
 
     with settings.open_log() as log:
