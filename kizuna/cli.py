@@ -489,8 +489,6 @@ def search(settings: Settings, words: tuple[str, ...], candidate_id: str | None,
 @user_errors
 def export(settings: Settings, fmt: str, output: str | None) -> None:
     """Export every exchange with the applicant's name, as CSV or JSON (UTF-8)."""
-    import sys
-
     with settings.open_log() as log:
         if output is None:
             log.write_export(fmt, sys.stdout)
