@@ -456,7 +456,7 @@ def stats(settings: Settings, fmt: str) -> None:
     statuses = ", ".join(f"{k} {v}" for k, v in result.statuses.items())
     click.echo(f"Applicants: {result.candidates}" + (f" ({statuses})" if statuses else ""))
     for s in result.stages:
-        label = stages.get(s.stage or "", s.stage or "応募（選考前・段階なし）")
+        label = stages.get(s.stage or "", s.stage or "applied (before any stage)")
         click.echo(f"  {label}: {s.candidates} reached, {s.passed} passed, {s.not_passed} not passed")
     counts = result.exchanges
     click.echo(f"Messages: {counts.get('out_draft', 0)} drafts, {counts.get('out_sent', 0)} sent, "
