@@ -214,3 +214,16 @@ def test_db_option_and_not_a_database(runner: CliRunner, tmp_path: Path) -> None
     fresh = tmp_path / "elsewhere" / "k.db"
     assert run(runner, "--db", str(fresh), "candidates")[0] == 0
     assert fresh.exists()
+
+
+def test_export_with_bom_for_excel(tmp_path, runner) -> None:
+    from kizuna.cli import cli
+
+    db = tmp_path / "k.db"
+    assert runner.invoke(cli, ["--db", str(db), "draft", "application_received", "--name", "山田 太郎",
+                               "--candidate", "A-1", "--date", "2026-11-26"]).exit_code == 0
+    out = tmp_path / "x.csv"
+    result = runner.invoke(cli, ["--db", str(db), "export", "--format", "csv", "--bom", "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and "山田 太郎".encode() in raw
