@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Literal, NamedTuple
 
+from .compose import HEADER_BREAK
 from .errors import BatchError, KizunaError
 from .kinds import KINDS, get_kind
 from .models import Candidate, Exchange, Message, Slot, Topic
@@ -95,7 +96,6 @@ _ENCODING_ALIASES = {
 }
 _TRIM = " \t\u3000\ufeff"
 _LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029\x85\x0b\x0c]")
-_UNWANTED = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 _PLAIN_ADDRESS = re.compile(
     r"[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
@@ -346,7 +346,7 @@ class BatchPlan:
         bad_lines = self._bad
         layout = _Layout.of(self)
         width, id_at, name_at, kana_at, email_at, result_at, extra, require_email = layout
-        unwanted = _UNWANTED.search
+        unwanted = HEADER_BREAK.search
         words = RESULT_WORDS
         with _open_text(self.path, self.encoding) as handle:
             rows = _csv_rows(self.path, handle)
@@ -406,7 +406,7 @@ def plan_batch(
     layout = _Layout.of(plan)
     width, id_at, name_at, _, email_at, result_at, _, _ = layout
     seen = _SeenIds()
-    unwanted = _UNWANTED.search
+    unwanted = HEADER_BREAK.search
     plain_address = _PLAIN_ADDRESS.fullmatch
     words = RESULT_WORDS
     blank = rows = 0
@@ -563,7 +563,7 @@ def _check_row(
     elif len(cells) < width:
         cells = cells + [""] * (width - len(cells))
     # One search over the whole row; only a row with a hit is examined cell by cell.
-    for index, cell in enumerate(cells[:width] if _UNWANTED.search(joined) else ()):
+    for index, cell in enumerate(cells[:width] if HEADER_BREAK.search(joined) else ()):
         if _LINE_BREAKS.search(cell):
             problems.append(RowProblem(line, header[index] or f"column_{index + 1}", "line break inside the value"))
         elif _CONTROL.search(cell):

@@ -26,7 +26,9 @@ from .profile import Profile, Stage
 from .slots import circled, local_time_note
 
 TEMPLATE_LANGUAGE = "ja"
-_HEADER_BREAK = re.compile(r"[\r\n\u2028\u2029\x85\x0b\x0c]")
+# What may never stand in a header value: every control character but TAB (CR, LF, VT, FF,
+# the C1 range with NEL...) and the Unicode line and paragraph separators.
+HEADER_BREAK = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 class _BuiltinLoader(jinja2.BaseLoader):
@@ -131,7 +133,7 @@ FILTERS: dict[str, Callable[..., Any]] = {
 
 def check_header_value(value: str, field: str) -> str:
     """Refuse CR, LF and other line breaks in anything that may end up in an email header."""
-    if _HEADER_BREAK.search(value):
+    if HEADER_BREAK.search(value):
         raise InputError(
             "Line breaks are not allowed here: they would let text escape into email headers.",
             field=field, hint="Remove the line break and try again.",

@@ -31,6 +31,7 @@ from email.mime.text import MIMEText
 from email.parser import BytesParser
 from email.utils import format_datetime, formataddr
 
+from .compose import HEADER_BREAK
 from .errors import MailError
 from .models import JST, Message, Slot
 from .profile import Profile
@@ -117,23 +118,24 @@ _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _ADDRESS = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})+")
 
-# Characters that end a line for str.splitlines() or the email parser, plus other controls.
-_LINE_BREAKS = "\r\n\v\f\x1c\x1d\x1e\x85\u2028\u2029"
-
-
 def check_header_value(value: str, field: str) -> str:
-    """Refuse a header value holding CR, LF or another control character (header injection)."""
-    for i, ch in enumerate(value):
-        if ch in _LINE_BREAKS or (unicodedata.category(ch) == "Cc" and ch != "\t"):
-            label = {"\r": "a carriage return (CR)", "\n": "a line feed (LF)"}.get(
-                ch, f"the control character U+{ord(ch):04X}"
-            )
-            raise MailError(
-                f"The value contains {label} at position {i + 1}, which would break the email "
-                "header.",
-                field=field,
-                hint="Put it on one line.",
-            )
+    """Refuse a header value holding CR, LF or another control character (header injection).
+
+    The forbidden characters are the composer's (kizuna.compose.HEADER_BREAK); this version
+    names the character and its position, for the .eml writer's error.
+    """
+    found = HEADER_BREAK.search(value)
+    if found is not None:
+        ch = found.group()
+        label = {"\r": "a carriage return (CR)", "\n": "a line feed (LF)"}.get(
+            ch, f"the control character U+{ord(ch):04X}"
+        )
+        raise MailError(
+            f"The value contains {label} at position {found.start() + 1}, which would break the "
+            "email header.",
+            field=field,
+            hint="Put it on one line.",
+        )
     return value
 
 
