@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .businessdays import OfficeCalendar, calendar_from_settings
-from .compose import Composer, composer_for, validate_candidate
+from .compose import Composer, composer_for
 from .errors import InputError, LogError, ProfileError
 from .kinds import get_kind
 from .models import JST, Candidate, Exchange, Message, Slot, Topic
@@ -109,7 +109,6 @@ def prepare_message(
     confirmation or reminder uses ``slot`` or the applicant's booking.
     """
     spec = get_kind(kind)
-    validate_candidate(candidate)
     if stage is None:
         stage = infer_stage(profile, kind, candidate.id, log)
     else:
