@@ -1,6 +1,14 @@
 """The wheel ships the templates and topic files: build it, install it into a fresh virtual
-environment (no network: --no-deps, with the system site-packages for the dependencies) and
-draft a message from there, outside the source tree."""
+environment and draft a message from there, outside the source tree.
+
+No network: the wheel is installed with --no-deps --no-index, and the new environment finds the
+dependencies where the interpreter running the tests finds them. That may be a plain venv, a
+venv with system site-packages or a bare system Python, so the inner venv does not inherit the
+*base* interpreter's packages (system_site_packages would) but is given, through a .pth file,
+the site folders of the running interpreter itself. Those folders are added as plain paths:
+their own .pth files (an editable install of kizuna among them) are not run, so the kizuna the
+inner environment imports is the wheel's.
+"""
 
 from __future__ import annotations
 
@@ -32,10 +40,18 @@ def test_wheel_installs_and_drafts(tmp_path: Path) -> None:
     )
     wheel = next(dist.glob("kizuna-*.whl"))
     env_dir = tmp_path / "venv"
-    venv.EnvBuilder(system_site_packages=True, with_pip=False).create(env_dir)
+    venv.EnvBuilder(system_site_packages=False, with_pip=False).create(env_dir)
     python = env_dir / "bin" / "python"
+    inner_site = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True, capture_output=True, text=True,
+    ).stdout.strip()
+    outer_sites = [p for p in sys.path if Path(p).name in ("site-packages", "dist-packages")]
+    assert outer_sites, sys.path
+    (Path(inner_site) / "_outer_site.pth").write_text("\n".join(outer_sites) + "\n")
     subprocess.run(
-        [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "-q", str(wheel)],
+        [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps",
+         "--no-index", "-q", str(wheel)],
         check=True, cwd=tmp_path,
     )
     work = tmp_path / "elsewhere"
