@@ -1006,25 +1006,6 @@ def _topic(option: _Option, seed: int) -> Topic:
     return Topic(id=option.id, source=option.source, role=option.role, tone=option.tone, text=text)
 
 
-def _available(options: Sequence[_Option], used: Collection[str],
-               avoid_tags: frozenset[str] = frozenset()) -> list[_Option]:
-    return [o for o in options if o.id not in used and not (o.tags & avoid_tags)]
-
-
-def _pick_one(tiers: Sequence[Sequence[_Option]], used: Collection[str], seed: int, *,
-              reuse: bool = False, avoid_tags: frozenset[str] = frozenset()) -> Topic | None:
-    for options in tiers:
-        available = _available(options, used, avoid_tags)
-        if available:
-            return _topic(available[seed % len(available)], seed)
-    if reuse:
-        # Only a closing wish may repeat: every message ends with one, and there are few.
-        for options in tiers:
-            if options:
-                return _topic(options[seed % len(options)], seed)
-    return None
-
-
 def _history_set(history: Iterable[str]) -> frozenset[str]:
     return history if isinstance(history, frozenset) else frozenset(history)
 
@@ -1038,23 +1019,19 @@ def choose(
     history: Iterable[str] = (),
     profile: Profile,
 ) -> TopicChoice:
-    """Choose the opening, town and closing topics for one message.
+    """Choose the opening, town and closing topics for one message: ``choose_many`` for a
+    batch of one (there is one rule, whether it serves one applicant or a thousand).
 
     Each topic is true on ``on`` in the profile's town, allowed by the kind's tone for
     ``result`` (a not-passed notice gets only a gentle closing wish), and not in ``history``
     (topic ids this applicant already received). When every line of a role has been used the
     opening or town topic is left out, while the closing wish may repeat. The pick is a stable
-    hash of applicant, kind and date over the eligible lines: uniform across many applicants
-    on average; ``choose_many`` balances a known batch exactly.
+    hash of applicant, kind and date over the eligible lines.
     """
-    pools = _pools(on, kind, result, _town_key(profile))
-    used = history if isinstance(history, (frozenset, set)) else _history_set(history)
-    # The town topic is picked first: there are few, and the opening can always step aside.
-    town = _pick_one(pools.town, used, _seed(candidate_id, kind, on, "town"))
-    avoid = _tags_of(pools.town, town)
-    opening = _pick_one(pools.opening, used, _seed(candidate_id, kind, on, "opening"), avoid_tags=avoid)
-    closing = _pick_one(pools.closing, used, _seed(candidate_id, kind, on, "closing"), reuse=True)
-    return TopicChoice(opening=opening, town=town, closing=closing)
+    return choose_many(
+        on, kind, (candidate_id,), result=result, histories={candidate_id: history},
+        profile=profile,
+    )[0]
 
 
 def _tags_of(tiers: Sequence[Sequence[_Option]], topic: Topic | None) -> frozenset[str]:
@@ -1077,8 +1054,6 @@ class _Tier:
     topics: tuple[tuple[Topic, ...], ...]
     id_set: frozenset[str]
     tag_union: frozenset[str]
-    # Where the quota remainder starts, so the extra uses rotate with kind, date and role.
-    offset: int
 
     def allowed(self, used: AbstractSet[str], avoid: frozenset[str]) -> frozenset[int]:
         """The indexes of the options a person may still receive."""
@@ -1098,7 +1073,6 @@ def _tier(options: Sequence[_Option], kind: str, on: dt.date, role: str) -> _Tie
         topics=topics,
         id_set=frozenset(o.id for o in options),
         tag_union=frozenset().union(*(o.tags for o in options)),
-        offset=_digest(kind, on.isoformat(), role) % len(options) if options else 0,
     )
 
 
@@ -1158,7 +1132,10 @@ def _assign(tiers: Sequence[_Tier], order: Sequence[tuple[int, str, int]],
         left_out = sum(1 for ok in limited.values() if not ok)
         total = len(waiting) - left_out
         base, extra = divmod(total, n)
-        quota = [base + (1 if (j - tier.offset) % n < extra else 0) for j in range(n)]
+        # The remainder starts at the first person's preferred option: the extra uses rotate
+        # with kind, date and role, and a batch of one gets exactly its own hash pick.
+        offset = waiting[0][0] % n
+        quota = [base + (1 if (j - offset) % n < extra else 0) for j in range(n)]
         count = [0] * n
         topics = tier.topics
         for seed, _, i in waiting:
@@ -1202,8 +1179,9 @@ def choose_many(
 ) -> list[TopicChoice]:
     """Choose topics for a batch sent on one day, spreading it evenly over the eligible lines.
 
-    The same rules as ``choose``; in addition each line is used by N // n or N // n + 1 of the
-    N applicants (as far as their histories allow). Deterministic for the same batch.
+    Within a tier, each line is used by N // n or N // n + 1 of the N applicants taking from it
+    (as far as their histories allow), the remainder starting at the line the first applicant
+    in hash order prefers; ``choose`` is the case N = 1. Deterministic for the same batch.
     """
     town_tiers, opening_tiers, closing_tiers, town_tags = _prepared(on, kind, result, _town_key(profile))
     # One sha256 per applicant gives the three role seeds (the same as _seed).

@@ -250,7 +250,7 @@ def _reference_batch(day: dt.date, kind: str, ids: list[str], result: str | None
             allowed = {i: ok for i in waiting if (ok := [
                 j for j in range(n) if ignore
                 or (options[j].id not in used[i] and not options[j].tags & avoid[i])])}
-            offset = T._digest(kind, day.isoformat(), role) % n
+            offset = seeds[waiting[0]] % n
             total = len(allowed)
             quota = [total // n + ((j - offset) % n < total % n) for j in range(n)]
             count = [0] * n
