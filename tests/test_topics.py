@@ -18,6 +18,8 @@ from kizuna.errors import InputError, TopicFileError
 from kizuna.kinds import KINDS
 from kizuna.models import Candidate, Message
 from kizuna.profile import load_profile, parse_profile, sample_profile_text
+from kizuna.topics import chooser as C
+from kizuna.topics import files as F
 
 YEAR_2026 = [dt.date(2026, 1, 1) + dt.timedelta(days=i) for i in range(365)]
 
@@ -79,7 +81,7 @@ def test_a_term_day_index_never_exceeds_the_validated_maximum() -> None:
     for year in (1900, 2026, 2100):
         terms = seasons.solar_terms(year)
         longest = max((b.date - a.date).days for a, b in zip(terms, terms[1:], strict=False))
-        assert longest - 1 <= T.MAX_TERM_DAY
+        assert longest - 1 <= F.MAX_TERM_DAY
 
 
 # --- the tone rule on every day of a year ---------------------------------------------------------
@@ -107,7 +109,7 @@ def test_tone_rule_and_season_hold_on_every_day_of_2026(profile, town: T.TownFil
                 raise AssertionError(f"no town topic on {day} for {kind}")
             for topic in (choice.opening, choice.closing):
                 if topic is not None:
-                    assert T._season_status(season_line(topic.id), day, town) == "", (day, topic.id)
+                    assert C._season_status(season_line(topic.id), day, town) == "", (day, topic.id)
             if choice.town is not None:
                 assert town_topic(town, choice.town.id).phase_on(day) is not None, (day, choice.town.id)
 
@@ -132,11 +134,11 @@ def test_invitation_on_2026_11_26_gets_a_shosetsu_line(profile, send_date: dt.da
 def test_kitakami_moves_cherry_lines_to_late_april(profile, town: T.TownFile, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     bloom = season_line("seimei-sakura-bloom")
     early = dt.date(2026, 4, 7)  # 清明 day 2: cherries in bloom in Tokyo, buds in Kitakami
-    assert T._season_status(bloom, early, town).startswith("not yet in season here")
-    assert T._season_status(bloom, dt.date(2026, 4, 24), town) == ""
+    assert C._season_status(bloom, early, town).startswith("not yet in season here")
+    assert C._season_status(bloom, dt.date(2026, 4, 24), town) == ""
     plain = profile_with_town(tmp_path, '[town]\nid = "plain"\nname = "どこか"\n')
-    assert T._season_status(bloom, early, T.town_for(plain)) == ""
-    assert T._season_status(season_line("seimei-kitakami-buds"), early, T.town_for(plain)) == T.OTHER_TOWN
+    assert C._season_status(bloom, early, T.town_for(plain)) == ""
+    assert C._season_status(season_line("seimei-kitakami-buds"), early, T.town_for(plain)) == C.OTHER_TOWN
 
 
 def test_kitakami_suppresses_warm_spring_in_early_march(profile) -> None:  # type: ignore[no-untyped-def]
@@ -235,11 +237,11 @@ def test_batch_spread_respects_history(profile) -> None:  # type: ignore[no-unty
 def _reference_batch(day: dt.date, kind: str, ids: list[str], result: str | None,
                      histories: dict[str, set[str]], profile) -> list[T.TopicChoice]:  # type: ignore[no-untyped-def]
     """choose_many's documented rule written plainly (no precomputation, no fast paths)."""
-    pools = T._pools(day, kind, result, T._town_key(profile))
+    pools = C._pools(day, kind, result, C.town_cache_key(profile))
     used = [frozenset(histories.get(c, ())) for c in ids]
 
     def assign(tiers, avoid, role, reuse=False):  # type: ignore[no-untyped-def]
-        seeds = [T._seed(c, kind, day, role) for c in ids]
+        seeds = [C._seed(c, kind, day, role) for c in ids]
         picks = [None] * len(ids)
         waiting = sorted(range(len(ids)), key=lambda i: (seeds[i], ids[i]))
         passes = [(t, False) for t in tiers] + ([(t, True) for t in tiers if t] if reuse else [])
@@ -260,7 +262,7 @@ def _reference_batch(day: dt.date, kind: str, ids: list[str], result: str | None
                     free = [j for j in ring if count[j] < quota[j]]
                     chosen = free[0] if free else min(ring, key=lambda j: count[j])  # noqa: B023
                     count[chosen] += 1
-                    picks[i] = T._topic(options[chosen], seeds[i])
+                    picks[i] = C._topic(options[chosen], seeds[i])
             if ignore:
                 break
             waiting = [i for i in waiting if i not in allowed]
@@ -268,7 +270,7 @@ def _reference_batch(day: dt.date, kind: str, ids: list[str], result: str | None
 
     none = [frozenset()] * len(ids)
     towns = assign(pools.town, none, "town")
-    openings = assign(pools.opening, [T._tags_of(pools.town, t) for t in towns], "opening")
+    openings = assign(pools.opening, [C._tags_of(pools.town, t) for t in towns], "opening")
     closings = assign(pools.closing, none, "closing", reuse=True)
     return [T.TopicChoice(o, t, c) for o, t, c in zip(openings, towns, closings, strict=True)]
 
@@ -280,7 +282,7 @@ def test_batch_matches_the_plain_rule_with_and_without_history(profile) -> None:
     for day in (dt.date(2026, 2, 3), dt.date(2026, 4, 25), dt.date(2026, 8, 10), dt.date(2026, 11, 26)):
         for kind, result in (("interview_invitation", None), ("screening_result", "passed"),
                              ("final_result", "not_passed")):
-            pools = T._pools(day, kind, result, T._town_key(profile))
+            pools = C._pools(day, kind, result, C.town_cache_key(profile))
             every = sorted(o.id for role in (pools.opening, pools.town, pools.closing)
                            for tier in role for o in tier)
             histories = {c: set(every[k % len(every):][:k % 4]) for k, c in enumerate(ids[:30])}
@@ -442,14 +444,14 @@ def test_explain_gives_reasons(profile) -> None:  # type: ignore[no-untyped-def]
     report = T.explain(day, "interview_invitation", candidate_id="A-1",
                        history={"shosetsu-calendar"}, profile=profile)
     reasons = {c.id: c.reason for c in report.considered}
-    assert reasons["shosetsu-calendar"] == T.ALREADY_USED
-    assert reasons["kanro-calendar"] == T.OUT_OF_SEASON
-    assert reasons["ritto-koyo-peak"] == T.OUT_OF_SEASON
+    assert reasons["shosetsu-calendar"] == C.ALREADY_USED
+    assert reasons["kanro-calendar"] == C.OUT_OF_SEASON
+    assert reasons["ritto-koyo-peak"] == C.OUT_OF_SEASON
     assert report.choice.opening is not None
     assert [c.id for c in report.considered if c.picked] == [t.id for t in report.choice.topics]
     gentle = T.explain(day, "screening_result", result="not_passed", profile=profile)
     assert all("wrong tone" in c.reason for c in gentle.considered
-               if c.role in ("opening", "town") and c.reason not in (T.OUT_OF_SEASON, T.OTHER_TOWN))
+               if c.role in ("opening", "town") and c.reason not in (C.OUT_OF_SEASON, C.OTHER_TOWN))
     assert gentle.to_dict()["pick"][0]["role"] == "closing"
 
 
@@ -489,7 +491,7 @@ def test_cli_topics_reads_history_from_the_log(runner, db_path: Path, yamada: Ca
     used = {c["id"]: c["reason"] for c in data["considered"]}
     for topic in picked:
         if topic["role"] != "closing":
-            assert used[topic["id"]] == T.ALREADY_USED
+            assert used[topic["id"]] == C.ALREADY_USED
     assert not {t["id"] for t in data["pick"] if t["role"] != "closing"} & {t["id"] for t in picked}
 
 
