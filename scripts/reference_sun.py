@@ -9,7 +9,9 @@ equinox of date), both vectorised with NumPy:
 * ``jpl_longitude``: skyfield with the JPL DE421 ephemeris shipped by the ``skyfield-data``
   package (offline; covers 1900–2053), true ecliptic of date (``ecliptic_frame``).
 
-Install: ``pip install pyerfa skyfield skyfield-data numpy``.
+Not run on its own: ``generate_seasons_tables.py`` and ``verify_solar_terms.py`` beside it
+import it. Needs the ``dev`` extra (numpy, pyerfa, skyfield, skyfield-data): from the
+repository root, ``pip install -e '.[dev]'``.
 """
 
 from __future__ import annotations

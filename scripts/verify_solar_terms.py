@@ -12,7 +12,10 @@ model kizuna tabulates) and also with the Espenak–Meeus polynomials and PyEphe
 which dates depend on the ΔT model. It prints the largest instant differences, every date that
 disagrees, and the crossings closest to JST midnight. Exit status 1 if any date disagrees.
 
-    pip install numpy pyerfa skyfield skyfield-data ephem
+Needs the ``dev`` extra (numpy, pyerfa, skyfield, skyfield-data, ephem; everything it reads
+ships in those packages, so it runs offline). From the repository root::
+
+    pip install -e '.[dev]'
     python scripts/verify_solar_terms.py [--first 1900] [--last 2100] [--closest 20]
 """
 
