@@ -19,11 +19,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
+from .dates import circled, clock, era_date, full_date, local_note, month_day, slot_text, time_range
 from .errors import InputError, TemplateProblem
 from .kinds import Kind, get_kind
-from .models import JST, Candidate, Message, Slot, Topic
+from .models import Candidate, Message, Slot, Topic
 from .profile import Profile, Stage
-from .slots import circled, local_time_note
 
 TEMPLATE_LANGUAGE = "ja"
 # What may never stand in a header value: every control character but TAB (CR, LF, VT, FF,
@@ -52,68 +52,7 @@ class _BuiltinLoader(jinja2.BaseLoader):
         return sorted(p.name for p in self.root.iterdir() if p.name.endswith(".txt"))
 
 
-# --- filters: Japanese dates and times through babel -------------------------------------------
-
-
-def _as_date(value: dt.date | dt.datetime) -> dt.date:
-    # An aware datetime keeps its own zone's date: a slot shown in New York time must show
-    # New York's date. Slots are built in Asia/Tokyo, so the usual case is Japan's date.
-    if isinstance(value, dt.datetime):
-        return value.date()
-    return value
-
-
-def month_day(value: dt.date | dt.datetime) -> str:
-    """12月5日（土）"""
-    from babel.dates import format_date
-
-    return format_date(_as_date(value), "M月d日（EEE）", locale="ja")
-
-
-def full_date(value: dt.date | dt.datetime) -> str:
-    """2026年12月5日（土）"""
-    from babel.dates import format_date
-
-    return format_date(_as_date(value), "y年M月d日（EEE）", locale="ja")
-
-
-def era_date(value: dt.date | dt.datetime) -> str:
-    """令和8年12月5日（土）, with 元年 for the first year of an era."""
-    from .seasons import era_year
-
-    day = _as_date(value)
-    from babel.dates import format_date
-
-    return era_year(day) + format_date(day, "M月d日（EEE）", locale="ja")
-
-
-def clock(value: dt.datetime) -> str:
-    """18:00 (a naive datetime is refused: babel would print it as UTC)."""
-    from babel.dates import format_time
-
-    if value.tzinfo is None:
-        raise ValueError("clock() needs a timezone-aware datetime")
-    return format_time(value.astimezone(JST), "H:mm", locale="ja")
-
-
-def time_range(slot: Slot, tz: str | None = None) -> str:
-    """18:00〜19:00 (in Asia/Tokyo unless ``tz`` is given)."""
-    zone = ZoneInfo(tz) if tz else JST
-    from babel.dates import format_time
-
-    start, end = slot.start.astimezone(zone), slot.end.astimezone(zone)
-    return f"{format_time(start, 'H:mm', locale='ja')}〜{format_time(end, 'H:mm', locale='ja')}"
-
-
-def slot_text(slot: Slot, tz: str | None = None) -> str:
-    """12月5日（土）10:00〜11:00"""
-    zone = ZoneInfo(tz) if tz else JST
-    return f"{month_day(slot.start.astimezone(zone))}{time_range(slot, tz)}"
-
-
-def local_note(slot: Slot, tz: str) -> str:
-    """The applicant's local time for an applicant abroad, or "" (kizuna.slots decides)."""
-    return local_time_note(slot, tz) or ""
+# --- filters: the one date and slot formatter (kizuna.dates) ---------------------------------
 
 
 FILTERS: dict[str, Callable[..., Any]] = {

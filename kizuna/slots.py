@@ -14,11 +14,12 @@ import unicodedata
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil.rrule import DAILY, FR, MO, SA, SU, TH, TU, WE, rrule
 
 from .businessdays import OfficeCalendar, calendar_from_settings, holiday_name
+from .dates import CIRCLED, circled, local_time_note
+from .dates import slot_text as format_slot
 from .errors import InputError, ProfileError, SlotError
 from .models import JST, Slot
 
@@ -38,8 +39,6 @@ __all__ = [
 
 ChoiceStatus = Literal["chosen", "none", "ambiguous", "unavailable"]
 
-WEEKDAYS_JA = "月火水木金土日"
-CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 
 # The sample profile's values: a profile that leaves a key out gets these.
 DEFAULTS: dict[str, Any] = {
@@ -384,51 +383,6 @@ def reply_deadline(
     """
     calendar = policy.calendar if isinstance(policy, SlotPolicy) else policy
     return calendar.add_business_days(sent_on, business_days)
-
-
-# --------------------------------------------------------------------------------------------
-# Formatting (no babel: the CLI lists slots without loading it)
-# --------------------------------------------------------------------------------------------
-
-
-def circled(number: int) -> str:
-    """① for 1 … ⑳ for 20; (21) beyond."""
-    return CIRCLED[number - 1] if 1 <= number <= len(CIRCLED) else f"({number})"
-
-
-def _day_text(moment: dt.datetime) -> str:
-    return f"{moment.month}月{moment.day}日（{WEEKDAYS_JA[moment.weekday()]}）"
-
-
-def _clock(moment: dt.datetime) -> str:
-    return f"{moment.hour}:{moment.minute:02d}"
-
-
-def format_slot(slot: Slot, tz: dt.tzinfo = JST) -> str:
-    """12月5日（土）10:00〜11:00 (the end carries its own date if it falls on the next day)."""
-    start, end = slot.start.astimezone(tz), slot.end.astimezone(tz)
-    tail = _clock(end) if end.date() == start.date() else _day_text(end) + _clock(end)
-    return f"{_day_text(start)}{_clock(start)}〜{tail}"
-
-
-def local_time_note(slot: Slot, tz_name: str | None) -> str | None:
-    """「（現地時間 12月5日（金）20:00〜21:00）」 for an applicant abroad.
-
-    None when no time zone is given or when the zone keeps Japan's clock on that day (Seoul),
-    where a second time would only confuse. An unknown zone name raises InputError.
-    """
-    if not tz_name or tz_name == "Asia/Tokyo":
-        return None
-    try:
-        zone = ZoneInfo(tz_name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise InputError(
-            f"Unknown time zone {tz_name!r}.", field="timezone",
-            hint="Use an IANA name such as Europe/London or America/New_York.",
-        ) from None
-    if slot.start.astimezone(zone).utcoffset() == slot.start.astimezone(JST).utcoffset():
-        return None
-    return f"（現地時間 {format_slot(slot, zone)}）"
 
 
 # --------------------------------------------------------------------------------------------

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from kizuna.compose import Composer, circled, month_day, slot_text, tidy, time_range
+from kizuna.compose import Composer, tidy
+from kizuna.dates import circled, month_day, slot_text, time_range
 from kizuna.errors import InputError, TemplateProblem
 from kizuna.kinds import KINDS
 from kizuna.models import JST, Candidate, Slot, Topic
@@ -231,7 +232,7 @@ def test_filters() -> None:
 
 
 def test_era_dates() -> None:
-    from kizuna.compose import era_date, full_date
+    from kizuna.dates import era_date, full_date
 
     assert era_date(dt.date(2019, 5, 1)) == "令和元年5月1日（水）"
     assert era_date(dt.date(2019, 4, 30)) == "平成31年4月30日（火）"
@@ -274,3 +275,16 @@ def test_a_template_reading_other_fields_is_not_memoised(tmp_path: Path) -> None
     assert a.body == "件名山田 太郎 / A-1 / 山田\n" and b.body == "件名佐藤 花子 / A-2 / 佐藤\n"
     assert "application_received" in composer._unmemoisable
     assert all(mark not in a.body for mark in _MARKS.values())
+
+
+def test_one_slot_formatter_for_templates_and_listings() -> None:
+    # The Jinja filter and the slot listings are one function: a slot ending after midnight
+    # says so in both (the composer's babel copy used to print 23:30〜0:30).
+    from kizuna import slots
+    from kizuna.compose import FILTERS
+    from kizuna.models import JST, Slot
+
+    late = Slot(dt.datetime(2026, 12, 5, 23, 30, tzinfo=JST), dt.datetime(2026, 12, 6, 0, 30, tzinfo=JST))
+    assert slot_text(late) == "12月5日（土）23:30〜12月6日（日）0:30"
+    assert FILTERS["slot_text"] is slot_text
+    assert slots.format_slot(late) == slot_text(late)
