@@ -93,12 +93,24 @@ def hold(
     """Hold ``slots`` for an applicant until ``until``, numbered 1… in offer order.
 
     The applicant's earlier holds are released in the same transaction: a new invitation
-    replaces the old one. A slot someone else holds or has booked is still recorded (the
-    invitation already shows it); booking it later fails with "already taken" and other slots.
+    replaces the old one. A slot that overlaps a booking, or another applicant's hold still
+    running at ``now``, raises SlotError and nothing is held: the invitation would promise a
+    time that is not the applicant's. Called inside a caller's ``log.transaction()`` (as
+    ``record_message`` does, with the proposal), the check and the insert see the same log.
     """
     log.get_candidate(candidate_id)  # unknown applicant → LogError listing near matches
-    stamp = _iso(_now(now))
+    moment = _now(now)
+    stamp = _iso(moment)
     with log.transaction() as db:
+        clashes = [(s, why) for s in slots if (why := _claimed(log, candidate_id, s, moment))]
+        if clashes:
+            listed = "; ".join(f"{format_slot(s)} {why}" for s, why in clashes)
+            raise SlotError(
+                f"Cannot hold these times for {candidate_id}: {listed}. Nothing was held.",
+                field="slots",
+                hint="Draft the invitation again to be offered free times (`kizuna slots` "
+                "lists them).",
+            )
         db.conn.execute(
             "UPDATE slot_holds SET status = 'released', updated_at = ? "
             "WHERE candidate_id = ? AND status = 'held'",
@@ -114,6 +126,27 @@ def hold(
             ],
         )
     return list(slots)
+
+
+def _claimed(log: Log, candidate_id: str, slot: Slot, moment: dt.datetime) -> str | None:
+    """Why ``slot`` cannot be held for this applicant (a booking or another applicant's
+    running hold overlaps it), or None when it is free."""
+    # Stored starts are ISO text in one offset, so text comparison is time order. A slot is
+    # never longer than a day, so looking back one day finds every overlapping row.
+    rows = log.db.conn.execute(
+        'SELECT start, "end", status, candidate_id, held_until FROM slot_holds '
+        "WHERE status IN ('held', 'booked') AND start > ? AND start < ?",
+        [_iso(slot.start - dt.timedelta(days=1)), _iso(slot.end)],
+    ).fetchall()
+    for start, end, status, other, held_until in rows:
+        if _slot((start, end)).end <= slot.start:
+            continue
+        if status == "booked":
+            whose = "this applicant's" if other == candidate_id else "another applicant's"
+            return f"overlaps {whose} booked interview"
+        if other != candidate_id and _active(held_until, moment):
+            return "is held for another applicant"
+    return None
 
 
 def unavailable(
