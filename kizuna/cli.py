@@ -336,7 +336,8 @@ def sent(settings: Settings, exchange_id: int) -> None:
 @click.option("--file", "reply_file", type=click.File("rb"), help="Read the reply from a UTF-8 file ('-' = stdin).")
 @click.option("--subject", default="", help="The reply's subject line, if any.")
 @click.option("--at", "received_at", callback=_parse_moment,
-              help="When it arrived (ISO 8601; JST unless an offset is given). Default: now.")
+              help="When it arrived (ISO 8601; JST unless an offset is given). Default: now. "
+              "With --at, recording the same reply again changes nothing.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @pass_settings
 @user_errors
@@ -361,7 +362,8 @@ def reply(settings: Settings, candidate_id: str, text: str | None, reply_file: A
     if fmt == "json":
         echo_json(outcome.to_dict())
         return
-    click.echo(f"Recorded the reply from {outcome.exchange.candidate_id} as exchange {outcome.exchange.id}.")
+    if not outcome.duplicate:  # a duplicate's note says it was already recorded, and where
+        click.echo(f"Recorded the reply from {outcome.exchange.candidate_id} as exchange {outcome.exchange.id}.")
     click.echo(outcome.note)
     if outcome.confirmation is not None:
         message = outcome.confirmation.message

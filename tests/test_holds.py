@@ -1,4 +1,5 @@
-"""Held slots belong to one applicant, even when invitations are drafted at the same moment."""
+"""Held slots belong to one applicant, even when invitations are drafted at the same moment;
+and the same reply recorded twice is one row, one booking."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from kizuna.log import Log
 from kizuna.models import JST, Candidate, Slot
 from kizuna.pipeline import draft_message, record_message
 from kizuna.profile import Profile, load_profile
+from kizuna.slots import format_slot
 
 NOW = dt.datetime(2026, 11, 26, 10, 0, tzinfo=JST)
 ON = dt.date(2026, 11, 26)
@@ -245,3 +247,87 @@ def test_cli_edit_never_holds_the_lock_and_refuses_times_taken_meanwhile(
     with Log.open(db_path) as log:
         assert [e.candidate_id for e in log.timeline()] == ["A-0002"]
         assert {r[1] for r in holds(log)} == {"A-0002"}
+
+
+# ------------------------------------------------------------- the same reply twice
+
+
+def _invite(profile: Profile, log: Log, candidate: Candidate) -> list[Slot]:
+    draft_message(profile, "interview_invitation", candidate, on=ON, log=log, now=NOW)
+    return bookings.offered(log, candidate.id, NOW)
+
+
+def _inbound(log: Log, candidate_id: str) -> list[int]:
+    return [e.id for e in log.timeline(candidate_id) if e.direction == "in"]
+
+
+def test_record_inbound_twice_with_the_same_time_is_one_row(log: Log, yamada: Candidate) -> None:
+    when = dt.datetime(2026, 11, 27, 9, 30)
+    first = log.record_inbound(yamada.id, "2番でお願いします", received_at=when)
+    again = log.record_inbound(yamada.id, "2番でお願いします\r\n", received_at=when.replace(tzinfo=JST))
+    assert again == first and _inbound(log, yamada.id) == [first.id]
+    # Another text, or another time, is another message; so is one with no time given.
+    other = log.record_inbound(yamada.id, "3番でお願いします", received_at=when)
+    later = log.record_inbound(yamada.id, "2番でお願いします", received_at=when + dt.timedelta(minutes=1))
+    untimed = [log.record_inbound(yamada.id, "2番でお願いします") for _ in range(2)]
+    assert len({first.id, other.id, later.id, *(e.id for e in untimed)}) == 5
+
+
+def test_handle_reply_twice_books_once(profile: Profile, log: Log, yamada: Candidate) -> None:
+    offered = _invite(profile, log, yamada)
+    when = NOW + dt.timedelta(days=1)
+    first = bookings.handle_reply(profile, log, yamada.id, "②でお願いします", on=when.date(), now=when)
+    assert first.booked == offered[1] and not first.duplicate
+    state = log.db.conn.execute("SELECT * FROM slot_holds ORDER BY id").fetchall()
+    exchanges = [e.id for e in log.timeline()]
+    again = bookings.handle_reply(profile, log, yamada.id, "②でお願いします", on=when.date(), now=when)
+    assert [e.id for e in log.timeline()] == exchanges  # no second reply, no second confirmation
+    assert log.db.conn.execute("SELECT * FROM slot_holds ORDER BY id").fetchall() == state
+    assert again.duplicate and again.exchange == first.exchange
+    assert again.booked is None and again.confirmation is None
+    assert "already recorded" in again.note and format_slot(offered[1]) in again.note
+    assert again.to_dict()["duplicate"] is True
+
+
+def test_a_repeated_reply_is_not_read_against_a_newer_invitation(
+    profile: Profile, log: Log, yamada: Candidate
+) -> None:
+    """Recording the same reply again must not book slot 1 of an invitation sent since."""
+    offered = _invite(profile, log, yamada)
+    when = NOW + dt.timedelta(hours=1)
+    bookings.handle_reply(profile, log, yamada.id, "1番でお願いします", on=when.date(), now=when)
+    newer = _invite(profile, log, yamada)  # the next interview stage
+    again = bookings.handle_reply(profile, log, yamada.id, "1番でお願いします", on=when.date(), now=when)
+    assert bookings.offered(log, yamada.id, when) == newer
+    assert bookings.booked_slot(log, yamada.id) == offered[0]
+    assert len(_inbound(log, yamada.id)) == 1
+    assert again.duplicate and again.booked is None
+
+
+def test_cli_reply_twice_with_at_says_already_recorded(
+    runner: CliRunner, db_path: Path, yamada: Candidate
+) -> None:
+    with Log.open(db_path) as log:
+        log.upsert_candidate(yamada)
+        offered = _invite(load_profile(), log, yamada)
+    args = ["reply", yamada.id, "--text", "3番でお願いいたします", "--at", REPLY_AT]
+    first = runner.invoke(cli, args)
+    assert first.exit_code == 0, first.output
+    assert "Recorded the reply" in first.output and "Booked" in first.output
+    again = runner.invoke(cli, args)
+    assert again.exit_code == 0, again.output
+    assert "already recorded as exchange" in again.output
+    assert "Booked" not in again.output and "Drafted" not in again.output
+    data = json.loads(runner.invoke(cli, [*args, "--format", "json"]).output)
+    assert data["duplicate"] is True and data["booked"] is None
+    with Log.open(db_path) as log:
+        kinds = [e.kind for e in log.timeline(yamada.id)]
+        assert kinds == ["interview_invitation", None, "interview_confirmation"]
+        assert bookings.booked_slot(log, yamada.id) == offered[2]
+    # Without --at the arrival time is now: the same words typed again are another message
+    # (README, `kizuna reply`); the slot is booked already, so nothing is booked twice.
+    untimed = runner.invoke(cli, ["reply", yamada.id, "--text", "3番でお願いいたします"])
+    assert untimed.exit_code == 0, untimed.output
+    assert "Recorded the reply" in untimed.output and "Booked" not in untimed.output
+    with Log.open(db_path) as log:
+        assert len(_inbound(log, yamada.id)) == 2
