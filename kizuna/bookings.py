@@ -93,12 +93,24 @@ def hold(
     """Hold ``slots`` for an applicant until ``until``, numbered 1… in offer order.
 
     The applicant's earlier holds are released in the same transaction: a new invitation
-    replaces the old one. A slot someone else holds or has booked is still recorded (the
-    invitation already shows it); booking it later fails with "already taken" and other slots.
+    replaces the old one. A slot that overlaps a booking, or another applicant's hold still
+    running at ``now``, raises SlotError and nothing is held: the invitation would promise a
+    time that is not the applicant's. Called inside a caller's ``log.transaction()`` (as
+    ``record_message`` does, with the proposal), the check and the insert see the same log.
     """
     log.get_candidate(candidate_id)  # unknown applicant → LogError listing near matches
-    stamp = _iso(_now(now))
+    moment = _now(now)
+    stamp = _iso(moment)
     with log.transaction() as db:
+        clashes = [(s, why) for s in slots if (why := _claimed(log, candidate_id, s, moment))]
+        if clashes:
+            listed = "; ".join(f"{format_slot(s)} {why}" for s, why in clashes)
+            raise SlotError(
+                f"Cannot hold these times for {candidate_id}: {listed}. Nothing was held.",
+                field="slots",
+                hint="Draft the invitation again to be offered free times (`kizuna slots` "
+                "lists them).",
+            )
         db.conn.execute(
             "UPDATE slot_holds SET status = 'released', updated_at = ? "
             "WHERE candidate_id = ? AND status = 'held'",
@@ -114,6 +126,27 @@ def hold(
             ],
         )
     return list(slots)
+
+
+def _claimed(log: Log, candidate_id: str, slot: Slot, moment: dt.datetime) -> str | None:
+    """Why ``slot`` cannot be held for this applicant (a booking or another applicant's
+    running hold overlaps it), or None when it is free."""
+    # Stored starts are ISO text in one offset, so text comparison is time order. A slot is
+    # never longer than a day, so looking back one day finds every overlapping row.
+    rows = log.db.conn.execute(
+        'SELECT start, "end", status, candidate_id, held_until FROM slot_holds '
+        "WHERE status IN ('held', 'booked') AND start > ? AND start < ?",
+        [_iso(slot.start - dt.timedelta(days=1)), _iso(slot.end)],
+    ).fetchall()
+    for start, end, status, other, held_until in rows:
+        if _slot((start, end)).end <= slot.start:
+            continue
+        if status == "booked":
+            whose = "this applicant's" if other == candidate_id else "another applicant's"
+            return f"overlaps {whose} booked interview"
+        if other != candidate_id and _active(held_until, moment):
+            return "is held for another applicant"
+    return None
 
 
 def unavailable(
@@ -302,7 +335,9 @@ class ReplyOutcome:
     """What `kizuna reply` did: the recorded message, what it chose, and what followed.
 
     ``note`` says in English what happened (booked, or why not); ``alternatives`` are other
-    free slots when the chosen one was taken.
+    free slots when the chosen one was taken. ``duplicate`` means this reply (same applicant,
+    arrival time and text) was already recorded: ``exchange`` is that first row, and nothing
+    was read, booked or drafted again.
     """
 
     exchange: Exchange
@@ -311,6 +346,7 @@ class ReplyOutcome:
     confirmation: Drafted | None
     note: str
     alternatives: tuple[Slot, ...] = ()
+    duplicate: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -328,6 +364,7 @@ class ReplyOutcome:
             ),
             "alternatives": [s.to_dict() for s in self.alternatives],
             "note": self.note,
+            "duplicate": self.duplicate,
         }
 
 
@@ -356,8 +393,70 @@ def handle_reply(
     The reply is recorded first, whatever it says. No choice, or an ambiguous one, books
     nothing and says why; a slot someone else has taken books nothing and lists other free
     slots. A confirmation that cannot be drafted leaves the booking in place and says so.
+
+    With ``now`` (the arrival time) given, the same reply handled again is recognised
+    (``Log.inbound_key``) and changes nothing: it is not read again against what is on offer
+    by then. Recording and booking are one transaction, so a reply is never left recorded
+    but unread by a failure in between.
     """
-    exchange = log.record_inbound(candidate_id, text, received_at=now, subject=subject)
+    key = log.inbound_key(candidate_id, text, now) if now is not None else None
+    with log.transaction() as db:
+        earlier = key is not None and db.conn.execute(
+            "SELECT 1 FROM exchanges WHERE idempotency_key = ?", [key]
+        ).fetchone() is not None
+        exchange = log.record_inbound(candidate_id, text, received_at=now, subject=subject,
+                                      idempotency_key=key)
+        if earlier:
+            return _already_recorded(log, exchange)
+        read = _read_and_book(profile, log, exchange, text, on=on, now=now)
+    if isinstance(read, ReplyOutcome):
+        return read
+    choice, booked = read
+    note = f"Booked {format_slot(booked)} for {candidate_id}; the other held slots were released."
+    from .pipeline import draft_message
+
+    moment = _now(now)
+    try:
+        candidate = log.get_candidate(candidate_id)
+        confirmation = draft_message(
+            profile, "interview_confirmation", candidate, on=on, log=log, slot=booked,
+            idempotency_key=confirmation_key(candidate_id, booked), now=moment,
+        )
+    except KizunaError as exc:
+        # The booking stands (it is what the applicant asked for); only the draft is missing.
+        note += (
+            f" The confirmation could not be drafted: {exc} Draft it with "
+            f"`kizuna draft interview_confirmation --candidate {candidate_id}`."
+        )
+        return ReplyOutcome(exchange, choice, booked, None, note)
+    return ReplyOutcome(exchange, choice, booked, confirmation, note)
+
+
+def _already_recorded(log: Log, exchange: Exchange) -> ReplyOutcome:
+    candidate_id = exchange.candidate_id
+    note = (
+        f"This reply was already recorded as exchange {exchange.id} (same applicant, time and "
+        "text), so nothing was recorded or booked again"
+    )
+    existing = booked_slot(log, candidate_id)
+    note += f"; their interview is {format_slot(existing)}." if existing else "."
+    choice = Choice(None, None, "none",
+                    f"Already recorded as exchange {exchange.id}; the reply was not read again.")
+    return ReplyOutcome(exchange, choice, None, None, note, duplicate=True)
+
+
+def _read_and_book(
+    profile: Profile,
+    log: Log,
+    exchange: Exchange,
+    text: str,
+    *,
+    on: dt.date,
+    now: dt.datetime | None,
+) -> ReplyOutcome | tuple[Choice, Slot]:
+    """Read the recorded reply against the applicant's offer and book its choice: the
+    outcome when nothing was booked, else (choice, booked slot)."""
+    candidate_id = exchange.candidate_id
     moment = _now(now)
     offer = offered(log, candidate_id, moment, include_expired=True)
     if not offer:
@@ -400,23 +499,7 @@ def handle_reply(
     except SlotError as exc:
         # The reply is recorded; say why the booking was refused rather than fail the command.
         return ReplyOutcome(exchange, choice, None, None, f"Nothing was booked: {exc}")
-    note = f"Booked {format_slot(booked)} for {candidate_id}; the other held slots were released."
-    from .pipeline import draft_message
-
-    try:
-        candidate = log.get_candidate(candidate_id)
-        confirmation = draft_message(
-            profile, "interview_confirmation", candidate, on=on, log=log, slot=booked,
-            idempotency_key=confirmation_key(candidate_id, booked), now=moment,
-        )
-    except KizunaError as exc:
-        # The booking stands (it is what the applicant asked for); only the draft is missing.
-        note += (
-            f" The confirmation could not be drafted: {exc} Draft it with "
-            f"`kizuna draft interview_confirmation --candidate {candidate_id}`."
-        )
-        return ReplyOutcome(exchange, choice, booked, None, note)
-    return ReplyOutcome(exchange, choice, booked, confirmation, note)
+    return choice, booked
 
 
 def _alternatives(

@@ -198,6 +198,7 @@ def draft(settings: Settings, kind: str, name: str | None, candidate_id: str | N
         manual_candidate_id,
         prepare_message,
         record_message,
+        recording,
         render_draft,
         slot_from_text,
     )
@@ -216,18 +217,21 @@ def draft(settings: Settings, kind: str, name: str | None, candidate_id: str | N
         candidate = Candidate(id=candidate_id or manual_candidate_id(name, email), name=name,
                               kana=kana, email=email, timezone=tz)
     slot = slot_from_text(profile, slot_text) if slot_text else None
-    message = prepare_message(profile, kind, candidate, on=on or today_jst(), log=log,
-                              result=result, stage=stage, slot=slot)
-    if edit:
-        edited = click.edit(as_text(message), extension=".txt")
-        revised = apply_edit(message, edited) if edited is not None else None
-        if revised is None:
-            raise click.ClickException("Draft cancelled: the editor returned no changes or an "
-                                       "empty text, so nothing was recorded.")
-        message = revised
-    rendered = render_draft(message, profile, fmt, charset=charset, fix=fix, ics=bool(ics_path))
-    message = rendered.message
-    exchange = record_message(log, message) if log is not None else None
+    # An invitation is proposed and held under one write lock; never across the editor.
+    with recording(None if edit else log, kind):
+        message = prepare_message(profile, kind, candidate, on=on or today_jst(), log=log,
+                                  result=result, stage=stage, slot=slot)
+        if edit:
+            edited = click.edit(as_text(message), extension=".txt")
+            revised = apply_edit(message, edited) if edited is not None else None
+            if revised is None:
+                raise click.ClickException("Draft cancelled: the editor returned no changes or "
+                                           "an empty text, so nothing was recorded.")
+            message = revised
+        rendered = render_draft(message, profile, fmt, charset=charset, fix=fix,
+                                ics=bool(ics_path))
+        message = rendered.message
+        exchange = record_message(log, message) if log is not None else None
     if ics_path and rendered.ics is not None:
         Path(ics_path).write_bytes(rendered.ics)
     if fmt == "json":
@@ -332,7 +336,8 @@ def sent(settings: Settings, exchange_id: int) -> None:
 @click.option("--file", "reply_file", type=click.File("rb"), help="Read the reply from a UTF-8 file ('-' = stdin).")
 @click.option("--subject", default="", help="The reply's subject line, if any.")
 @click.option("--at", "received_at", callback=_parse_moment,
-              help="When it arrived (ISO 8601; JST unless an offset is given). Default: now.")
+              help="When it arrived (ISO 8601; JST unless an offset is given). Default: now. "
+              "With --at, recording the same reply again changes nothing.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @pass_settings
 @user_errors
@@ -357,7 +362,8 @@ def reply(settings: Settings, candidate_id: str, text: str | None, reply_file: A
     if fmt == "json":
         echo_json(outcome.to_dict())
         return
-    click.echo(f"Recorded the reply from {outcome.exchange.candidate_id} as exchange {outcome.exchange.id}.")
+    if not outcome.duplicate:  # a duplicate's note says it was already recorded, and where
+        click.echo(f"Recorded the reply from {outcome.exchange.candidate_id} as exchange {outcome.exchange.id}.")
     click.echo(outcome.note)
     if outcome.confirmation is not None:
         message = outcome.confirmation.message

@@ -966,6 +966,17 @@ class Log:
                 found[row["idempotency_key"]] = _exchange_from_row(row)
         return found
 
+    @staticmethod
+    def inbound_key(candidate_id: str, text: str, received_at: dt.datetime) -> str:
+        """The idempotency key of a reply with a known arrival time: the applicant, the time
+        (to the second, in JST) and a hash of the text (line endings and surrounding blank
+        space aside). Recording it again finds the first row."""
+        import hashlib
+
+        words = text.replace("\r\n", "\n").replace("\r", "\n").strip()
+        digest = hashlib.sha256(words.encode("utf-8")).hexdigest()[:16]
+        return f"reply:{candidate_id}:{_iso_jst(received_at)}:{digest}"
+
     @_translating
     def record_inbound(
         self,
@@ -979,11 +990,16 @@ class Log:
         """Record what an applicant wrote. The applicant must already be in the log.
 
         ``received_at`` (default: now; naive means JST) is stored in ``sent_at``: the moment
-        the applicant sent it, which ``pending`` compares with our answers.
+        the applicant sent it, which ``pending`` compares with our answers. With a
+        ``received_at`` and no ``idempotency_key``, the key is ``inbound_key(...)``: the same
+        reply recorded again (same applicant, time and text) returns the first exchange. With
+        no time given, every call records a new message.
         """
         if not text.strip():
             raise InputError("The reply text is empty.", hint="Give the applicant's message.")
         received = _iso_jst(received_at) if received_at is not None else self._now()
+        if idempotency_key is None and received_at is not None:
+            idempotency_key = self.inbound_key(candidate_id, text, received_at)
         conn = self.db.conn
         with self.transaction():
             row = conn.execute("SELECT stage FROM candidates WHERE id = ?", [candidate_id]).fetchone()

@@ -2,21 +2,25 @@
 
 ``prepare_message`` reads what it needs (the applicant's history, their booking, slots already
 taken) and writes nothing; ``record_message`` writes the exchange and, for an invitation, holds
-the offered slots. ``draft_message`` does both; the CLI's ``--edit`` runs the editor between them
-so that what is logged is what the recruiter kept.
+the offered slots. ``draft_message`` does both inside ``recording``, one write transaction for an
+invitation, so the slots it proposes are still free when they are held. The CLI's ``--edit``
+runs the editor between them (outside any transaction) so that what is logged is what the
+recruiter kept.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 from collections.abc import Collection, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .businessdays import OfficeCalendar, calendar_from_settings
 from .compose import Composer, composer_for
-from .errors import InputError, LogError, ProfileError
+from .errors import InputError, LogError, ProfileError, SlotError
 from .kinds import get_kind
 from .models import JST, Candidate, Exchange, Message, Slot, Topic
 from .profile import Profile
@@ -167,18 +171,47 @@ def prepare_message(
 
 
 def record_message(
-    log: Log, message: Message, *, idempotency_key: str | None = None
+    log: Log,
+    message: Message,
+    *,
+    idempotency_key: str | None = None,
+    now: dt.datetime | None = None,
 ) -> Exchange:
     """Log a drafted message; for an invitation, hold its slots for this applicant until the
-    end of the reply deadline, so nobody else is offered them meanwhile."""
-    exchange = log.record_outbound(message, idempotency_key=idempotency_key)
-    if get_kind(message.kind).offers_slots and message.slots:
-        from . import bookings
+    end of the reply deadline, so nobody else is offered them meanwhile.
 
-        deadline = message.deadline or message.date
-        until = dt.datetime.combine(deadline, dt.time(23, 59, 59), tzinfo=JST)
-        bookings.hold(log, message.candidate.id, list(message.slots), until=until, exchange_id=exchange.id)
+    The exchange and its holds are one transaction: both are recorded or neither. When an
+    offered time has been held for someone else since it was proposed (a draft kept open in
+    the editor), that is a SlotError and nothing is recorded; run inside ``recording(log,
+    kind)`` with the proposal, as ``draft_message`` does, it cannot happen. ``now`` decides
+    which other holds are still running (default: now).
+    """
+    with log.transaction():
+        exchange = log.record_outbound(message, idempotency_key=idempotency_key)
+        if get_kind(message.kind).offers_slots and message.slots:
+            from . import bookings
+
+            deadline = message.deadline or message.date
+            until = dt.datetime.combine(deadline, dt.time(23, 59, 59), tzinfo=JST)
+            try:
+                bookings.hold(log, message.candidate.id, list(message.slots), until=until,
+                              exchange_id=exchange.id, now=now)
+            except SlotError as exc:
+                raise SlotError(f"The invitation was not recorded. {exc.message}",
+                                field=exc.field, hint=exc.hint) from None
     return exchange
+
+
+def recording(log: Log | None, kind: str) -> AbstractContextManager[object]:
+    """The transaction to prepare and record a message of ``kind`` in.
+
+    For an invitation it is one write transaction (``BEGIN IMMEDIATE``): the read of taken
+    slots, the proposal and the holds happen under one lock, so invitations drafted at the
+    same moment offer different times. Other kinds, and drafts that are not logged, need none.
+    """
+    if log is None or not get_kind(kind).offers_slots:
+        return contextlib.nullcontext()
+    return log.transaction()
 
 
 def draft_message(
@@ -198,12 +231,17 @@ def draft_message(
     idempotency_key: str | None = None,
     now: dt.datetime | None = None,
 ) -> Drafted:
-    """Compose a message and, when a log is given, record it before returning."""
-    message = prepare_message(
-        profile, kind, candidate, on=on, log=log, result=result, stage=stage, slot=slot,
-        slots=slots, history=history, topics=topics, composer=composer, now=now,
-    )
-    exchange = record_message(log, message, idempotency_key=idempotency_key) if log is not None else None
+    """Compose a message and, when a log is given, record it before returning (an invitation's
+    proposal and holds in one transaction, see ``recording``)."""
+    with recording(log, kind):
+        message = prepare_message(
+            profile, kind, candidate, on=on, log=log, result=result, stage=stage, slot=slot,
+            slots=slots, history=history, topics=topics, composer=composer, now=now,
+        )
+        exchange = (
+            record_message(log, message, idempotency_key=idempotency_key, now=now)
+            if log is not None else None
+        )
     return Drafted(message=message, exchange=exchange)
 
 

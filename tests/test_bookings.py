@@ -124,13 +124,14 @@ def test_replaced_offer_cannot_be_booked(log: Log, yamada: Candidate) -> None:
 
 
 def test_taken_slot_changes_nothing_and_suggests_others(log: Log, yamada: Candidate, sato: Candidate) -> None:
-    # Both were offered the Saturday slot (e.g. Sato's hold lapsed and was offered again).
-    bookings.hold(log, yamada.id, OFFER, until=UNTIL, now=NOW)
+    # Both were offered the Saturday slot: Sato's hold lapsed and it was offered again.
     bookings.hold(log, sato.id, [OFFER[1], at(2026, 12, 12, 10)], until=UNTIL, now=NOW)
-    bookings.book(log, yamada.id, OFFER[1], now=NOW)
+    later = UNTIL + dt.timedelta(hours=1)
+    bookings.hold(log, yamada.id, OFFER[1:], until=later + dt.timedelta(days=3), now=later)
+    bookings.book(log, yamada.id, OFFER[1], now=later)
     before = holds(log)
     with pytest.raises(bookings.SlotTaken) as caught:
-        bookings.book(log, sato.id, OFFER[1], now=NOW)
+        bookings.book(log, sato.id, OFFER[1], now=later)
     assert "already taken" in str(caught.value)
     assert "12月12日（土）10:00〜11:00" in str(caught.value)  # their other offered slot
     assert holds(log) == before
@@ -207,7 +208,7 @@ RACE = textwrap.dedent(
 
     db, who, folder = sys.argv[1], sys.argv[2], Path(sys.argv[3])
     start = dt.datetime(2026, 12, 5, 10, tzinfo=JST)
-    now = dt.datetime(2026, 11, 26, 10, tzinfo=JST)
+    now = dt.datetime.fromisoformat(sys.argv[4])
     with Log.open(db) as log:
         (folder / f"ready-{who}").touch()
         for _ in range(2000):  # wait for the starting signal (both processes are ready)
@@ -227,13 +228,17 @@ RACE = textwrap.dedent(
 def test_two_processes_race_for_one_slot(log: Log, db_path: Path, tmp_path: Path,
                                          yamada: Candidate, sato: Candidate) -> None:
     slot = OFFER[1]
-    bookings.hold(log, yamada.id, [OFFER[0], slot], until=UNTIL, now=NOW)
+    # Both were offered the slot (Sato's hold had lapsed when it was offered to Yamada), and
+    # both answer late, when neither hold is running: only the database can pick one.
     bookings.hold(log, sato.id, [slot, OFFER[2]], until=UNTIL, now=NOW)
+    later = UNTIL + dt.timedelta(hours=1)
+    bookings.hold(log, yamada.id, [OFFER[0], slot], until=later + dt.timedelta(days=1), now=later)
+    race_at = later + dt.timedelta(days=2)
     folder = tmp_path / "race"
     folder.mkdir()
     procs = {
         who: subprocess.Popen(
-            [sys.executable, "-c", RACE, str(db_path), who, str(folder)],
+            [sys.executable, "-c", RACE, str(db_path), who, str(folder), race_at.isoformat()],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )
         for who in (yamada.id, sato.id)
