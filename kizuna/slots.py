@@ -501,6 +501,8 @@ _NEGATIVE = re.compile(
     r"都合が(?:悪|つか|合わ)|難し|無理|不可|厳し|NG|ダメ|だめ|できません|出来ません|行けません|"
     r"伺えません|参加でき(?:ない|ず)|埋ま|塞が|予定が(?:あ|入)|避け"
 )
+# A telephone extension (「内線 3」, 「ext. 3」) in a signature is no slot number.
+_EXTENSION = re.compile(r"(?:内線|ext\.?|extension)\s*(?:番号)?\s*[:.]?\s*\d+", re.IGNORECASE)
 _ANY_SLOT = re.compile(
     r"(?:どれ|いずれ|どちら|どの|いつ)(?:の(?:日程|日時|時間|候補))?(?:で|に)?も\s*"
     r"(?:大丈夫|構いません|かまいません|結構|可能|OK|良|よ|い[いけ]|問題)"
@@ -663,16 +665,16 @@ def parse_choice(
     (the first preference still free wins), 「12月5日の10時」 and 「5日(土)10:00」. Only what the
     applicant wrote is read (replytext.reply_text): HTML is made plain, and quoted lines, quote
     headers and the quote below them, the signature, URLs and mail addresses are left out.
-    It never guesses: phone numbers, postcodes, counts (「2名で伺います」), a date
-    that fits several slots, a number out of range, or two different slots with no order give
-    "none" or "ambiguous", with the reason.
+    It never guesses: phone numbers, extensions (「内線 3」), postcodes, counts (「2名で伺います」),
+    a date that fits several slots, a number out of range, or two different slots with no order
+    give "none" or "ambiguous", with the reason.
     """
     if not offered:
         return Choice(None, None, "none", "No slots are on offer to this applicant.")
     clean = _clean(text)
     n = len(offered)
     blocked = {u.astimezone(JST) for u in unavailable}
-    masked: list[tuple[int, int]] = []
+    masked: list[tuple[int, int]] = [m.span() for m in _EXTENSION.finditer(clean)]
 
     markers: list[tuple[int, int, int]] = []  # (start, end, rank)
     for m in _PREF.finditer(clean):

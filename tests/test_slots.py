@@ -604,8 +604,10 @@ def test_answer_below_or_between_quotes_is_read() -> None:
     [
         "-- \n山田 太郎（内線 3）\n",
         "--\n山田 太郎 (3)\n",
+        "山田 太郎\nTEL 0197-64-2111 内線3\n",
+        "Taro Yamada\nTel: +81-197-64-2111 ext. 3\n",
     ],
-    ids=["rfc3676-extension", "bare-dashes"],
+    ids=["rfc3676-extension", "bare-dashes", "extension", "ext"],
 )
 def test_signature_numbers_do_not_choose(signature: str) -> None:
     assert chosen(f"1番でお願いいたします。\n\n{signature}") == 1
