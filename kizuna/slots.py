@@ -22,6 +22,7 @@ from .dates import CIRCLED, circled, local_time_note
 from .dates import slot_text as format_slot
 from .errors import InputError, ProfileError, SlotError
 from .models import JST, Slot
+from .replytext import blank_addresses, reply_text
 
 if TYPE_CHECKING:
     from .profile import Profile
@@ -421,12 +422,6 @@ class _Ref:
 _KANJI_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _NUM = r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})"
 
-# A line that starts a quoted earlier message: everything from there on is not the reply.
-_QUOTE_HEADER = re.compile(
-    r"^\s*(?:-{2,}.*(?:original|元の|転送|forwarded).*|.*(?:wrote|書きました|のメッセージ)\s*:\s*$"
-    r"|.*<[^<>\s@]+@[^<>\s]+>\s*(?:wrote|書きました)?\s*:\s*$|from:|差出人\s*:)",
-    re.IGNORECASE,
-)
 _PREF = re.compile(rf"第\s*({_NUM})\s*(?:希望|候補|志望)")
 _DATETIME = re.compile(
     r"(?<![\d/.])(?:(?:\d{4})\s*[/年.\-]\s*)?(?:(?P<month>\d{1,2})\s*(?:月|/)\s*)?"
@@ -460,6 +455,8 @@ _NEGATIVE = re.compile(
     r"都合が(?:悪|つか|合わ)|難し|無理|不可|厳し|NG|ダメ|だめ|できません|出来ません|行けません|"
     r"伺えません|参加でき(?:ない|ず)|埋ま|塞が|予定が(?:あ|入)|避け"
 )
+# A telephone extension (「内線 3」, 「ext. 3」) in a signature is no slot number.
+_EXTENSION = re.compile(r"(?:内線|ext\.?|extension)\s*(?:番号)?\s*[:.]?\s*\d+", re.IGNORECASE)
 _ANY_SLOT = re.compile(
     r"(?:どれ|いずれ|どちら|どの|いつ)(?:の(?:日程|日時|時間|候補))?(?:で|に)?も\s*"
     r"(?:大丈夫|構いません|かまいません|結構|可能|OK|良|よ|い[いけ]|問題)"
@@ -490,19 +487,14 @@ _CIRCLED_FORMS = (
 
 
 def _clean(text: str) -> str:
-    """The applicant's own words: ① → (1), NFKC (２ → 2, （ → (), quoted lines dropped."""
+    """The applicant's own words (replytext.reply_text: no HTML, quotes, signature, URLs or
+    mail addresses), with ① → (1) and NFKC (２ → 2, （ → ()."""
+    text = reply_text(text)
     for forms in _CIRCLED_FORMS:
         for i, ch in enumerate(forms, start=1):
             text = text.replace(ch, f"({i})")
-    text = unicodedata.normalize("NFKC", text)
-    kept: list[str] = []
-    for line in text.splitlines():
-        if _QUOTE_HEADER.match(line):
-            break
-        if line.lstrip().startswith(">"):
-            continue
-        kept.append(line)
-    return "\n".join(kept)
+    # Once more after NFKC: ｔａｒｏ．ｎｏ３＠ｅｘａｍｐｌｅ．ｊｐ is an address only now.
+    return blank_addresses(unicodedata.normalize("NFKC", text))
 
 
 def _hour(raw: str, ampm: str | None) -> int:
@@ -624,17 +616,19 @@ def parse_choice(
     """Find which offered slot (numbered from 1, in offer order) a reply chooses.
 
     Understands 「2番でお願いします」, 「２」, 「②」, 「二番目」, 「(2)」, 「第一希望は3、第二希望は1」
-    (the first preference still free wins), 「12月5日の10時」 and 「5日(土)10:00」. Quoted lines
-    (">") and anything after a quote header are ignored. It never guesses: phone numbers,
-    postcodes, counts (「2名で伺います」), a date that fits several slots, a number out of range,
-    or two different slots with no order give "none" or "ambiguous", with the reason.
+    (the first preference still free wins), 「12月5日の10時」 and 「5日(土)10:00」. Only what the
+    applicant wrote is read (replytext.reply_text): HTML is made plain, and quoted lines, quote
+    headers and the quote below them, the signature, URLs and mail addresses are left out.
+    It never guesses: phone numbers, extensions (「内線 3」), postcodes, counts (「2名で伺います」),
+    a date that fits several slots, a number out of range, or two different slots with no order
+    give "none" or "ambiguous", with the reason.
     """
     if not offered:
         return Choice(None, None, "none", "No slots are on offer to this applicant.")
     clean = _clean(text)
     n = len(offered)
     blocked = {u.astimezone(JST) for u in unavailable}
-    masked: list[tuple[int, int]] = []
+    masked: list[tuple[int, int]] = [m.span() for m in _EXTENSION.finditer(clean)]
 
     markers: list[tuple[int, int, int]] = []  # (start, end, rank)
     for m in _PREF.finditer(clean):

@@ -313,6 +313,9 @@ def test_reply_books_and_drafts_the_confirmation(profile: Profile, log: Log, yam
         ("お世話になっております。日程は追ってご連絡いたします。090-1234-5678", "none"),
         ("1か2でお願いします", "ambiguous"),
         ("2名で伺います", "none"),
+        # Issue 10: the 3 of size="3" booked slot ③.
+        ('<div style="margin:1px"><font size="3">日程は追ってご連絡いたします。</font></div>',
+         "none"),
     ],
 )
 def test_reply_without_a_clear_choice_is_recorded_and_books_nothing(
@@ -326,6 +329,20 @@ def test_reply_without_a_clear_choice_is_recorded_and_books_nothing(
     assert inbound(log, yamada.id) == [text]
     assert holds(log) == before
     assert outcome.note.startswith("Nothing was booked")
+
+
+def test_html_reply_books_its_text_and_is_recorded_as_sent(
+    profile: Profile, log: Log, yamada: Candidate
+) -> None:
+    offered = invite(profile, log, yamada)
+    html = (
+        '<div style="margin:1px"><font size="3">&#9313;でお願いいたします。</font></div>'
+        '<div class="gmail_quote"><blockquote class="gmail_quote">&#9314; 12月6日</blockquote></div>'
+    )
+    outcome = bookings.handle_reply(profile, log, yamada.id, html, on=ON, now=NOW)
+    assert (outcome.choice.status, outcome.choice.number) == ("chosen", 2)
+    assert outcome.booked == offered[1]
+    assert inbound(log, yamada.id) == [html]
 
 
 def test_reply_for_a_slot_taken_meanwhile_lists_others(

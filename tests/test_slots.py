@@ -463,3 +463,151 @@ def test_a_lone_rank_answers_the_numbered_list(text: str, number: int) -> None:
 
 def test_a_lone_rank_beyond_the_list_is_not_a_choice() -> None:
     assert parse_choice("第五希望でお願いします", OFFERED).slot is None
+
+
+# ------------------------------------------------------- replies: only the applicant's words
+
+INVITATION_LINES = (
+    "① 12月2日（水）18:00〜19:00",
+    "② 12月5日（土）10:00〜11:00",
+    "③ 12月6日（日）13:00〜14:00",
+)
+QUOTED = "".join(f"> {line}\n" for line in INVITATION_LINES)
+UNQUOTED = "".join(f"{line}\n" for line in INVITATION_LINES)
+
+
+def chosen(text: str) -> int | None:
+    choice = parse_choice(text, OFFERED)
+    assert choice.reason.isascii()
+    return choice.number if choice.status == "chosen" else None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # The reply from issue 10: the 3 of size="3" booked slot ③.
+        '<div style="margin:1px"><font size="3">ご連絡ありがとうございます。日程を確認のうえ、'
+        "改めてご連絡いたします。</font></div>",
+        '<html><head><meta name="x-version" content="3"><title>3</title>'
+        "<style>p{font-size:3}</style></head><body><p>承知いたしました。</p></body></html>",
+        '<p>承知いたしました。<img alt="3" src="cid:logo"></p>',
+        "<p>承知いたしました。</p><!-- 3 --><script>var slot = 3;</script>",
+        '<div>承知いたしました。</div><div style="display:none">③</div>',
+        '<p>募集要項（<a href="https://example.jp/recruit?slot=3">https://example.jp/recruit'
+        "?slot=3</a>）を拝見しました。</p>",
+        "<div>承知いたしました。</div><blockquote type=\"cite\"><div>"
+        + "<br>".join(INVITATION_LINES[2:]) + "</div></blockquote>",
+        "<div>承知いたしました。</div><div>&gt; " + INVITATION_LINES[2] + "</div>",
+        "<div>承知いたしました。</div><div>＞ " + INVITATION_LINES[2] + "</div>",
+    ],
+    ids=["issue-10", "head", "img-alt", "comment-script", "display-none", "link",
+         "blockquote", "html-gt", "html-fullwidth-gt"],
+)
+def test_html_markup_and_quotes_choose_nothing(text: str) -> None:
+    assert chosen(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        ('<div style="margin:1px"><font size="3">2番でお願いします</font></div>', 2),
+        ("<p>&#9312;でお願いします</p>", 1),
+        ("<p>&#x2461;でお願いいたします</p>", 2),
+        ("<div>&#50;&#30058;でお願いします</div>", 2),
+        ("<div>2番でお願いします</div><div>＞ " + INVITATION_LINES[2] + "</div>", 2),
+        ("<p>1番でお願いします</p><p>&gt; " + INVITATION_LINES[2] + "</p>", 1),
+    ],
+    ids=["font-attributes", "entity-circled", "entity-hex", "entity-digits",
+         "fullwidth-gt", "html-gt"],
+)
+def test_html_reply_chooses_what_its_text_says(text: str, number: int) -> None:
+    assert chosen(text) == number
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "募集要項 https://example.jp/recruit?slot=3 を拝見しました。",
+        "詳細は https://example.jp/faq#3 を確認しました。",
+        "www.example.jp/no3 を拝見しました。",
+        "連絡先は taro.no3@example.jp です。",
+        "no.3@example.jp までご連絡ください。",
+        "連絡先は ｔａｒｏ．ｎｏ３＠ｅｘａｍｐｌｅ．ｊｐ です。",
+    ],
+    ids=["query", "fragment", "www", "mail", "mail-no", "mail-fullwidth"],
+)
+def test_numbers_in_urls_and_mail_addresses_choose_nothing(text: str) -> None:
+    assert chosen(text) is None
+
+
+def test_gmail_html_reply_with_the_invitation_quoted() -> None:
+    reply = (
+        '<div dir="ltr">1番でお願いいたします。<br><br>山田 太郎</div><br>'
+        '<div class="gmail_quote"><div dir="ltr" class="gmail_attr">2026年11月26日(木) 10:00 '
+        '北上 花子 &lt;<a href="mailto:dx-saiyo@example.lg.jp">dx-saiyo@example.lg.jp</a>&gt;:'
+        '<br></div><blockquote class="gmail_quote" style="margin:0px 0px 0px 0.8ex">'
+        "<div>面接日程の候補です。<br>" + "<br>".join(INVITATION_LINES) + "</div></blockquote></div>"
+    )
+    assert chosen(reply) == 1
+
+
+def test_outlook_reply_chooses_what_is_above_the_original() -> None:
+    plain = (
+        "1番でお願いいたします。\n\n山田 太郎\n\n-----Original Message-----\n"
+        "From: 北上 花子 <dx-saiyo@example.lg.jp>\nSent: Thursday, November 26, 2026 10:00 AM\n"
+        "Subject: 面接日程のご案内\n\n" + UNQUOTED
+    )
+    assert chosen(plain) == 1
+    html = (
+        '<html><head><style>p.MsoNormal{margin:0mm;font-size:10.5pt}</style></head><body>'
+        '<div class="WordSection1"><p class="MsoNormal">1番でお願いいたします。<o:p></o:p></p>'
+        '<p class="MsoNormal"><o:p>&nbsp;</o:p></p>'
+        '<div style="border:none;border-top:solid #E1E1E1 1.0pt;padding:3.0pt 0mm 0mm 0mm">'
+        '<p class="MsoNormal"><b>差出人:</b> 北上 花子 &lt;dx-saiyo@example.lg.jp&gt;<br>'
+        "<b>送信日時:</b> 2026年11月26日 10:00<br><b>件名:</b> 面接日程のご案内</p></div>"
+        '<p class="MsoNormal">' + "<br>".join(INVITATION_LINES) + "</p></div></body></html>"
+    )
+    assert chosen(html) == 1
+    japanese = "2番でお願いいたします。\n\n-----元のメッセージ-----\n" + UNQUOTED
+    assert chosen(japanese) == 2
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "On 2026/11/26 10:00, 北上市 wrote:",
+        # Clients wrap a long attribution; its first line has a date that is no slot.
+        "On 2026/11/26 10:00, 北上市 デジタル推進課 採用担当\nwrote:",
+        "2026年11月26日(木) 10:00 北上市 デジタル推進課 採用担当 <\ndx-saiyo@example.lg.jp>:",
+        "2026/11/26 10:00、北上 花子 <dx-saiyo@example.lg.jp>のメール:",
+    ],
+    ids=["thunderbird", "thunderbird-wrapped", "gmail-ja-wrapped", "iphone"],
+)
+def test_quote_header_is_not_read(header: str) -> None:
+    assert chosen(f"1番でお願いいたします。\n\n{header}\n{QUOTED}") == 1
+    assert chosen(f"{header}\n{QUOTED}") is None
+    # The quote ends where the ">" lines end: an answer below it is the applicant's.
+    assert chosen(f"{header}\n{QUOTED}\n1番でお願いいたします。\n") == 1
+
+
+def test_answer_below_or_between_quotes_is_read() -> None:
+    # Becky! and some writers answer under the quoted invitation, or inside it (FACTS §9).
+    header = "2026年11月26日(木) 10:00 北上 花子 <dx-saiyo@example.lg.jp>:\n"
+    assert chosen(header + QUOTED + "\n2番でお願いいたします。\n") == 2
+    assert chosen(header + QUOTED.replace("> ", "＞ ") + "\n2番でお願いいたします。\n") == 2
+    lines = QUOTED.splitlines(keepends=True)
+    assert chosen(header + lines[0] + lines[1] + "こちらでお願いします（2番）。\n" + lines[2]) == 2
+
+
+@pytest.mark.parametrize(
+    "signature",
+    [
+        "-- \n山田 太郎（内線 3）\n",
+        "--\n山田 太郎 (3)\n",
+        "山田 太郎\nTEL 0197-64-2111 内線3\n",
+        "Taro Yamada\nTel: +81-197-64-2111 ext. 3\n",
+    ],
+    ids=["rfc3676-extension", "bare-dashes", "extension", "ext"],
+)
+def test_signature_numbers_do_not_choose(signature: str) -> None:
+    assert chosen(f"1番でお願いいたします。\n\n{signature}") == 1
