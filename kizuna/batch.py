@@ -119,10 +119,8 @@ _SAFE_STEM = re.compile(
 def _fail(
     message: str, *, path: str | None = None, hint: str | None = None, problems: list[str] | None = None
 ) -> BatchError:
-    """A BatchError with a hint (BatchError's constructor takes none; KizunaError prints it)."""
-    error = BatchError(message, path=path, problems=problems)
-    error.hint = hint
-    return error
+    """A BatchError naming the file, with what to do."""
+    return BatchError(message, path=path, hint=hint, problems=problems)
 
 
 # --- small public helpers ----------------------------------------------------------------------

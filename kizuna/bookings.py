@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .errors import KizunaError, SlotError
+from .errors import KizunaError, SlotError, SlotTaken
 from .models import JST, Exchange, Slot
 from .slots import Choice, SlotPolicy, format_slot, parse_choice, propose
 
@@ -27,7 +27,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ReplyOutcome",
-    "SlotTaken",
     "book",
     "booked_slot",
     "draft_reminders",
@@ -271,19 +270,11 @@ def book(
         raise
 
 
-class SlotTaken(SlotError):
-    """The slot was booked (or is held) by another applicant; ``slot`` is the one asked for."""
-
-    def __init__(self, slot: Slot) -> None:
-        super().__init__(
-            f"{format_slot(slot)} is already taken by another applicant; nothing was booked.",
-            field="slot",
-        )
-        self.slot = slot
-
-
 def _taken(slot: Slot) -> SlotTaken:
-    return SlotTaken(slot)
+    return SlotTaken(
+        f"{format_slot(slot)} is already taken by another applicant; nothing was booked.",
+        slot=slot, field="slot",
+    )
 
 
 def booked_slot(log: Log, candidate_id: str) -> Slot | None:

@@ -7,9 +7,17 @@ the user as a traceback.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 
 class KizunaError(Exception):
-    """Base class: a problem the user can fix, described in one paragraph."""
+    """Base class: a problem the user can fix, described in one paragraph.
+
+    The one constructor of every kizuna error: ``path``, ``line`` and ``field`` say where,
+    ``hint`` what to do, and ``problems`` lists every finding when there are several (a topic
+    file, a batch, a charset check). Subclasses only name the kind of problem.
+    """
 
     def __init__(
         self,
@@ -19,6 +27,7 @@ class KizunaError(Exception):
         line: int | None = None,
         field: str | None = None,
         hint: str | None = None,
+        problems: Sequence[object] | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -26,6 +35,7 @@ class KizunaError(Exception):
         self.line = line
         self.field = field
         self.hint = hint
+        self.problems: list[Any] = list(problems or [])
 
     def __str__(self) -> str:
         where = []
@@ -56,13 +66,14 @@ class InputError(KizunaError):
 
 
 class TopicFileError(KizunaError):
-    """A seasonal or town topic file is malformed; ``problems`` lists every finding."""
+    """A seasonal or town topic file is malformed; ``problems`` lists every finding (and the
+    message ends with them)."""
 
-    def __init__(self, message: str, *, path: str | None = None, problems: list[str] | None = None) -> None:
-        self.problems = list(problems or [])
-        if self.problems:
-            message = message + " " + "; ".join(self.problems)
-        super().__init__(message, path=path)
+    def __init__(self, message: str, **where: Any) -> None:
+        problems = where.get("problems") or []
+        if problems:
+            message = message + " " + "; ".join(str(p) for p in problems)
+        super().__init__(message, **where)
 
 
 class LogError(KizunaError):
@@ -76,10 +87,19 @@ class SlotError(KizunaError):
 class BatchError(KizunaError):
     """A batch input file is unreadable or has invalid rows; ``problems`` lists them."""
 
-    def __init__(self, message: str, *, path: str | None = None, problems: list[str] | None = None) -> None:
-        self.problems = list(problems or [])
-        super().__init__(message, path=path)
-
 
 class MailError(KizunaError):
     """A message cannot be written as email: bad header value, address or charset."""
+
+
+class CharsetError(MailError):
+    """ISO-2022-JP was asked for but cannot carry the text; ``problems`` lists every character
+    (``kizuna.mail.CharProblem``)."""
+
+
+class SlotTaken(SlotError):
+    """The slot was booked (or is held) by another applicant; ``slot`` is the one asked for."""
+
+    def __init__(self, message: str, *, slot: object, **where: Any) -> None:
+        super().__init__(message, **where)
+        self.slot = slot

@@ -32,13 +32,12 @@ from email.parser import BytesParser
 from email.utils import format_datetime, formataddr
 
 from .compose import HEADER_BREAK
-from .errors import MailError
+from .errors import CharsetError, MailError
 from .models import JST, Message, Slot
 from .profile import Profile
 
 __all__ = [
     "CharProblem",
-    "CharsetError",
     "as_bytes",
     "booking_uid",
     "check_header_value",
@@ -59,17 +58,6 @@ MAX_LINE_OCTETS = 998
 
 ICS_FILENAME = "invitation.ics"
 PRODID = "-//kizuna//kizuna//JA"
-
-
-class CharsetError(MailError):
-    """ISO-2022-JP was asked for but cannot carry the text; ``problems`` lists every character."""
-
-    def __init__(
-        self, message: str, *, problems: list[CharProblem], field: str | None = None,
-        hint: str | None = None,
-    ) -> None:
-        self.problems = list(problems)
-        super().__init__(message, field=field, hint=hint)
 
 
 @dataclass(frozen=True)
