@@ -50,7 +50,7 @@ if TYPE_CHECKING:
     import sqlite_utils
     from sqlite_utils.migrations import Migrations
 
-    from .businessdays import OfficeCalendar
+    from .calendar import OfficeCalendar
 
 __all__ = [
     "CandidateRecord",
@@ -1177,7 +1177,7 @@ class Log:
         ``business_days`` counts office days after the day it arrived up to ``today``
         (weekends, Japanese holidays and the year-end closure do not count).
         """
-        from .businessdays import OfficeCalendar
+        from .calendar import OfficeCalendar
 
         office = calendar or OfficeCalendar()
         rows = self._rows(

@@ -18,7 +18,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .businessdays import OfficeCalendar, calendar_from_settings
+from .calendar import OfficeCalendar, calendar_from_settings
 from .compose import Composer, composer_for
 from .errors import InputError, LogError, ProfileError, SlotError
 from .kinds import get_kind

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from dateutil.rrule import DAILY, FR, MO, SA, SU, TH, TU, WE, rrule
 
-from .businessdays import OfficeCalendar, calendar_from_settings, holiday_name
+from .calendar import OfficeCalendar, calendar_from_settings, holiday_name
 from .dates import CIRCLED, circled, local_time_note
 from .dates import slot_text as format_slot
 from .errors import InputError, ProfileError, SlotError

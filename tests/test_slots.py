@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from kizuna.businessdays import OfficeCalendar
+from kizuna.calendar import OfficeCalendar
 from kizuna.errors import InputError, ProfileError, SlotError
 from kizuna.models import JST, Slot
 from kizuna.profile import load_profile
