@@ -9,33 +9,26 @@ whatever this module's own checks think.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .errors import KizunaError, SlotError, SlotTaken
-from .models import JST, Exchange, Slot
-from .slots import Choice, SlotPolicy, format_slot, parse_choice, propose
+from .errors import SlotError, SlotTaken
+from .models import JST, Slot
+from .slots import SlotPolicy, format_slot, propose
 
 if TYPE_CHECKING:
     from .log import Log
-    from .pipeline import Drafted
     from .profile import Profile
 
 __all__ = [
-    "ReplyOutcome",
     "book",
     "booked_slot",
-    "draft_reminders",
     "free_slots",
-    "handle_reply",
     "hold",
     "interviews_on",
     "offered",
-    "reminder_key",
     "unavailable",
 ]
 
@@ -314,241 +307,3 @@ def free_slots(
     policy = SlotPolicy.from_profile(profile)
     taken = unavailable(log, _now(now))
     return propose(policy, start_day, count or policy.offer_count, unavailable=taken, now=now)
-
-
-# --------------------------------------------------------------------------------------------
-# Replies and reminders
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ReplyOutcome:
-    """What `kizuna reply` did: the recorded message, what it chose, and what followed.
-
-    ``note`` says in English what happened (booked, or why not); ``alternatives`` are other
-    free slots when the chosen one was taken. ``duplicate`` means this reply (same applicant,
-    arrival time and text) was already recorded: ``exchange`` is that first row, and nothing
-    was read, booked or drafted again.
-    """
-
-    exchange: Exchange
-    choice: Choice
-    booked: Slot | None
-    confirmation: Drafted | None
-    note: str
-    alternatives: tuple[Slot, ...] = ()
-    duplicate: bool = False
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "exchange": self.exchange.to_dict(),
-            "choice": {
-                "status": self.choice.status,
-                "number": self.choice.number,
-                "slot": self.choice.slot.to_dict() if self.choice.slot else None,
-                "preferences": list(self.choice.preferences),
-                "reason": self.choice.reason,
-            },
-            "booked": self.booked.to_dict() if self.booked else None,
-            "confirmation": (
-                self.confirmation.message.to_dict() if self.confirmation is not None else None
-            ),
-            "alternatives": [s.to_dict() for s in self.alternatives],
-            "note": self.note,
-            "duplicate": self.duplicate,
-        }
-
-
-def confirmation_key(candidate_id: str, slot: Slot) -> str:
-    """The idempotency key of the confirmation for one booking."""
-    return f"confirmation:{candidate_id}:{slot.start.astimezone(JST).isoformat()}"
-
-
-def reminder_key(candidate_id: str, slot: Slot) -> str:
-    """The idempotency key of the reminder for one interview: one reminder per interview."""
-    return f"reminder:{candidate_id}:{slot.start.astimezone(JST).isoformat()}"
-
-
-def handle_reply(
-    profile: Profile,
-    log: Log,
-    candidate_id: str,
-    text: str,
-    *,
-    on: dt.date,
-    now: dt.datetime | None = None,
-    subject: str = "",
-) -> ReplyOutcome:
-    """Record an applicant's reply, find the slot it chooses, book it, draft the confirmation.
-
-    The reply is recorded first, whatever it says. No choice, or an ambiguous one, books
-    nothing and says why; a slot someone else has taken books nothing and lists other free
-    slots. A confirmation that cannot be drafted leaves the booking in place and says so.
-
-    With ``now`` (the arrival time) given, the same reply handled again is recognised
-    (``Log.inbound_key``) and changes nothing: it is not read again against what is on offer
-    by then. Recording and booking are one transaction, so a reply is never left recorded
-    but unread by a failure in between.
-    """
-    key = log.inbound_key(candidate_id, text, now) if now is not None else None
-    with log.transaction() as db:
-        earlier = key is not None and db.conn.execute(
-            "SELECT 1 FROM exchanges WHERE idempotency_key = ?", [key]
-        ).fetchone() is not None
-        exchange = log.record_inbound(candidate_id, text, received_at=now, subject=subject,
-                                      idempotency_key=key)
-        if earlier:
-            return _already_recorded(log, exchange)
-        read = _read_and_book(profile, log, exchange, text, on=on, now=now)
-    if isinstance(read, ReplyOutcome):
-        return read
-    choice, booked = read
-    note = f"Booked {format_slot(booked)} for {candidate_id}; the other held slots were released."
-    from .pipeline import draft_message
-
-    moment = _now(now)
-    try:
-        candidate = log.get_candidate(candidate_id)
-        confirmation = draft_message(
-            profile, "interview_confirmation", candidate, on=on, log=log, slot=booked,
-            idempotency_key=confirmation_key(candidate_id, booked), now=moment,
-        )
-    except KizunaError as exc:
-        # The booking stands (it is what the applicant asked for); only the draft is missing.
-        note += (
-            f" The confirmation could not be drafted: {exc} Draft it with "
-            f"`kizuna draft interview_confirmation --candidate {candidate_id}`."
-        )
-        return ReplyOutcome(exchange, choice, booked, None, note)
-    return ReplyOutcome(exchange, choice, booked, confirmation, note)
-
-
-def _already_recorded(log: Log, exchange: Exchange) -> ReplyOutcome:
-    candidate_id = exchange.candidate_id
-    note = (
-        f"This reply was already recorded as exchange {exchange.id} (same applicant, time and "
-        "text), so nothing was recorded or booked again"
-    )
-    existing = booked_slot(log, candidate_id)
-    note += f"; their interview is {format_slot(existing)}." if existing else "."
-    choice = Choice(None, None, "none",
-                    f"Already recorded as exchange {exchange.id}; the reply was not read again.")
-    return ReplyOutcome(exchange, choice, None, None, note, duplicate=True)
-
-
-def _read_and_book(
-    profile: Profile,
-    log: Log,
-    exchange: Exchange,
-    text: str,
-    *,
-    on: dt.date,
-    now: dt.datetime | None,
-) -> ReplyOutcome | tuple[Choice, Slot]:
-    """Read the recorded reply against the applicant's offer and book its choice: the
-    outcome when nothing was booked, else (choice, booked slot)."""
-    candidate_id = exchange.candidate_id
-    moment = _now(now)
-    offer = offered(log, candidate_id, moment, include_expired=True)
-    if not offer:
-        existing = booked_slot(log, candidate_id)
-        note = "No slots are on offer to this applicant, so nothing was booked"
-        note += f"; their interview is {format_slot(existing)}." if existing else "."
-        return ReplyOutcome(exchange, parse_choice(text, ()), None, None, note)
-    # A slot that has already begun is as unavailable as one somebody else booked.
-    past = {s.start for s in offer if s.start <= moment}
-    taken = unavailable(log, moment, exclude_candidate=candidate_id)
-    choice = parse_choice(text, offer, unavailable=taken | past)
-    if choice.status == "unavailable" and choice.slot is not None:
-        lost = choice.slot
-        alternatives = _alternatives(profile, log, on, moment, candidate_id, len(offer), lost)
-        if lost.start in past and lost.start not in taken:
-            choice = dataclasses.replace(
-                choice, reason=choice.reason.replace(
-                    "it has been taken by someone else", "that time has already passed"
-                ),
-            )
-            note = f"{format_slot(lost)} has already passed, so nothing was booked."
-            return ReplyOutcome(
-                exchange, choice, None, None, _with_alternatives(note, alternatives), alternatives
-            )
-        return ReplyOutcome(
-            exchange, choice, None, None, _taken_note(lost, alternatives), alternatives
-        )
-    if choice.status != "chosen" or choice.slot is None:
-        return ReplyOutcome(
-            exchange, choice, None, None, f"Nothing was booked: {choice.reason}"
-        )
-    try:
-        spacing = SlotPolicy.from_profile(profile).spacing
-        booked = book(log, candidate_id, choice.slot, now=moment, spacing=spacing)
-    except SlotTaken:
-        alternatives = _alternatives(profile, log, on, moment, candidate_id, len(offer), choice.slot)
-        return ReplyOutcome(
-            exchange, choice, None, None, _taken_note(choice.slot, alternatives), alternatives
-        )
-    except SlotError as exc:
-        # The reply is recorded; say why the booking was refused rather than fail the command.
-        return ReplyOutcome(exchange, choice, None, None, f"Nothing was booked: {exc}")
-    return choice, booked
-
-
-def _alternatives(
-    profile: Profile,
-    log: Log,
-    on: dt.date,
-    moment: dt.datetime,
-    candidate_id: str,
-    count: int,
-    lost: Slot,
-) -> tuple[Slot, ...]:
-    """Other free slots for an applicant whose choice was taken (not held: the next
-    invitation does that)."""
-    taken = unavailable(log, moment, exclude_candidate=candidate_id) | {lost.start}
-    try:
-        return tuple(
-            propose(SlotPolicy.from_profile(profile), on, max(count, 1), unavailable=taken, now=moment)
-        )
-    except SlotError:
-        return ()
-
-
-def _taken_note(slot: Slot, alternatives: Sequence[Slot]) -> str:
-    note = f"{format_slot(slot)} is already taken by another applicant, so nothing was booked."
-    return _with_alternatives(note, alternatives)
-
-
-def _with_alternatives(note: str, alternatives: Sequence[Slot]) -> str:
-    if alternatives:
-        note += " Free slots to offer instead: " + ", ".join(format_slot(s) for s in alternatives) + "."
-    else:
-        note += " No other slot is free within the policy's horizon."
-    return note
-
-
-def draft_reminders(
-    profile: Profile, log: Log, *, on: dt.date, now: dt.datetime | None = None
-) -> list[Drafted]:
-    """Draft interview_reminder for each interview booked on the day after ``on``.
-
-    Once per interview: an interview whose reminder is already in the log is skipped, so the
-    command can run every day (or twice) without drafting a second one.
-    """
-    from .pipeline import draft_message
-
-    drafted: list[Drafted] = []
-    for candidate_id, slot in interviews_on(log, on + dt.timedelta(days=1)):
-        key = reminder_key(candidate_id, slot)
-        done = log.db.conn.execute(
-            "SELECT 1 FROM exchanges WHERE idempotency_key = ?", [key]
-        ).fetchone()
-        if done:
-            continue
-        candidate = log.get_candidate(candidate_id)
-        drafted.append(
-            draft_message(
-                profile, "interview_reminder", candidate, on=on, log=log, slot=slot,
-                idempotency_key=key, now=now,
-            )
-        )
-    return drafted

@@ -353,7 +353,7 @@ def reply(settings: Settings, candidate_id: str, text: str | None, reply_file: A
         except UnicodeDecodeError:
             raise click.ClickException(f"{reply_file.name}: the reply is not UTF-8 text; save it as UTF-8.") from None
     assert text is not None
-    from .bookings import handle_reply
+    from .pipeline import handle_reply
 
     on = received_at.date() if received_at is not None else today_jst()
     with settings.open_log() as log:
@@ -651,8 +651,7 @@ def slots_command(settings: Settings, start_day: dt.date | None, count: int | No
 @user_errors
 def reminders(settings: Settings, on: dt.date | None, fmt: str) -> None:
     """Draft interview_reminder for each interview on the next day (once per interview)."""
-    from .bookings import draft_reminders
-    from .pipeline import as_text
+    from .pipeline import as_text, draft_reminders
 
     day = on or today_jst()
     with settings.open_log() as log:

@@ -11,19 +11,22 @@ recruiter kept.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import hashlib
 from collections.abc import Collection, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from . import bookings
 from .calendar import OfficeCalendar, calendar_from_settings
 from .compose import Composer, composer_for
-from .errors import InputError, LogError, ProfileError, SlotError
+from .errors import InputError, KizunaError, LogError, ProfileError, SlotError, SlotTaken
 from .kinds import get_kind
 from .models import JST, Candidate, Exchange, Message, Slot, Topic
 from .profile import Profile
+from .slots import Choice, SlotPolicy, format_slot, parse_choice, propose
 
 if TYPE_CHECKING:
     from .log import Log
@@ -37,6 +40,13 @@ class Drafted:
 
     message: Message
     exchange: Exchange | None
+
+
+def _jst_now(now: dt.datetime | None) -> dt.datetime:
+    """The given moment in JST (a naive one is taken to be JST already), or now."""
+    if now is None:
+        return dt.datetime.now(JST)
+    return now.replace(tzinfo=JST) if now.tzinfo is None else now.astimezone(JST)
 
 
 def manual_candidate_id(name: str, email: str = "") -> str:
@@ -121,7 +131,6 @@ def prepare_message(
     deadline: dt.date | None = None
     if spec.needs_slot:
         if slot is None and log is not None:
-            from . import bookings
 
             slot = bookings.booked_slot(log, candidate.id)
         if slot is None:
@@ -135,8 +144,6 @@ def prepare_message(
     elif spec.offers_slots:
         deadline = reply_deadline(profile, on)
         if slots is None:
-            from . import bookings
-            from .slots import SlotPolicy, propose
 
             # "Now" is the send date's start, so a draft for a fixed date is reproducible.
             moment = now or dt.datetime.combine(on, dt.time(0), tzinfo=JST)
@@ -189,7 +196,6 @@ def record_message(
     with log.transaction():
         exchange = log.record_outbound(message, idempotency_key=idempotency_key)
         if get_kind(message.kind).offers_slots and message.slots:
-            from . import bookings
 
             deadline = message.deadline or message.date
             until = dt.datetime.combine(deadline, dt.time(23, 59, 59), tzinfo=JST)
@@ -332,3 +338,237 @@ def render_draft(
         email = to_email(message, profile, charset=charset, fix=fix, ics=attach)
         return RenderedDraft(message, as_bytes(email), calendar)
     return RenderedDraft(message, as_text(message), calendar)
+
+
+# --------------------------------------------------------------------------------------------
+# Replies and reminders (the booking rows are the log's: kizuna.bookings)
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReplyOutcome:
+    """What `kizuna reply` did: the recorded message, what it chose, and what followed.
+
+    ``note`` says in English what happened (booked, or why not); ``alternatives`` are other
+    free slots when the chosen one was taken. ``duplicate`` means this reply (same applicant,
+    arrival time and text) was already recorded: ``exchange`` is that first row, and nothing
+    was read, booked or drafted again.
+    """
+
+    exchange: Exchange
+    choice: Choice
+    booked: Slot | None
+    confirmation: Drafted | None
+    note: str
+    alternatives: tuple[Slot, ...] = ()
+    duplicate: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "exchange": self.exchange.to_dict(),
+            "choice": {
+                "status": self.choice.status,
+                "number": self.choice.number,
+                "slot": self.choice.slot.to_dict() if self.choice.slot else None,
+                "preferences": list(self.choice.preferences),
+                "reason": self.choice.reason,
+            },
+            "booked": self.booked.to_dict() if self.booked else None,
+            "confirmation": (
+                self.confirmation.message.to_dict() if self.confirmation is not None else None
+            ),
+            "alternatives": [s.to_dict() for s in self.alternatives],
+            "note": self.note,
+            "duplicate": self.duplicate,
+        }
+
+
+def confirmation_key(candidate_id: str, slot: Slot) -> str:
+    """The idempotency key of the confirmation for one booking."""
+    return f"confirmation:{candidate_id}:{slot.start.astimezone(JST).isoformat()}"
+
+
+def reminder_key(candidate_id: str, slot: Slot) -> str:
+    """The idempotency key of the reminder for one interview: one reminder per interview."""
+    return f"reminder:{candidate_id}:{slot.start.astimezone(JST).isoformat()}"
+
+
+def handle_reply(
+    profile: Profile,
+    log: Log,
+    candidate_id: str,
+    text: str,
+    *,
+    on: dt.date,
+    now: dt.datetime | None = None,
+    subject: str = "",
+) -> ReplyOutcome:
+    """Record an applicant's reply, find the slot it chooses, book it, draft the confirmation.
+
+    The reply is recorded first, whatever it says. No choice, or an ambiguous one, books
+    nothing and says why; a slot someone else has taken books nothing and lists other free
+    slots. A confirmation that cannot be drafted leaves the booking in place and says so.
+
+    With ``now`` (the arrival time) given, the same reply handled again is recognised
+    (``Log.inbound_key``) and changes nothing: it is not read again against what is on offer
+    by then. Recording and booking are one transaction, so a reply is never left recorded
+    but unread by a failure in between.
+    """
+    key = log.inbound_key(candidate_id, text, now) if now is not None else None
+    with log.transaction() as db:
+        earlier = key is not None and db.conn.execute(
+            "SELECT 1 FROM exchanges WHERE idempotency_key = ?", [key]
+        ).fetchone() is not None
+        exchange = log.record_inbound(candidate_id, text, received_at=now, subject=subject,
+                                      idempotency_key=key)
+        if earlier:
+            return _already_recorded(log, exchange)
+        read = _read_and_book(profile, log, exchange, text, on=on, now=now)
+    if isinstance(read, ReplyOutcome):
+        return read
+    choice, booked = read
+    note = f"Booked {format_slot(booked)} for {candidate_id}; the other held slots were released."
+    moment = _jst_now(now)
+    try:
+        candidate = log.get_candidate(candidate_id)
+        confirmation = draft_message(
+            profile, "interview_confirmation", candidate, on=on, log=log, slot=booked,
+            idempotency_key=confirmation_key(candidate_id, booked), now=moment,
+        )
+    except KizunaError as exc:
+        # The booking stands (it is what the applicant asked for); only the draft is missing.
+        note += (
+            f" The confirmation could not be drafted: {exc} Draft it with "
+            f"`kizuna draft interview_confirmation --candidate {candidate_id}`."
+        )
+        return ReplyOutcome(exchange, choice, booked, None, note)
+    return ReplyOutcome(exchange, choice, booked, confirmation, note)
+
+
+def _already_recorded(log: Log, exchange: Exchange) -> ReplyOutcome:
+    candidate_id = exchange.candidate_id
+    note = (
+        f"This reply was already recorded as exchange {exchange.id} (same applicant, time and "
+        "text), so nothing was recorded or booked again"
+    )
+    existing = bookings.booked_slot(log, candidate_id)
+    note += f"; their interview is {format_slot(existing)}." if existing else "."
+    choice = Choice(None, None, "none",
+                    f"Already recorded as exchange {exchange.id}; the reply was not read again.")
+    return ReplyOutcome(exchange, choice, None, None, note, duplicate=True)
+
+
+def _read_and_book(
+    profile: Profile,
+    log: Log,
+    exchange: Exchange,
+    text: str,
+    *,
+    on: dt.date,
+    now: dt.datetime | None,
+) -> ReplyOutcome | tuple[Choice, Slot]:
+    """Read the recorded reply against the applicant's offer and book its choice: the
+    outcome when nothing was booked, else (choice, booked slot)."""
+    candidate_id = exchange.candidate_id
+    moment = _jst_now(now)
+    offer = bookings.offered(log, candidate_id, moment, include_expired=True)
+    if not offer:
+        existing = bookings.booked_slot(log, candidate_id)
+        note = "No slots are on offer to this applicant, so nothing was booked"
+        note += f"; their interview is {format_slot(existing)}." if existing else "."
+        return ReplyOutcome(exchange, parse_choice(text, ()), None, None, note)
+    # A slot that has already begun is as unavailable as one somebody else booked.
+    past = {s.start for s in offer if s.start <= moment}
+    taken = bookings.unavailable(log, moment, exclude_candidate=candidate_id)
+    choice = parse_choice(text, offer, unavailable=taken | past)
+    if choice.status == "unavailable" and choice.slot is not None:
+        lost = choice.slot
+        alternatives = _alternatives(profile, log, on, moment, candidate_id, len(offer), lost)
+        if lost.start in past and lost.start not in taken:
+            choice = dataclasses.replace(
+                choice, reason=choice.reason.replace(
+                    "it has been taken by someone else", "that time has already passed"
+                ),
+            )
+            note = f"{format_slot(lost)} has already passed, so nothing was booked."
+            return ReplyOutcome(
+                exchange, choice, None, None, _with_alternatives(note, alternatives), alternatives
+            )
+        return ReplyOutcome(
+            exchange, choice, None, None, _taken_note(lost, alternatives), alternatives
+        )
+    if choice.status != "chosen" or choice.slot is None:
+        return ReplyOutcome(
+            exchange, choice, None, None, f"Nothing was booked: {choice.reason}"
+        )
+    try:
+        spacing = SlotPolicy.from_profile(profile).spacing
+        booked = bookings.book(log, candidate_id, choice.slot, now=moment, spacing=spacing)
+    except SlotTaken:
+        alternatives = _alternatives(profile, log, on, moment, candidate_id, len(offer), choice.slot)
+        return ReplyOutcome(
+            exchange, choice, None, None, _taken_note(choice.slot, alternatives), alternatives
+        )
+    except SlotError as exc:
+        # The reply is recorded; say why the booking was refused rather than fail the command.
+        return ReplyOutcome(exchange, choice, None, None, f"Nothing was booked: {exc}")
+    return choice, booked
+
+
+def _alternatives(
+    profile: Profile,
+    log: Log,
+    on: dt.date,
+    moment: dt.datetime,
+    candidate_id: str,
+    count: int,
+    lost: Slot,
+) -> tuple[Slot, ...]:
+    """Other free slots for an applicant whose choice was taken (not held: the next
+    invitation does that)."""
+    taken = bookings.unavailable(log, moment, exclude_candidate=candidate_id) | {lost.start}
+    try:
+        return tuple(
+            propose(SlotPolicy.from_profile(profile), on, max(count, 1), unavailable=taken, now=moment)
+        )
+    except SlotError:
+        return ()
+
+
+def _taken_note(slot: Slot, alternatives: Sequence[Slot]) -> str:
+    note = f"{format_slot(slot)} is already taken by another applicant, so nothing was booked."
+    return _with_alternatives(note, alternatives)
+
+
+def _with_alternatives(note: str, alternatives: Sequence[Slot]) -> str:
+    if alternatives:
+        note += " Free slots to offer instead: " + ", ".join(format_slot(s) for s in alternatives) + "."
+    else:
+        note += " No other slot is free within the policy's horizon."
+    return note
+
+
+def draft_reminders(
+    profile: Profile, log: Log, *, on: dt.date, now: dt.datetime | None = None
+) -> list[Drafted]:
+    """Draft interview_reminder for each interview booked on the day after ``on``.
+
+    Once per interview: an interview whose reminder is already in the log is skipped, so the
+    command can run every day (or twice) without drafting a second one.
+    """
+    drafted: list[Drafted] = []
+    for candidate_id, slot in bookings.interviews_on(log, on + dt.timedelta(days=1)):
+        key = reminder_key(candidate_id, slot)
+        done = log.db.conn.execute(
+            "SELECT 1 FROM exchanges WHERE idempotency_key = ?", [key]
+        ).fetchone()
+        if done:
+            continue
+        candidate = log.get_candidate(candidate_id)
+        drafted.append(
+            draft_message(
+                profile, "interview_reminder", candidate, on=on, log=log, slot=slot,
+                idempotency_key=key, now=now,
+            )
+        )
+    return drafted

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from kizuna import bookings
+from kizuna import bookings, errors, pipeline
 from kizuna.cli import cli
 from kizuna.errors import LogError, SlotError
 from kizuna.log import Log
@@ -130,7 +130,7 @@ def test_taken_slot_changes_nothing_and_suggests_others(log: Log, yamada: Candid
     bookings.hold(log, yamada.id, OFFER[1:], until=later + dt.timedelta(days=3), now=later)
     bookings.book(log, yamada.id, OFFER[1], now=later)
     before = holds(log)
-    with pytest.raises(bookings.SlotTaken) as caught:
+    with pytest.raises(errors.SlotTaken) as caught:
         bookings.book(log, sato.id, OFFER[1], now=later)
     assert "already taken" in str(caught.value)
     assert "12月12日（土）10:00〜11:00" in str(caught.value)  # their other offered slot
@@ -161,7 +161,7 @@ def test_lapsed_hold_loses_to_a_running_one(log: Log, yamada: Candidate, sato: C
     bookings.hold(log, yamada.id, OFFER, until=UNTIL, now=NOW)
     later = UNTIL + dt.timedelta(hours=1)
     bookings.hold(log, sato.id, [OFFER[2]], until=later + dt.timedelta(days=2), now=later)
-    with pytest.raises(bookings.SlotTaken):
+    with pytest.raises(errors.SlotTaken):
         bookings.book(log, yamada.id, OFFER[2], now=later)
     # Nobody else wanted Saturday: a late answer still gets it.
     assert bookings.book(log, yamada.id, OFFER[1], now=later) == OFFER[1]
@@ -173,7 +173,7 @@ def test_buffer_between_interviews_is_kept(log: Log, yamada: Candidate, sato: Ca
     bookings.hold(log, sato.id, evening[1:], until=UNTIL, now=NOW)
     bookings.book(log, yamada.id, evening[0], now=NOW, spacing=dt.timedelta(minutes=75))
     before = holds(log)
-    with pytest.raises(bookings.SlotTaken):
+    with pytest.raises(errors.SlotTaken):
         bookings.book(log, sato.id, evening[1], now=NOW, spacing=dt.timedelta(minutes=75))
     assert holds(log) == before
     # Back to back is allowed when no buffer is asked for.
@@ -202,7 +202,7 @@ RACE = textwrap.dedent(
     """
     import datetime as dt, sys, time
     from pathlib import Path
-    from kizuna import bookings
+    from kizuna import bookings, errors
     from kizuna.log import Log
     from kizuna.models import JST, Slot
 
@@ -218,7 +218,7 @@ RACE = textwrap.dedent(
         try:
             bookings.book(log, who, Slot(start, start + dt.timedelta(hours=1)), now=now)
             print("booked")
-        except bookings.SlotTaken:
+        except errors.SlotTaken:
             print("taken")
     """
 )
@@ -288,7 +288,7 @@ def inbound(log: Log, candidate_id: str) -> list[str]:
 
 def test_reply_books_and_drafts_the_confirmation(profile: Profile, log: Log, yamada: Candidate) -> None:
     offered = invite(profile, log, yamada)
-    outcome = bookings.handle_reply(profile, log, yamada.id, "②でお願いいたします。",
+    outcome = pipeline.handle_reply(profile, log, yamada.id, "②でお願いいたします。",
                                     on=dt.date(2026, 11, 27), now=NOW + dt.timedelta(days=1))
     assert outcome.exchange.direction == "in" and outcome.exchange.body == "②でお願いいたします。"
     assert (outcome.choice.status, outcome.choice.number) == ("chosen", 2)
@@ -323,7 +323,7 @@ def test_reply_without_a_clear_choice_is_recorded_and_books_nothing(
 ) -> None:
     invite(profile, log, yamada)
     before = holds(log)
-    outcome = bookings.handle_reply(profile, log, yamada.id, text, on=ON, now=NOW)
+    outcome = pipeline.handle_reply(profile, log, yamada.id, text, on=ON, now=NOW)
     assert outcome.choice.status == status
     assert outcome.booked is None and outcome.confirmation is None
     assert inbound(log, yamada.id) == [text]
@@ -339,7 +339,7 @@ def test_html_reply_books_its_text_and_is_recorded_as_sent(
         '<div style="margin:1px"><font size="3">&#9313;でお願いいたします。</font></div>'
         '<div class="gmail_quote"><blockquote class="gmail_quote">&#9314; 12月6日</blockquote></div>'
     )
-    outcome = bookings.handle_reply(profile, log, yamada.id, html, on=ON, now=NOW)
+    outcome = pipeline.handle_reply(profile, log, yamada.id, html, on=ON, now=NOW)
     assert (outcome.choice.status, outcome.choice.number) == ("chosen", 2)
     assert outcome.booked == offered[1]
     assert inbound(log, yamada.id) == [html]
@@ -353,7 +353,7 @@ def test_reply_for_a_slot_taken_meanwhile_lists_others(
     later = UNTIL + dt.timedelta(hours=1)
     bookings.hold(log, sato.id, [offered[1]], until=later + dt.timedelta(days=3), now=later)
     bookings.book(log, sato.id, offered[1], now=later)
-    outcome = bookings.handle_reply(profile, log, yamada.id, "2番でお願いします",
+    outcome = pipeline.handle_reply(profile, log, yamada.id, "2番でお願いします",
                                     on=later.date(), now=later)
     assert outcome.choice.status == "unavailable" and outcome.booked is None
     assert "already taken" in outcome.note
@@ -369,7 +369,7 @@ def test_ranked_reply_falls_back_to_the_second_choice(
     later = UNTIL + dt.timedelta(hours=1)
     bookings.hold(log, sato.id, [offered[2]], until=later + dt.timedelta(days=3), now=later)
     bookings.book(log, sato.id, offered[2], now=later)
-    outcome = bookings.handle_reply(profile, log, yamada.id, "第一希望は3、第二希望は2です",
+    outcome = pipeline.handle_reply(profile, log, yamada.id, "第一希望は3、第二希望は2です",
                                     on=later.date(), now=later)
     assert outcome.booked == offered[1]
     assert outcome.choice.preferences == (3, 2)
@@ -378,7 +378,7 @@ def test_ranked_reply_falls_back_to_the_second_choice(
 def test_reply_for_a_slot_already_past(profile: Profile, log: Log, yamada: Candidate) -> None:
     offered = invite(profile, log, yamada)
     later = offered[0].end + dt.timedelta(hours=1)
-    outcome = bookings.handle_reply(profile, log, yamada.id, "①でお願いします",
+    outcome = pipeline.handle_reply(profile, log, yamada.id, "①でお願いします",
                                     on=later.date(), now=later)
     assert outcome.choice.status == "unavailable" and outcome.booked is None
     assert "already passed" in outcome.note and "already passed" in outcome.choice.reason
@@ -387,7 +387,7 @@ def test_reply_for_a_slot_already_past(profile: Profile, log: Log, yamada: Candi
 
 
 def test_reply_with_nothing_on_offer_is_still_recorded(profile: Profile, log: Log, yamada: Candidate) -> None:
-    outcome = bookings.handle_reply(profile, log, yamada.id, "2番でお願いします", on=ON, now=NOW)
+    outcome = pipeline.handle_reply(profile, log, yamada.id, "2番でお願いします", on=ON, now=NOW)
     assert outcome.booked is None and "No slots are on offer" in outcome.note
     assert inbound(log, yamada.id) == ["2番でお願いします"]
 
@@ -408,16 +408,16 @@ def test_reminders_once_per_interview(profile: Profile, log: Log, yamada: Candid
     bookings.book(log, yamada.id, OFFER[1], now=NOW)  # Saturday 12/5 10:00
     bookings.hold(log, sato.id, [at(2026, 12, 6, 10)], until=UNTIL, now=NOW)
     bookings.book(log, sato.id, at(2026, 12, 6, 10), now=NOW)
-    assert bookings.draft_reminders(profile, log, on=dt.date(2026, 12, 3)) == []
-    drafted = bookings.draft_reminders(profile, log, on=dt.date(2026, 12, 4))
+    assert pipeline.draft_reminders(profile, log, on=dt.date(2026, 12, 3)) == []
+    drafted = pipeline.draft_reminders(profile, log, on=dt.date(2026, 12, 4))
     assert [d.message.candidate.id for d in drafted] == [yamada.id]
     message = drafted[0].message
     assert message.kind == "interview_reminder" and message.slots == (OFFER[1],)
     assert drafted[0].exchange is not None
-    assert bookings.draft_reminders(profile, log, on=dt.date(2026, 12, 4)) == []
+    assert pipeline.draft_reminders(profile, log, on=dt.date(2026, 12, 4)) == []
     reminders = [e for e in log.timeline() if e.kind == "interview_reminder"]
     assert len(reminders) == 1
-    assert reminders[0].idempotency_key == bookings.reminder_key(yamada.id, OFFER[1])
+    assert reminders[0].idempotency_key == pipeline.reminder_key(yamada.id, OFFER[1])
 
 
 # ---------------------------------------------------------------------------- CLI

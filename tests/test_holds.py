@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from kizuna import bookings
+from kizuna import bookings, pipeline
 from kizuna.cli import cli
 from kizuna.errors import SlotError
 from kizuna.log import Log
@@ -276,11 +276,11 @@ def test_record_inbound_twice_with_the_same_time_is_one_row(log: Log, yamada: Ca
 def test_handle_reply_twice_books_once(profile: Profile, log: Log, yamada: Candidate) -> None:
     offered = _invite(profile, log, yamada)
     when = NOW + dt.timedelta(days=1)
-    first = bookings.handle_reply(profile, log, yamada.id, "②でお願いします", on=when.date(), now=when)
+    first = pipeline.handle_reply(profile, log, yamada.id, "②でお願いします", on=when.date(), now=when)
     assert first.booked == offered[1] and not first.duplicate
     state = log.db.conn.execute("SELECT * FROM slot_holds ORDER BY id").fetchall()
     exchanges = [e.id for e in log.timeline()]
-    again = bookings.handle_reply(profile, log, yamada.id, "②でお願いします", on=when.date(), now=when)
+    again = pipeline.handle_reply(profile, log, yamada.id, "②でお願いします", on=when.date(), now=when)
     assert [e.id for e in log.timeline()] == exchanges  # no second reply, no second confirmation
     assert log.db.conn.execute("SELECT * FROM slot_holds ORDER BY id").fetchall() == state
     assert again.duplicate and again.exchange == first.exchange
@@ -295,9 +295,9 @@ def test_a_repeated_reply_is_not_read_against_a_newer_invitation(
     """Recording the same reply again must not book slot 1 of an invitation sent since."""
     offered = _invite(profile, log, yamada)
     when = NOW + dt.timedelta(hours=1)
-    bookings.handle_reply(profile, log, yamada.id, "1番でお願いします", on=when.date(), now=when)
+    pipeline.handle_reply(profile, log, yamada.id, "1番でお願いします", on=when.date(), now=when)
     newer = _invite(profile, log, yamada)  # the next interview stage
-    again = bookings.handle_reply(profile, log, yamada.id, "1番でお願いします", on=when.date(), now=when)
+    again = pipeline.handle_reply(profile, log, yamada.id, "1番でお願いします", on=when.date(), now=when)
     assert bookings.offered(log, yamada.id, when) == newer
     assert bookings.booked_slot(log, yamada.id) == offered[0]
     assert len(_inbound(log, yamada.id)) == 1
