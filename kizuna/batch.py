@@ -15,6 +15,7 @@ import codecs
 import contextlib
 import csv
 import datetime as dt
+import io
 import json
 import os
 import re
@@ -156,7 +157,9 @@ def detect_encoding(path: Path, encoding: str | None = None) -> str:
 
     The file is streamed through an incremental decoder, so a 100,000-row file is never held
     in memory. Anything that is neither, or that holds NUL bytes (a spreadsheet, UTF-16, an
-    image), is a BatchError naming the file.
+    image), is a BatchError naming the file and, for a byte that cannot be read, its line and
+    column in each encoding tried. A named ``encoding`` is checked over the whole file too: one
+    that does not fit names the line, one Python does not know lists the accepted names.
     """
     try:
         with path.open("rb") as f:
@@ -168,47 +171,153 @@ def detect_encoding(path: Path, encoding: str | None = None) -> str:
     except OSError as exc:
         raise _fail(f"Cannot read the input file: {exc.strerror}.", path=str(path)) from None
     if encoding is not None:
-        name = _ENCODING_ALIASES.get(encoding.strip().lower(), encoding.strip())
-        try:
-            codecs.lookup(name)
-        except LookupError:
-            raise _fail(
-                f"Unknown encoding '{encoding}'.", path=str(path),
-                hint="Use utf-8 or cp932 (what Excel on Windows calls Shift_JIS).",
-            ) from None
-        return name
+        return _named_encoding(path, encoding)
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise _fail(
             "The file is UTF-16 (Excel's 'Unicode Text'), not CSV.", path=str(path),
             hint="In Excel, save it as 'CSV UTF-8 (Comma delimited)'.",
         )
-    for candidate in ("utf-8-sig", "cp932"):
-        if _decodes(path, candidate):
+    found: list[_BadBytes] = []
+    for candidate in DETECTED:
+        bad = _first_bad_bytes(path, candidate)
+        if bad is None:
             return candidate
+        found.append(bad)
     raise _fail(
-        "The file is not UTF-8 or CP932 (Shift_JIS) text.", path=str(path),
+        "The file is not UTF-8 or CP932 (Shift_JIS) text: "
+        + "; ".join(f"as {_label(bad.encoding)}, {bad}" for bad in found) + ".",
+        path=str(path),
         hint="Save it from Excel as 'CSV UTF-8 (Comma delimited)', or name the encoding with --encoding.",
     )
 
 
-def _decodes(path: Path, encoding: str) -> bool:
+# The encodings tried, in order, when none is named.
+DETECTED: tuple[str, ...] = ("utf-8-sig", "cp932")
+ACCEPTED_ENCODINGS = (
+    "utf-8 (with or without BOM), cp932 (also named shift_jis, sjis, ms932 or windows-31j), "
+    "or another text encoding Python knows, such as euc_jp or iso-2022-jp"
+)
+
+
+def _label(encoding: str) -> str:
+    return {"utf-8-sig": "UTF-8", "cp932": "CP932 (Shift_JIS)"}.get(encoding, encoding)
+
+
+class _BadBytes(NamedTuple):
+    """The first bytes of a file an encoding cannot read; line and column count from 1
+    (the column in characters, as an editor shows it)."""
+
+    encoding: str
+    line: int
+    column: int
+    data: bytes
+
+    def shown(self) -> str:
+        return " ".join(f"0x{b:02X}" for b in self.data[:4]) or "the end of the file"
+
+    def __str__(self) -> str:
+        return f"line {self.line}, column {self.column} ({self.shown()})"
+
+
+def _named_encoding(path: Path, encoding: str) -> str:
+    """The codec for an ``--encoding`` value, once the whole file has been read with it."""
+    key = encoding.strip().lower().replace("_", "-")
+    name = _ENCODING_ALIASES.get(key, encoding.strip())
+    try:
+        # TextIOWrapper refuses codecs that are not text encodings (rot13, base64, zlib...).
+        io.TextIOWrapper(io.BytesIO(), encoding=name)
+        codecs.getincrementaldecoder(name)("strict").decode(b"a")
+    except (LookupError, UnicodeError):
+        raise _fail(
+            f"Unknown encoding '{encoding}'.", path=str(path),
+            hint=f"Use {ACCEPTED_ENCODINGS}, or leave --encoding out to detect UTF-8 or CP932.",
+        ) from None
+    wide = codecs.lookup(name).name.startswith(("utf-16", "utf-32"))
+    bad = _first_bad_bytes(path, name, binary_check=not wide)
+    if bad is None:
+        return name
+    fits = next((c for c in DETECTED if c != name and _fits(path, c)), None)
+    hint = (
+        f"The file reads as {_label(fits)}: leave --encoding out, or pass --encoding "
+        f"{'utf-8' if fits == 'utf-8-sig' else fits}."
+        if fits else "Name the encoding the file was saved in, or save it from Excel as "
+        "'CSV UTF-8 (Comma delimited)'."
+    )
+    error = _fail(
+        f"Cannot decode the file as {encoding}: column {bad.column} holds {bad.shown()}, "
+        f"which is not {encoding} text.",
+        path=str(path), hint=hint,
+    )
+    error.line = bad.line
+    raise error
+
+
+def _fits(path: Path, encoding: str) -> bool:
+    """Whether the whole file decodes (a file with NUL bytes fits no detected encoding)."""
+    try:
+        return _first_bad_bytes(path, encoding) is None
+    except BatchError:
+        return False
+
+
+def _first_bad_bytes(path: Path, encoding: str, *, binary_check: bool = True) -> _BadBytes | None:
+    """None if the whole file decodes, else where it first fails. Blocks are decoded first
+    (fast); only a file that fails is read again line by line to find the place."""
     decoder = codecs.getincrementaldecoder(encoding)("strict")
     with path.open("rb") as f:
         while block := f.read(1 << 20):
-            if b"\x00" in block:
+            if binary_check and b"\x00" in block:
                 raise _fail(
                     "The file holds binary data (NUL bytes); it is not a CSV file.", path=str(path),
                     hint="Export the applicant list as CSV from the job site or Excel.",
                 )
             try:
                 decoder.decode(block)
-            except UnicodeDecodeError:
-                return False
+            except UnicodeError:
+                return _locate(path, encoding)
         try:
             decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            return False
-    return True
+        except UnicodeError:
+            return _locate(path, encoding)
+    return None
+
+
+def _locate(path: Path, encoding: str) -> _BadBytes:
+    """Where ``encoding`` first fails on the file: the lines are counted in the decoded text,
+    so this holds for any encoding, the bytes before the failure decoded on their own."""
+    decoder = codecs.getincrementaldecoder(encoding)("strict")
+    line, column = 1, 1
+
+    def advance(text: str) -> None:
+        nonlocal line, column
+        breaks = text.count("\n")
+        if breaks:
+            line += breaks
+            column = len(text) - text.rfind("\n")
+        else:
+            column += len(text)
+
+    with path.open("rb") as f:
+        for chunk in f:
+            state = decoder.getstate()
+            try:
+                advance(decoder.decode(chunk))
+            except UnicodeDecodeError as exc:
+                # exc.object is the bytes the decoder held from before, then this chunk.
+                held = len(exc.object) - len(chunk)
+                decoder.setstate(state)
+                with contextlib.suppress(UnicodeDecodeError):
+                    advance(decoder.decode(chunk[: max(exc.start - held, 0)]))
+                return _BadBytes(encoding, line, column, bytes(exc.object[exc.start:exc.end]))
+            except UnicodeError:  # a codec that cannot say where (UTF-16 without a BOM)
+                return _BadBytes(encoding, line, column, chunk[:2])
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError as exc:
+            return _BadBytes(encoding, line, column, bytes(exc.object[exc.start:exc.end]))
+        except UnicodeError:
+            pass
+    return _BadBytes(encoding, line, column, b"")
 
 
 # --- the plan: header, validation, rows ---------------------------------------------------------
@@ -490,9 +599,10 @@ def _csv_rows(plan_path: Path, handle: IO[str]) -> Iterator[tuple[int, list[str]
         for cells in reader:
             yield previous + 1, cells
             previous = reader.line_num
-    except UnicodeDecodeError as exc:
+    except UnicodeError as exc:
+        reason = exc.reason if isinstance(exc, UnicodeDecodeError) else str(exc)
         raise _fail(
-            f"Cannot decode the file after line {previous}: {exc.reason}.", path=str(plan_path),
+            f"Cannot decode the file after line {previous}: {reason}.", path=str(plan_path),
             hint="Name the right encoding with --encoding, or save it as 'CSV UTF-8'.",
         ) from None
     except csv.Error as exc:

@@ -136,6 +136,56 @@ def test_encoding_option_overrides_and_shift_jis_means_cp932() -> None:
         plan_batch(SAMPLES["cp932"], kind="screening_result", encoding="utf-8")
 
 
+def cp932_with_a_bad_byte(path: Path) -> Path:
+    """A CP932 file whose line 3 has a byte CP932 has no character for (0x85), at column 10."""
+    path.write_bytes("応募番号,氏名,結果\r\nA-1,山田 太郎,通過\r\nA-2,佐藤 花子".encode("cp932")
+                     + b"\x85\x20" + ",通過\r\n".encode("cp932"))
+    return path
+
+
+def test_an_undecodable_file_names_the_line_and_column_in_each_encoding(tmp_path: Path) -> None:
+    path = cp932_with_a_bad_byte(tmp_path / "bad.csv")
+    with pytest.raises(BatchError) as info:
+        plan_batch(path, kind="screening_result")
+    text = str(info.value)
+    assert str(path) in text and "not UTF-8 or CP932" in text
+    assert "as CP932 (Shift_JIS), line 3, column 10 (0x85)" in text
+    assert "as UTF-8, line 1, column 1 (0x89)" in text
+    # A multibyte character cut off at the end of the file is found there too.
+    cut = tmp_path / "cut.csv"
+    cut.write_bytes("応募番号,氏名,結果\r\nA-1,山田 太郎,通".encode()[:-1])
+    with pytest.raises(BatchError, match=r"as UTF-8, line 2, column 11 \(0xE9 0x80\)"):
+        plan_batch(cut, kind="screening_result")
+
+
+def test_an_encoding_option_that_does_not_fit_names_the_file_and_line(
+    tmp_path: Path, runner, db_path: Path
+) -> None:
+    bad = cp932_with_a_bad_byte(tmp_path / "bad.csv")
+    no_bom = tmp_path / "no-bom.csv"
+    no_bom.write_bytes("応募番号,氏名,結果\r\nA-1,山田 太郎,通過\r\n".encode("utf-16-le"))
+    cases = [
+        # (file, --encoding, what the one paragraph must say)
+        (SAMPLES["cp932"], "utf-8", ["line 1: Cannot decode the file as utf-8: column 1 holds 0x89",
+                                     "reads as CP932 (Shift_JIS)", "--encoding cp932"]),
+        (SAMPLES["utf8"], "shift_jis", ["line 2: Cannot decode the file as shift_jis", "reads as UTF-8"]),
+        (bad, "cp932", ["line 3: Cannot decode the file as cp932: column 10 holds 0x85"]),
+        (bad, "foo", ["Unknown encoding 'foo'", "utf-8", "cp932", "shift_jis", "euc_jp"]),
+        (bad, "rot13", ["Unknown encoding 'rot13'"]),  # a codec, but not a text encoding
+        (bad, "undefined", ["Unknown encoding 'undefined'"]),
+        (no_bom, "utf-16", ["line 1: Cannot decode the file as utf-16"]),
+    ]
+    for path, encoding, words in cases:
+        result = invoke(runner, db_path, str(path), "--kind", "screening_result", "--date", DAY,
+                        "--out", str(tmp_path / "out"), "--encoding", encoding)
+        assert result.exit_code == 1, (encoding, result.output)
+        assert "Traceback" not in result.output and result.output.count("\n") == 1
+        assert result.output.startswith(f"Error: {path}"), result.output
+        for word in words:
+            assert word in result.output, (encoding, word, result.output)
+    assert visible(tmp_path / "out") == [] and exchanges(db_path) == []
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [
