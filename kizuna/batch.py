@@ -987,7 +987,10 @@ def _prepare_out_dir(out: Path) -> None:
 
 
 def _mkstemp(folder: Path, name: str) -> tuple[int, str]:
-    """A hidden temporary beside its target, named with our process id (see the sweep)."""
+    """A hidden temporary beside its target, named with our process id (see the sweep).
+
+    mkstemp creates it 0600 whatever the umask, and os.replace keeps that mode for the file
+    it becomes: every batch output (and rejects.csv) holds applicants' data, like the log."""
     return tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=f".{os.getpid()}{TMP_SUFFIX}")
 
 

@@ -893,3 +893,49 @@ def test_batch_eml_headers_show_names_as_typed(tmp_path: Path, db_path: Path) ->
             msg = email.message_from_bytes((out / f"N-{n}.eml").read_bytes(), policy=policy.default)
             (to,) = msg["To"].addresses
             assert (to.display_name, to.addr_spec) == (name, f"n{n}@example.jp"), charset
+
+
+# --- files with applicants' data are the owner's only --------------------------------------------
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
+def test_every_file_with_applicant_data_is_0600_whatever_the_umask(
+    tmp_path: Path, runner, db_path: Path
+) -> None:
+    import stat
+
+    def mode(path: Path) -> int:
+        return stat.S_IMODE(path.stat().st_mode)
+
+    old = os.umask(0o022)
+    try:
+        ics = tmp_path / "interview.ics"
+        drafted = runner.invoke(cli, [
+            "--db", str(db_path), "draft", "interview_confirmation", "--name", "山田 太郎",
+            "--candidate", "A-0001", "--email", "taro.yamada@example.jp", "--slot", "2026-12-05T10:00",
+            "--date", "2026-11-27", "--ics", str(ics)])
+        assert drafted.exit_code == 0, drafted.output
+        exported = tmp_path / "export.csv"
+        exported.write_text("")
+        exported.chmod(0o644)  # an existing file is not left readable either
+        for extra in ([], ["--format", "json", "--bom"]):
+            result = runner.invoke(cli, ["--db", str(db_path), "export", "--output", str(exported), *extra])
+            assert result.exit_code == 0, result.output
+            assert mode(exported) == 0o600 and "山田 太郎" in exported.read_text(encoding="utf-8-sig")
+        assert mode(ics) == 0o600
+        missing = runner.invoke(cli, ["--db", str(db_path), "export", "--output", str(tmp_path / "no" / "x.csv")])
+        assert missing.exit_code == 1 and "Traceback" not in missing.output
+        assert "Cannot write the file" in missing.output
+
+        rows = [good_row(1), ["B-2", "", "", "", "通過"]]
+        path = write_csv(tmp_path / "in.csv", rows)
+        for fmt in ("txt", "eml", "jsonl"):
+            out = tmp_path / fmt
+            result = invoke(runner, db_path, str(path), "--kind", "screening_result", "--date", DAY,
+                            "--out", str(out), "--format", fmt, "--skip-invalid")
+            assert result.exit_code == 0, result.output
+            files = list(out.iterdir())
+            assert len(files) == 2 and (out / "rejects.csv") in files
+            assert {f.name: mode(f) for f in files} == {f.name: 0o600 for f in files}
+    finally:
+        os.umask(old)
