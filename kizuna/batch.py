@@ -15,6 +15,7 @@ import codecs
 import contextlib
 import csv
 import datetime as dt
+import io
 import json
 import os
 import re
@@ -33,6 +34,7 @@ from .topics import TopicChoice
 
 if TYPE_CHECKING:
     from .log import Log
+    from .mail import CharsetError
     from .profile import Profile
 
 __all__ = [
@@ -154,7 +156,9 @@ def detect_encoding(path: Path, encoding: str | None = None) -> str:
 
     The file is streamed through an incremental decoder, so a 100,000-row file is never held
     in memory. Anything that is neither, or that holds NUL bytes (a spreadsheet, UTF-16, an
-    image), is a BatchError naming the file.
+    image), is a BatchError naming the file and, for a byte that cannot be read, its line and
+    column in each encoding tried. A named ``encoding`` is checked over the whole file too: one
+    that does not fit names the line, one Python does not know lists the accepted names.
     """
     try:
         with path.open("rb") as f:
@@ -166,47 +170,153 @@ def detect_encoding(path: Path, encoding: str | None = None) -> str:
     except OSError as exc:
         raise _fail(f"Cannot read the input file: {exc.strerror}.", path=str(path)) from None
     if encoding is not None:
-        name = _ENCODING_ALIASES.get(encoding.strip().lower(), encoding.strip())
-        try:
-            codecs.lookup(name)
-        except LookupError:
-            raise _fail(
-                f"Unknown encoding '{encoding}'.", path=str(path),
-                hint="Use utf-8 or cp932 (what Excel on Windows calls Shift_JIS).",
-            ) from None
-        return name
+        return _named_encoding(path, encoding)
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise _fail(
             "The file is UTF-16 (Excel's 'Unicode Text'), not CSV.", path=str(path),
             hint="In Excel, save it as 'CSV UTF-8 (Comma delimited)'.",
         )
-    for candidate in ("utf-8-sig", "cp932"):
-        if _decodes(path, candidate):
+    found: list[_BadBytes] = []
+    for candidate in DETECTED:
+        bad = _first_bad_bytes(path, candidate)
+        if bad is None:
             return candidate
+        found.append(bad)
     raise _fail(
-        "The file is not UTF-8 or CP932 (Shift_JIS) text.", path=str(path),
+        "The file is not UTF-8 or CP932 (Shift_JIS) text: "
+        + "; ".join(f"as {_label(bad.encoding)}, {bad}" for bad in found) + ".",
+        path=str(path),
         hint="Save it from Excel as 'CSV UTF-8 (Comma delimited)', or name the encoding with --encoding.",
     )
 
 
-def _decodes(path: Path, encoding: str) -> bool:
+# The encodings tried, in order, when none is named.
+DETECTED: tuple[str, ...] = ("utf-8-sig", "cp932")
+ACCEPTED_ENCODINGS = (
+    "utf-8 (with or without BOM), cp932 (also named shift_jis, sjis, ms932 or windows-31j), "
+    "or another text encoding Python knows, such as euc_jp or iso-2022-jp"
+)
+
+
+def _label(encoding: str) -> str:
+    return {"utf-8-sig": "UTF-8", "cp932": "CP932 (Shift_JIS)"}.get(encoding, encoding)
+
+
+class _BadBytes(NamedTuple):
+    """The first bytes of a file an encoding cannot read; line and column count from 1
+    (the column in characters, as an editor shows it)."""
+
+    encoding: str
+    line: int
+    column: int
+    data: bytes
+
+    def shown(self) -> str:
+        return " ".join(f"0x{b:02X}" for b in self.data[:4]) or "the end of the file"
+
+    def __str__(self) -> str:
+        return f"line {self.line}, column {self.column} ({self.shown()})"
+
+
+def _named_encoding(path: Path, encoding: str) -> str:
+    """The codec for an ``--encoding`` value, once the whole file has been read with it."""
+    key = encoding.strip().lower().replace("_", "-")
+    name = _ENCODING_ALIASES.get(key, encoding.strip())
+    try:
+        # TextIOWrapper refuses codecs that are not text encodings (rot13, base64, zlib...).
+        io.TextIOWrapper(io.BytesIO(), encoding=name)
+        codecs.getincrementaldecoder(name)("strict").decode(b"a")
+    except (LookupError, UnicodeError):
+        raise _fail(
+            f"Unknown encoding '{encoding}'.", path=str(path),
+            hint=f"Use {ACCEPTED_ENCODINGS}, or leave --encoding out to detect UTF-8 or CP932.",
+        ) from None
+    wide = codecs.lookup(name).name.startswith(("utf-16", "utf-32"))
+    bad = _first_bad_bytes(path, name, binary_check=not wide)
+    if bad is None:
+        return name
+    fits = next((c for c in DETECTED if c != name and _fits(path, c)), None)
+    hint = (
+        f"The file reads as {_label(fits)}: leave --encoding out, or pass --encoding "
+        f"{'utf-8' if fits == 'utf-8-sig' else fits}."
+        if fits else "Name the encoding the file was saved in, or save it from Excel as "
+        "'CSV UTF-8 (Comma delimited)'."
+    )
+    error = _fail(
+        f"Cannot decode the file as {encoding}: column {bad.column} holds {bad.shown()}, "
+        f"which is not {encoding} text.",
+        path=str(path), hint=hint,
+    )
+    error.line = bad.line
+    raise error
+
+
+def _fits(path: Path, encoding: str) -> bool:
+    """Whether the whole file decodes (a file with NUL bytes fits no detected encoding)."""
+    try:
+        return _first_bad_bytes(path, encoding) is None
+    except BatchError:
+        return False
+
+
+def _first_bad_bytes(path: Path, encoding: str, *, binary_check: bool = True) -> _BadBytes | None:
+    """None if the whole file decodes, else where it first fails. Blocks are decoded first
+    (fast); only a file that fails is read again line by line to find the place."""
     decoder = codecs.getincrementaldecoder(encoding)("strict")
     with path.open("rb") as f:
         while block := f.read(1 << 20):
-            if b"\x00" in block:
+            if binary_check and b"\x00" in block:
                 raise _fail(
                     "The file holds binary data (NUL bytes); it is not a CSV file.", path=str(path),
                     hint="Export the applicant list as CSV from the job site or Excel.",
                 )
             try:
                 decoder.decode(block)
-            except UnicodeDecodeError:
-                return False
+            except UnicodeError:
+                return _locate(path, encoding)
         try:
             decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            return False
-    return True
+        except UnicodeError:
+            return _locate(path, encoding)
+    return None
+
+
+def _locate(path: Path, encoding: str) -> _BadBytes:
+    """Where ``encoding`` first fails on the file: the lines are counted in the decoded text,
+    so this holds for any encoding, the bytes before the failure decoded on their own."""
+    decoder = codecs.getincrementaldecoder(encoding)("strict")
+    line, column = 1, 1
+
+    def advance(text: str) -> None:
+        nonlocal line, column
+        breaks = text.count("\n")
+        if breaks:
+            line += breaks
+            column = len(text) - text.rfind("\n")
+        else:
+            column += len(text)
+
+    with path.open("rb") as f:
+        for chunk in f:
+            state = decoder.getstate()
+            try:
+                advance(decoder.decode(chunk))
+            except UnicodeDecodeError as exc:
+                # exc.object is the bytes the decoder held from before, then this chunk.
+                held = len(exc.object) - len(chunk)
+                decoder.setstate(state)
+                with contextlib.suppress(UnicodeDecodeError):
+                    advance(decoder.decode(chunk[: max(exc.start - held, 0)]))
+                return _BadBytes(encoding, line, column, bytes(exc.object[exc.start:exc.end]))
+            except UnicodeError:  # a codec that cannot say where (UTF-16 without a BOM)
+                return _BadBytes(encoding, line, column, chunk[:2])
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError as exc:
+            return _BadBytes(encoding, line, column, bytes(exc.object[exc.start:exc.end]))
+        except UnicodeError:
+            pass
+    return _BadBytes(encoding, line, column, b"")
 
 
 # --- the plan: header, validation, rows ---------------------------------------------------------
@@ -488,9 +598,10 @@ def _csv_rows(plan_path: Path, handle: IO[str]) -> Iterator[tuple[int, list[str]
         for cells in reader:
             yield previous + 1, cells
             previous = reader.line_num
-    except UnicodeDecodeError as exc:
+    except UnicodeError as exc:
+        reason = exc.reason if isinstance(exc, UnicodeDecodeError) else str(exc)
         raise _fail(
-            f"Cannot decode the file after line {previous}: {exc.reason}.", path=str(plan_path),
+            f"Cannot decode the file after line {previous}: {reason}.", path=str(plan_path),
             hint="Name the right encoding with --encoding, or save it as 'CSV UTF-8'.",
         ) from None
     except csv.Error as exc:
@@ -812,9 +923,12 @@ def run_batch(
     chunk is logged, so events are not strictly in line order). Invalid rows raise BatchError before anything is written, unless ``skip_invalid``,
     which writes the good rows and lists the others in rejects.csv with their reasons.
 
-    ``charset="iso-2022-jp"`` (with ``fmt="eml"``) first drafts every row and checks that
-    ISO-2022-JP can carry it: any character it cannot (in a name, never altered; or in the
-    template text without ``fix``) raises BatchError listing them, before anything is written.
+    With ``fmt="eml"``, every row is first drafted (or, when an earlier run logged it and its
+    file is missing, taken from the log) and put through every check of the .eml writer:
+    header values, addresses, and with ``charset="iso-2022-jp"`` every character (a name is
+    never altered; template text only with ``fix``). A row that fails raises BatchError
+    listing them all before anything is logged or written, or with ``skip_invalid`` is listed
+    in rejects.csv with the invalid rows.
     """
     from .compose import default_stage
 
@@ -843,8 +957,8 @@ def run_batch(
         _prepare_out_dir(out)
     work = _Work(plan, profile, log, out, on, stage_id, fmt, dry_run, max(1, chunk_size),
                  charset=charset, fix=fix)
-    if charset == "iso-2022-jp":
-        work.check_charset()
+    if fmt == "eml":
+        work.check_messages(skip_invalid=skip_invalid)
     return BatchRun(plan, work.events(), out, fmt, dry_run)
 
 
@@ -871,7 +985,10 @@ def _prepare_out_dir(out: Path) -> None:
 
 
 def _mkstemp(folder: Path, name: str) -> tuple[int, str]:
-    """A hidden temporary beside its target, named with our process id (see the sweep)."""
+    """A hidden temporary beside its target, named with our process id (see the sweep).
+
+    mkstemp creates it 0600 whatever the umask, and os.replace keeps that mode for the file
+    it becomes: every batch output (and rejects.csv) holds applicants' data, like the log."""
     return tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=f".{os.getpid()}{TMP_SUFFIX}")
 
 
@@ -1162,64 +1279,127 @@ class _Work:
                 choices[index] = choice
         return choices
 
-    def check_charset(self) -> None:
-        """Draft every valid row once and list whatever ISO-2022-JP cannot carry, before
-        anything is written (rows already logged keep their logged text)."""
-        from .mail import check_iso2022jp
+    def check_messages(self, *, skip_invalid: bool) -> None:
+        """Before anything is logged or written: build every message an .eml will be made of
+        and run on it every check the .eml writer makes (kizuna.mail.check_email: header
+        values, addresses, the charset with or without ``fix``, line lengths).
 
-        problems: list[str] = []
+        New rows are drafted as the run will draft them; rows an earlier run logged are taken
+        from the log, as the run restores them, unless their file is there already. A row that
+        fails becomes a problem of the plan: with ``skip_invalid`` it is left out and listed in
+        rejects.csv, otherwise BatchError names every such line and nothing is written.
+
+        Topics are chosen per chunk, so leaving rows out changes the topics of the others in
+        their chunk: rows are checked in the chunks the run will make, and a chunk that loses
+        rows is checked again once it is full, until every row in it passes.
+        """
+        failed: dict[int, str] = {}
+        ids: dict[int, str] = {}
         chunk: list[BatchRow] = []
+        size = self.chunk_size
 
-        def scan(rows: list[BatchRow]) -> None:
-            keys = [self._key_prefix + row.candidate.id for row in rows]
-            logged = self._logged(keys)
-            fresh = [(row, key) for row, key in zip(rows, keys, strict=True) if key not in logged]
-            for (row, _), message in zip(fresh, self._compose(fresh, fixing=False), strict=True):
-                seen: set[tuple[str, str]] = set()
-                for p in check_iso2022jp(message, self.profile):
-                    where = "the name" if p.in_name else p.field
-                    if (p.in_name or p.suggestion is None or not self.fix) and (where, p.char) not in seen:
-                        seen.add((where, p.char))
-                        hint = (" (an applicant's name is never altered: write this batch in UTF-8)"
-                                if p.in_name else f" → {p.suggestion} with --fix" if p.suggestion else "")
-                        problems.append(f"line {row.line} ({row.candidate.id}), {where}: "
-                                        f"{p.char!r}{hint}")
+        def settle(rows: list[BatchRow]) -> list[BatchRow]:
+            while rows:
+                found = self._check_chunk(rows)
+                if not found:
+                    break
+                failed.update(found)
+                ids.update((row.line, row.candidate.id) for row in rows if row.line in found)
+                rows = [row for row in rows if row.line not in found]
+                if not skip_invalid:
+                    break  # nothing will be written: the rest need no second look
+            return rows
 
         for record in self.plan._rows():
             row = record if isinstance(record, BatchRow) else record.row
-            if row is not None:
-                chunk.append(row)
-                if len(chunk) >= self.chunk_size:
-                    scan(chunk)
+            if row is None:
+                continue
+            chunk.append(row)
+            if len(chunk) >= size:
+                chunk = settle(chunk)
+                if len(chunk) >= size or not skip_invalid:
                     chunk = []
-        if chunk:
-            scan(chunk)
-        if problems:
-            shown = problems[:20] + ([f"and {len(problems) - 20} more"] if len(problems) > 20 else [])
-            raise _fail(
-                "ISO-2022-JP cannot carry these characters; nothing was written. "
-                + "; ".join(shown) + ".",
-                path=str(self.plan.path), problems=problems,
-                hint="Use --charset utf-8 (the default), or --fix for template text.",
-            )
+        settle(chunk)
+        if not failed:
+            return
+        if skip_invalid:
+            for line, reason in failed.items():
+                self.plan._add(RowProblem(line, None, reason))
+            self.plan.problems.sort(key=lambda p: p.line)
+            return
+        listed = [f"line {line} ({ids[line]}): {failed[line]}" for line in sorted(failed)]
+        shown = listed[:20] + ([f"and {len(listed) - 20} more"] if len(listed) > 20 else [])
+        charset = " in ISO-2022-JP" if self.charset == "iso-2022-jp" else ""
+        raise _fail(
+            f"{len(listed)} of {self.plan.valid} rows cannot be written as email{charset}, so "
+            "nothing was written: " + "; ".join(shown) + ".",
+            path=str(self.plan.path), problems=listed,
+            hint="Correct them and run again, or pass --skip-invalid to write the other rows "
+            "and list these in rejects.csv"
+            + (". Use --charset utf-8 (the default) for a name ISO-2022-JP cannot carry, or "
+               "--fix for template text." if charset else "."),
+        )
 
-    def _compose(self, fresh: Sequence[tuple[BatchRow, str]], *, fixing: bool = True) -> list[Message]:
+    def _check_chunk(self, rows: Sequence[BatchRow]) -> dict[int, str]:
+        """The rows of one chunk whose .eml cannot be written, by line, with the reason."""
+        from .mail import CharsetError, check_email
+
+        keys = [self._key_prefix + row.candidate.id for row in rows]
+        logged = self._logged(keys)
+        fresh = [(row, key) for row, key in zip(rows, keys, strict=True) if key not in logged]
+        picked = self._choices([row for row, _ in fresh]) if fresh else []
+        choices = {key: choice for (_, key), choice in zip(fresh, picked, strict=True)}
+        found: dict[int, str] = {}
+        for row, key in zip(rows, keys, strict=True):
+            entry = logged.get(key)
+            try:
+                if entry is None:
+                    message = self._draft(row, choices[key], fixing=False)
+                elif (self.out / f"{row.stem}.{self.fmt}").exists():
+                    continue  # already done: the run leaves the file alone
+                else:
+                    message = _message_from_log(entry, row)
+                check_email(message, self.profile, charset=self.charset, fix=self.fix)
+            except CharsetError as exc:
+                found[row.line] = self._charset_reason(exc) or exc.message
+            except KizunaError as exc:
+                if isinstance(exc, BatchError) or exc.line is not None:
+                    raise  # the template or the file, not this row
+                found[row.line] = f"{exc.field}: {exc.message}" if exc.field else exc.message
+        return found
+
+    def _charset_reason(self, exc: CharsetError) -> str:
+        """What ISO-2022-JP cannot carry in one message, each character once."""
+        reasons: list[str] = []
+        seen: set[tuple[str, str]] = set()
+        for p in exc.problems:
+            where = "the name" if p.in_name else p.field
+            if (p.in_name or p.suggestion is None or not self.fix) and (where, p.char) not in seen:
+                seen.add((where, p.char))
+                hint = (" (an applicant's name is never altered: write this row in UTF-8)"
+                        if p.in_name else f" (→ {p.suggestion} with --fix)" if p.suggestion else "")
+                reasons.append(f"ISO-2022-JP cannot carry {p.char!r} in {where}{hint}")
+        return "; ".join(reasons)
+
+    def _draft(self, row: BatchRow, choice: TopicChoice, *, fixing: bool = True) -> Message:
+        message = self.composer.compose(self.kind, row.candidate, on=self.on, result=row.result,
+                                        stage=self.stage, topics=choice.topics)
+        if fixing and self.fix and self.charset == "iso-2022-jp":
+            from .mail import fix_iso2022jp
+
+            # Log the fixed text: the log holds what the applicant receives.
+            message, _ = fix_iso2022jp(message, self.profile)
+        return message
+
+    def _compose(self, fresh: Sequence[tuple[BatchRow, str]]) -> list[Message]:
         if not fresh:
             return []
         choices = self._choices([row for row, _ in fresh])
         messages = []
-        compose, kind, on, stage = self.composer.compose, self.kind, self.on, self.stage
-        fix = fixing and self.fix and self.charset == "iso-2022-jp"
+        draft = self._draft
         for (row, _), choice in zip(fresh, choices, strict=True):
             try:
-                message = compose(kind, row.candidate, on=on, result=row.result, stage=stage,
-                                  topics=choice.topics)
-                if fix:
-                    from .mail import fix_iso2022jp
-
-                    # Log the fixed text: the log holds what the applicant receives.
-                    message, _ = fix_iso2022jp(message, self.profile)
-                messages.append(message)
+                messages.append(draft(row, choice))
             except KizunaError as exc:
                 if isinstance(exc, BatchError) or exc.line is not None:
                     raise
@@ -1255,10 +1435,11 @@ class _Work:
         if self.fmt == "eml":
             from .mail import as_bytes, to_email
 
-            profile, charset = self.profile, self.charset
+            profile, charset, fix = self.profile, self.charset, self.fix
 
             def eml(message: Message) -> bytes:
-                return as_bytes(to_email(message, profile, charset=charset))
+                # fix as checked: a drafted message is fixed already, the profile is not.
+                return as_bytes(to_email(message, profile, charset=charset, fix=fix))
 
             return eml
 

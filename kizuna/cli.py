@@ -9,10 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -84,6 +85,20 @@ def user_errors(func: F) -> F:
             raise click.ClickException(str(exc)) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def private_file(path: str, mode: str, **kwargs: Any) -> IO[Any]:
+    """Open ``path`` for writing, readable by its owner only (0600, like the log), whatever the
+    umask: what kizuna writes to a file holds applicants' data."""
+    from .errors import InputError
+
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    except OSError as exc:
+        raise InputError(f"Cannot write the file: {exc.strerror}.", path=path) from None
+    if hasattr(os, "fchmod"):
+        os.fchmod(fd, 0o600)  # a file that was already there keeps its mode otherwise
+    return os.fdopen(fd, mode, **kwargs)
 
 
 def parse_date(ctx: click.Context | None, param: click.Parameter | None, value: str | None) -> dt.date | None:
@@ -233,7 +248,8 @@ def draft(settings: Settings, kind: str, name: str | None, candidate_id: str | N
         message = rendered.message
         exchange = record_message(log, message) if log is not None else None
     if ics_path and rendered.ics is not None:
-        Path(ics_path).write_bytes(rendered.ics)
+        with private_file(ics_path, "wb") as calendar_file:
+            calendar_file.write(rendered.ics)
     if fmt == "json":
         data = message.to_dict()
         data["exchange_id"] = exchange.id if exchange else None
@@ -502,7 +518,7 @@ def export(settings: Settings, fmt: str, output: str | None, bom: bool) -> None:
                 sys.stdout.write("\ufeff")
             log.write_export(fmt, sys.stdout)
             return
-        with open(output, "w", encoding="utf-8-sig" if bom else "utf-8", newline="") as out:
+        with private_file(output, "w", encoding="utf-8-sig" if bom else "utf-8", newline="") as out:
             count = log.write_export(fmt, out)
     click.echo(f"Wrote {count} exchanges to {output}.", err=True)
 

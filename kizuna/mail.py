@@ -40,6 +40,7 @@ __all__ = [
     "CharProblem",
     "as_bytes",
     "booking_uid",
+    "check_email",
     "check_header_value",
     "check_iso2022jp",
     "fix_iso2022jp",
@@ -50,8 +51,11 @@ __all__ = [
 
 CHARSETS: tuple[str, ...] = ("utf-8", "iso-2022-jp")
 
-# The generator policy for files and SMTP alike: CRLF line ends, 78-column folding.
-WIRE = email_policy.SMTP
+# The generator policy for files and SMTP alike: CRLF line ends, 78-column folding. Header lines
+# are written back exactly as to_email encoded them (refold_source="none"): refolding decodes a
+# header and encodes it again in UTF-8, which would undo the ISO-2022-JP headers and write a
+# name typed like an encoded word as raw text, for mail clients to decode.
+WIRE = email_policy.SMTP.clone(refold_source="none")
 
 # RFC 5322 §2.1.1: a line is at most 998 octets, excluding CRLF.
 MAX_LINE_OCTETS = 998
@@ -154,6 +158,47 @@ def validate_address(addr: str, field: str) -> str:
     if problem:
         raise MailError(problem, field=field, hint="Correct the address and run again.")
     return addr
+
+
+def _address_header(name: str, addr: str, charset: str) -> str:
+    """``Name <addr>`` for From or To, in a form every mail client shows as typed.
+
+    An ASCII name is written as itself, quoted where it holds specials (``"``, ``<``, ``,``...)
+    or spaces a bare phrase would collapse (a run, a tab, one at either end). Any other name is
+    one RFC 2047 encoded word in ``charset``: a non-ASCII name, and one containing ``=?``, which
+    a client would otherwise decode as an encoded word of its own, even inside quotes (a name
+    typed as ``=?utf-8?b?...?=`` could show as "Bcc: someone@example.jp"). Encoded, those
+    characters are the text the client decodes, so it shows them literally. One word, not
+    several: decoders disagree on the space between adjacent encoded words in a display name
+    (RFC 2047 drops it, Python's parser keeps it), so only a name too long for one header line
+    is split.
+    """
+    if not name:
+        return addr
+    if name.isascii() and "=?" not in name:
+        if " ".join(name.split()) == name:
+            return formataddr((name, addr))
+        escaped = name.replace("\\", "\\\\").replace('"', '\\"')
+        return f'"{escaped}" <{addr}>'
+    return f"{_encoded_name(name, charset)} <{addr}>"
+
+
+def _encoded_name(name: str, charset: str) -> str:
+    """``name`` as one encoded word, or, if that would not fit on a header line, as words of
+    at most 75 characters (RFC 2047 §2) that the folder puts on lines of their own."""
+    encode = Charset(charset).header_encode
+    word = encode(name)
+    if len(word) + len("From: ") <= MAX_LINE_OCTETS:
+        return word
+    words: list[str] = []
+    piece = ""
+    for ch in name:
+        if piece and len(encode(piece + ch)) > 75:
+            words.append(encode(piece))
+            piece = ""
+        piece += ch
+    words.append(encode(piece))
+    return " ".join(words)
 
 
 def _sender_name(profile: Profile) -> str:
@@ -377,6 +422,40 @@ def _ics_method(ics: bytes) -> str | None:
     return m.group(1).decode("ascii").upper() if m else None
 
 
+def check_email(
+    message: Message, profile: Profile, *, charset: str = "utf-8", fix: bool = False
+) -> tuple[Message, Profile]:
+    """Every check :func:`to_email` makes before it builds anything, without building it.
+
+    Returns the draft and profile the email is made of (with ``fix``, the ISO-2022-JP
+    replacements made), or raises MailError: an unknown charset, an unsafe header value, an
+    invalid address, a body line over 998 octets in ISO-2022-JP, or (CharsetError) characters
+    ISO-2022-JP cannot carry. A batch runs it on every row before it writes the first file.
+    """
+    charset = charset.lower().replace("_", "-")
+    if charset not in CHARSETS:
+        raise MailError(
+            f"Unknown charset '{charset}'.", field="charset",
+            hint="Choose utf-8 or iso-2022-jp.",
+        )
+    _check_headers(message, profile)
+    if charset == "iso-2022-jp":
+        if fix:
+            message, profile = fix_iso2022jp(message, profile)
+        else:
+            problems = check_iso2022jp(message, profile)
+            if problems:
+                _raise_for(problems, fix=False)
+        for lineno, line in enumerate(_normal_body(message.body).split("\n"), start=1):
+            if len(line.encode("iso-2022-jp")) > MAX_LINE_OCTETS:
+                raise MailError(
+                    f"Body line {lineno} is longer than the {MAX_LINE_OCTETS} octets an email "
+                    "line may have in ISO-2022-JP.",
+                    field="body", hint="Break the line, or write the email in UTF-8.",
+                )
+    return message, profile
+
+
 def to_email(
     message: Message,
     profile: Profile,
@@ -396,32 +475,12 @@ def to_email(
     applicant's name). ``ics`` (from :func:`invitation_ics`) is attached as ``invitation.ics``.
 
     Serialise with :func:`as_bytes`. Raises MailError before building anything if a header value
-    is unsafe, an address is invalid, or the charset cannot carry the text.
+    is unsafe, an address is invalid, or the charset cannot carry the text (see
+    :func:`check_email`).
     """
     charset = charset.lower().replace("_", "-")
-    if charset not in CHARSETS:
-        raise MailError(
-            f"Unknown charset '{charset}'.", field="charset",
-            hint="Choose utf-8 or iso-2022-jp.",
-        )
-    _check_headers(message, profile)
-    if charset == "iso-2022-jp":
-        if fix:
-            message, profile = fix_iso2022jp(message, profile)
-        else:
-            problems = check_iso2022jp(message, profile)
-            if problems:
-                _raise_for(problems, fix=False)
-
+    message, profile = check_email(message, profile, charset=charset, fix=fix)
     body = _normal_body(message.body)
-    if charset == "iso-2022-jp":
-        for lineno, line in enumerate(body.split("\n"), start=1):
-            if len(line.encode("iso-2022-jp")) > MAX_LINE_OCTETS:
-                raise MailError(
-                    f"Body line {lineno} is longer than the {MAX_LINE_OCTETS} octets an email "
-                    "line may have in ISO-2022-JP.",
-                    field="body", hint="Break the line, or write the email in UTF-8.",
-                )
 
     org = profile.organisation
     when = now or dt.datetime.now(JST)
@@ -449,13 +508,11 @@ def to_email(
         del cal["MIME-Version"]
         root = MIMEMultipart("mixed", _subparts=[text, cal])
 
-    header_charset = Charset(charset)
-    root["From"] = formataddr((_sender_name(profile), org.email), charset=header_charset)
+    root["From"] = _address_header(_sender_name(profile), org.email, charset)
     if message.candidate.email:
-        root["To"] = formataddr(
-            (message.candidate.name, message.candidate.email), charset=header_charset
-        )
-    # compat32 folds a Header object in its own charset (typeshed only admits str here).
+        root["To"] = _address_header(message.candidate.name, message.candidate.email, charset)
+    # compat32 folds a Header object in its own charset (typeshed only admits str here). Every
+    # subject is encoded, ASCII too, so a subject typed like an encoded word reads as typed.
     root["Subject"] = Header(message.subject, charset, header_name="Subject")  # type: ignore[assignment]
     root["Date"] = format_datetime(when.astimezone(JST))
     digest = _digest(message)

@@ -136,6 +136,56 @@ def test_encoding_option_overrides_and_shift_jis_means_cp932() -> None:
         plan_batch(SAMPLES["cp932"], kind="screening_result", encoding="utf-8")
 
 
+def cp932_with_a_bad_byte(path: Path) -> Path:
+    """A CP932 file whose line 3 has a byte CP932 has no character for (0x85), at column 10."""
+    path.write_bytes("応募番号,氏名,結果\r\nA-1,山田 太郎,通過\r\nA-2,佐藤 花子".encode("cp932")
+                     + b"\x85\x20" + ",通過\r\n".encode("cp932"))
+    return path
+
+
+def test_an_undecodable_file_names_the_line_and_column_in_each_encoding(tmp_path: Path) -> None:
+    path = cp932_with_a_bad_byte(tmp_path / "bad.csv")
+    with pytest.raises(BatchError) as info:
+        plan_batch(path, kind="screening_result")
+    text = str(info.value)
+    assert str(path) in text and "not UTF-8 or CP932" in text
+    assert "as CP932 (Shift_JIS), line 3, column 10 (0x85)" in text
+    assert "as UTF-8, line 1, column 1 (0x89)" in text
+    # A multibyte character cut off at the end of the file is found there too.
+    cut = tmp_path / "cut.csv"
+    cut.write_bytes("応募番号,氏名,結果\r\nA-1,山田 太郎,通".encode()[:-1])
+    with pytest.raises(BatchError, match=r"as UTF-8, line 2, column 11 \(0xE9 0x80\)"):
+        plan_batch(cut, kind="screening_result")
+
+
+def test_an_encoding_option_that_does_not_fit_names_the_file_and_line(
+    tmp_path: Path, runner, db_path: Path
+) -> None:
+    bad = cp932_with_a_bad_byte(tmp_path / "bad.csv")
+    no_bom = tmp_path / "no-bom.csv"
+    no_bom.write_bytes("応募番号,氏名,結果\r\nA-1,山田 太郎,通過\r\n".encode("utf-16-le"))
+    cases = [
+        # (file, --encoding, what the one paragraph must say)
+        (SAMPLES["cp932"], "utf-8", ["line 1: Cannot decode the file as utf-8: column 1 holds 0x89",
+                                     "reads as CP932 (Shift_JIS)", "--encoding cp932"]),
+        (SAMPLES["utf8"], "shift_jis", ["line 2: Cannot decode the file as shift_jis", "reads as UTF-8"]),
+        (bad, "cp932", ["line 3: Cannot decode the file as cp932: column 10 holds 0x85"]),
+        (bad, "foo", ["Unknown encoding 'foo'", "utf-8", "cp932", "shift_jis", "euc_jp"]),
+        (bad, "rot13", ["Unknown encoding 'rot13'"]),  # a codec, but not a text encoding
+        (bad, "undefined", ["Unknown encoding 'undefined'"]),
+        (no_bom, "utf-16", ["line 1: Cannot decode the file as utf-16"]),
+    ]
+    for path, encoding, words in cases:
+        result = invoke(runner, db_path, str(path), "--kind", "screening_result", "--date", DAY,
+                        "--out", str(tmp_path / "out"), "--encoding", encoding)
+        assert result.exit_code == 1, (encoding, result.output)
+        assert "Traceback" not in result.output and result.output.count("\n") == 1
+        assert result.output.startswith(f"Error: {path}"), result.output
+        for word in words:
+            assert word in result.output, (encoding, word, result.output)
+    assert visible(tmp_path / "out") == [] and exchanges(db_path) == []
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [
@@ -729,3 +779,163 @@ def test_jsonl_lines_are_the_encoded_message(tmp_path: Path) -> None:
             assert built == _json_line(message, key, exchange_id)
             assert built.endswith("\n") and built.count("\n") == 1
             assert json.loads(built) == {**message.to_dict(), "idempotency_key": key, "exchange_id": exchange_id}
+
+
+# --- every row is checked before the first file is written -------------------------------------
+
+
+def iso_rows(count: int, bad_lines: set[int]) -> list[list[str]]:
+    """``count`` good rows; those on ``bad_lines`` (file lines: row n is on line n + 2) have a
+    name ISO-2022-JP cannot carry (髙, never altered)."""
+    rows = []
+    for n in range(count):
+        row = good_row(n)
+        if n + 2 in bad_lines:
+            row[1] = f"髙橋 {n}号"
+        rows.append(row)
+    return rows
+
+
+def test_a_rerun_checks_every_row_before_writing_any_file(tmp_path: Path, runner, db_path: Path) -> None:
+    """Rows logged by an earlier run are rebuilt from the log for their .eml, and are checked
+    with the new rows before anything is written: nothing at all, or every row but the bad."""
+    path = write_csv(tmp_path / "all.csv", iso_rows(600, {302}))
+    subset = write_csv(tmp_path / "subset.csv", iso_rows(600, {302})[:400])
+    first = invoke(runner, db_path, str(subset), "--kind", "screening_result", "--date", DAY,
+                   "--out", str(tmp_path / "txt"))
+    assert "400 written" in first.output and len(exchanges(db_path)) == 400
+    out = tmp_path / "eml"
+    args = [str(path), "--kind", "screening_result", "--date", DAY, "--out", str(out),
+            "--format", "eml", "--charset", "iso-2022-jp", "--quiet"]
+
+    refused = invoke(runner, db_path, *args)
+    assert refused.exit_code == 1
+    assert "Traceback" not in refused.output
+    assert "1 of 600 rows cannot be written as email in ISO-2022-JP, so nothing was written" in refused.output
+    assert "line 302 (B-0300): ISO-2022-JP cannot carry '髙' in the name" in refused.output
+    assert visible(out) == [] and len(exchanges(db_path)) == 400
+
+    skipped = invoke(runner, db_path, *args, "--skip-invalid")
+    assert skipped.exit_code == 0, skipped.output
+    assert "599 written, 0 already done, 0 skipped, 1 rejected." in skipped.output
+    names = visible(out)
+    assert len(names) == 600 and "rejects.csv" in names and "B-0300.eml" not in names
+    rejects = list(csv.reader((out / "rejects.csv").read_text(encoding="utf-8-sig").splitlines()))
+    assert [row[:3] for row in rejects[1:]] == [
+        ["302", "ISO-2022-JP cannot carry '髙' in the name (an applicant's name is never "
+                "altered: write this row in UTF-8)", "B-0300"]]
+    assert max((out / "B-0301.eml").read_bytes()) < 128
+    # 400 logged by the txt run (line 302 among them) and 200 new: each once.
+    logged = exchanges(db_path)
+    assert len(logged) == 600 and len({key for _, key in logged}) == 600
+
+
+def test_skip_invalid_rejects_rows_the_charset_cannot_carry_in_every_chunk(
+    tmp_path: Path, db_path: Path
+) -> None:
+    """Small chunks, bad rows together and apart: the rows left out never make the run fail
+    later (topics are chosen per chunk, so the checked chunks are the written ones)."""
+    import email
+    from email import policy
+
+    bad = {3, 4, 9, 14, 15, 16, 21}
+    path = write_csv(tmp_path / "in.csv", [
+        row if n % 4 else [*row[:4], "不通過"] for n, row in enumerate(iso_rows(24, bad))
+    ])
+    with Log.open(db_path) as log:
+        events = list(run_batch(path, kind="screening_result", profile=load_profile(), log=log,
+                                out_dir=tmp_path / "out", on=dt.date(2026, 11, 26), fmt="eml",
+                                charset="iso-2022-jp", skip_invalid=True, chunk_size=4))
+    assert sorted(e.line for e in events if e.status == "rejected") == sorted(bad)
+    assert sum(e.status == "written" for e in events) == 24 - len(bad)
+    for file in (tmp_path / "out").glob("*.eml"):
+        msg = email.message_from_bytes(file.read_bytes(), policy=policy.default)
+        assert msg["To"].addresses[0].display_name.startswith("試験 ")
+    assert len(exchanges(db_path)) == 24 - len(bad)
+
+
+def test_fix_covers_the_profile_in_every_file(tmp_path: Path, db_path: Path) -> None:
+    """--fix replaces what ISO-2022-JP cannot carry in the profile (㈱ in the sender's name)
+    in the files too, not only in the check."""
+    import dataclasses
+    import email
+    from email import policy
+
+    profile = load_profile()
+    org = dataclasses.replace(profile.organisation, name="北上市㈱")
+    profile = dataclasses.replace(profile, organisation=org)
+    path = write_csv(tmp_path / "in.csv", [good_row(n) for n in range(3)])
+    with Log.open(db_path) as log:
+        summary = run_batch(path, kind="screening_result", profile=profile, log=log,
+                            out_dir=tmp_path / "out", on=dt.date(2026, 11, 26), fmt="eml",
+                            charset="iso-2022-jp", fix=True).run()
+    assert summary.written == 3
+    for file in (tmp_path / "out").glob("*.eml"):
+        msg = email.message_from_bytes(file.read_bytes(), policy=policy.default)
+        assert msg["From"].addresses[0].display_name.startswith("北上市(株)")
+
+
+def test_batch_eml_headers_show_names_as_typed(tmp_path: Path, db_path: Path) -> None:
+    import email
+    from email import policy
+
+    spoof = "=?utf-8?b?QmNjOiBib3NzQGV4YW1wbGUuanAsIOaOoeeUqOaLheW9kw==?="
+    names = [spoof, f"山田 {spoof}", 'Boss "CEO" <boss@example.jp>, hr@example.jp']
+    path = write_csv(tmp_path / "in.csv", [
+        [f"N-{n}", name, "", f"n{n}@example.jp", "通過"] for n, name in enumerate(names)
+    ])
+    for charset in ("utf-8", "iso-2022-jp"):
+        out = tmp_path / charset
+        with Log.open(tmp_path / f"{charset}.db") as log:
+            run_batch(path, kind="screening_result", profile=load_profile(), log=log, out_dir=out,
+                      on=dt.date(2026, 11, 26), fmt="eml", charset=charset).run()
+        for n, name in enumerate(names):
+            msg = email.message_from_bytes((out / f"N-{n}.eml").read_bytes(), policy=policy.default)
+            (to,) = msg["To"].addresses
+            assert (to.display_name, to.addr_spec) == (name, f"n{n}@example.jp"), charset
+
+
+# --- files with applicants' data are the owner's only --------------------------------------------
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
+def test_every_file_with_applicant_data_is_0600_whatever_the_umask(
+    tmp_path: Path, runner, db_path: Path
+) -> None:
+    import stat
+
+    def mode(path: Path) -> int:
+        return stat.S_IMODE(path.stat().st_mode)
+
+    old = os.umask(0o022)
+    try:
+        ics = tmp_path / "interview.ics"
+        drafted = runner.invoke(cli, [
+            "--db", str(db_path), "draft", "interview_confirmation", "--name", "山田 太郎",
+            "--candidate", "A-0001", "--email", "taro.yamada@example.jp", "--slot", "2026-12-05T10:00",
+            "--date", "2026-11-27", "--ics", str(ics)])
+        assert drafted.exit_code == 0, drafted.output
+        exported = tmp_path / "export.csv"
+        exported.write_text("")
+        exported.chmod(0o644)  # an existing file is not left readable either
+        for extra in ([], ["--format", "json", "--bom"]):
+            result = runner.invoke(cli, ["--db", str(db_path), "export", "--output", str(exported), *extra])
+            assert result.exit_code == 0, result.output
+            assert mode(exported) == 0o600 and "山田 太郎" in exported.read_text(encoding="utf-8-sig")
+        assert mode(ics) == 0o600
+        missing = runner.invoke(cli, ["--db", str(db_path), "export", "--output", str(tmp_path / "no" / "x.csv")])
+        assert missing.exit_code == 1 and "Traceback" not in missing.output
+        assert "Cannot write the file" in missing.output
+
+        rows = [good_row(1), ["B-2", "", "", "", "通過"]]
+        path = write_csv(tmp_path / "in.csv", rows)
+        for fmt in ("txt", "eml", "jsonl"):
+            out = tmp_path / fmt
+            result = invoke(runner, db_path, str(path), "--kind", "screening_result", "--date", DAY,
+                            "--out", str(out), "--format", fmt, "--skip-invalid")
+            assert result.exit_code == 0, result.output
+            files = list(out.iterdir())
+            assert len(files) == 2 and (out / "rejects.csv") in files
+            assert {f.name: mode(f) for f in files} == {f.name: 0o600 for f in files}
+    finally:
+        os.umask(old)

@@ -325,6 +325,79 @@ def test_line_break_in_subject_is_refused(
         invitation_ics(confirmation(yamada, subject=subject), profile)
 
 
+# What a client would decode from a raw header as "Bcc: boss@example.jp, 採用担当".
+SPOOF = "=?utf-8?b?QmNjOiBib3NzQGV4YW1wbGUuanAsIOaOoeeUqOaLheW9kw==?="
+TYPED_NAMES = [
+    SPOOF,
+    "=?iso-2022-jp?b?GyRCOl5NUUM0RXYbKEI=?=",
+    f"山田 {SPOOF} 太郎",
+    "=?utf-8?q?x?= =?utf-8?q?y?=",
+    'Boss "CEO" <boss@example.jp>, hr@example.jp',
+    "a\\b (c)",
+    "Ann  Lee",
+    "Ann\tLee",
+    " Ann Lee ",
+    "=?",
+    "x" * 90 + SPOOF,
+]
+
+
+def test_header_values_show_exactly_what_was_typed(yamada: Candidate, profile: Profile) -> None:
+    """A name or subject typed like an RFC 2047 encoded word (or with quotes, commas, odd
+    spaces) decodes to the very characters typed, and To holds one address, in both charsets."""
+    for typed in TYPED_NAMES:
+        person = dataclasses.replace(yamada, name=typed)
+        org = dataclasses.replace(profile.organisation, name=typed, sender="")
+        sender = dataclasses.replace(profile, organisation=org)
+        subject = f"【北上市】{typed} 様"
+        for charset in ("utf-8", "iso-2022-jp"):
+            raw = as_bytes(to_email(confirmation(person, subject=subject), sender,
+                                    charset=charset, now=NOW))
+            back = parse(raw)
+            where = (typed, charset)
+            to = back["To"].addresses
+            assert len(to) == 1, where
+            assert (to[0].display_name, to[0].addr_spec) == (typed, yamada.email), where
+            (sender_address,) = back["From"].addresses
+            assert sender_address.display_name == typed.strip(), where
+            assert back["Subject"] == subject, where
+            assert b"Bcc" not in raw.partition(b"\r\n\r\n")[0].replace(b"Bcc: ", b""), where
+            assert_wire_lines(raw, header_max=998)
+
+
+def test_draft_eml_shows_a_name_typed_like_an_encoded_word(runner, tmp_path) -> None:
+    from kizuna.cli import cli
+
+    for charset in ("utf-8", "iso-2022-jp"):
+        result = runner.invoke(cli, [
+            "--db", str(tmp_path / f"{charset}.db"), "draft", "screening_result", "--name", SPOOF,
+            "--email", "a@example.jp", "--result", "passed", "--date", "2026-11-26",
+            "--format", "eml", "--charset", charset,
+        ], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        back = parse(result.stdout_bytes)
+        (to,) = back["To"].addresses
+        assert (to.display_name, to.addr_spec) == (SPOOF, "a@example.jp")
+        assert SPOOF in back["Subject"] or SPOOF in body_text(back)
+
+
+def test_a_name_too_long_for_one_header_line_is_split_in_the_mail_charset(
+    yamada: Candidate, profile: Profile
+) -> None:
+    from email.header import decode_header, make_header
+
+    name = "山田" * 200 + SPOOF
+    for charset in ("utf-8", "iso-2022-jp"):
+        raw = as_bytes(to_email(confirmation(dataclasses.replace(yamada, name=name)), profile,
+                                charset=charset, now=NOW))
+        assert_wire_lines(raw)
+        value = BytesParser(policy=email.policy.compat32).parsebytes(raw)["To"]
+        words = decode_header(value)
+        assert {cs for _, cs in words if cs} == {charset}
+        # Decoded as RFC 2047 says (the space between two encoded words is dropped).
+        assert str(make_header(words)) == f"{name} <{yamada.email}>"
+
+
 @pytest.mark.parametrize(
     "addr",
     ["taro", "taro@example", "taro @example.jp", "taro＠example.jp", "taro@@example.jp",
