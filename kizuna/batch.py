@@ -27,14 +27,13 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Literal, NamedTuple
 
 from .compose import HEADER_BREAK
-from .errors import BatchError, KizunaError
+from .errors import BatchError, CharsetError, KizunaError
 from .kinds import KINDS, get_kind
 from .models import Candidate, Exchange, Message, Slot, Topic
 from .topics import TopicChoice
 
 if TYPE_CHECKING:
     from .log import Log
-    from .mail import CharsetError
     from .profile import Profile
 
 __all__ = [
@@ -1342,7 +1341,7 @@ class _Work:
 
     def _check_chunk(self, rows: Sequence[BatchRow]) -> dict[int, str]:
         """The rows of one chunk whose .eml cannot be written, by line, with the reason."""
-        from .mail import CharsetError, check_email
+        from .mail import check_email
 
         keys = [self._key_prefix + row.candidate.id for row in rows]
         logged = self._logged(keys)
