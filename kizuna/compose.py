@@ -21,14 +21,12 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from .dates import circled, clock, era_date, full_date, local_note, month_day, slot_text, time_range
 from .errors import InputError, TemplateProblem
+from .headers import check_header_value
 from .kinds import Kind, get_kind
 from .models import Candidate, Message, Slot, Topic
 from .profile import Profile, Stage
 
 TEMPLATE_LANGUAGE = "ja"
-# What may never stand in a header value: every control character but TAB (CR, LF, VT, FF,
-# the C1 range with NEL...) and the Unicode line and paragraph separators.
-HEADER_BREAK = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 class _BuiltinLoader(jinja2.BaseLoader):
@@ -68,16 +66,6 @@ FILTERS: dict[str, Callable[..., Any]] = {
 
 
 # --- the composer --------------------------------------------------------------------------------
-
-
-def check_header_value(value: str, field: str) -> str:
-    """Refuse CR, LF and other line breaks in anything that may end up in an email header."""
-    if HEADER_BREAK.search(value):
-        raise InputError(
-            "Line breaks are not allowed here: they would let text escape into email headers.",
-            field=field, hint="Remove the line break and try again.",
-        )
-    return value
 
 
 def validate_candidate(candidate: Candidate) -> Candidate:

@@ -22,7 +22,6 @@ from email import encoders
 from email import policy as email_policy
 from email.charset import Charset
 from email.header import Header
-from email.headerregistry import Address
 from email.message import EmailMessage
 from email.message import Message as RawMessage
 from email.mime.base import MIMEBase
@@ -31,7 +30,7 @@ from email.mime.text import MIMEText
 from email.parser import BytesParser
 from email.utils import format_datetime, formataddr
 
-from .compose import HEADER_BREAK
+from . import headers
 from .errors import CharsetError, MailError
 from .models import JST, Message, Slot
 from .profile import Profile
@@ -102,62 +101,17 @@ def _describe(chars: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# Header safety and addresses
+# Header safety and addresses: the rules are kizuna.headers'; a broken one is a MailError here.
 
-# A strict addr-spec: dot-atom local part, a domain of at least two labels. Quoted local parts and
-# IP literals are legal but never seen in applicant data, and usually a typo when they are.
-_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
-_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-_ADDRESS = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})+")
 
 def check_header_value(value: str, field: str) -> str:
-    """Refuse a header value holding CR, LF or another control character (header injection).
-
-    The forbidden characters are the composer's (kizuna.compose.HEADER_BREAK); this version
-    names the character and its position, for the .eml writer's error.
-    """
-    found = HEADER_BREAK.search(value)
-    if found is not None:
-        ch = found.group()
-        label = {"\r": "a carriage return (CR)", "\n": "a line feed (LF)"}.get(
-            ch, f"the control character U+{ord(ch):04X}"
-        )
-        raise MailError(
-            f"The value contains {label} at position {found.start() + 1}, which would break the "
-            "email header.",
-            field=field,
-            hint="Put it on one line.",
-        )
-    return value
+    """``kizuna.headers.check_header_value``, raising MailError (the .eml writer's error)."""
+    return headers.check_header_value(value, field, error=MailError)
 
 
 def validate_address(addr: str, field: str) -> str:
-    """Return ``addr`` if it is a plain ``local@domain.tld`` address, else raise MailError.
-
-    Strict on purpose: the address goes into a header and a calendar invitation, and a typo
-    (a space, a full-width ＠, a missing dot) is better caught here than bounced later.
-    """
-    check_header_value(addr, field)
-    problem = ""
-    if not addr:
-        problem = "The address is empty."
-    elif not addr.isascii():
-        problem = f"'{addr}' contains non-ASCII characters (a full-width ＠ or letter?)."
-    elif any(c.isspace() for c in addr):
-        problem = f"'{addr}' contains a space."
-    elif len(addr) > 254 or not _ADDRESS.fullmatch(addr):
-        problem = f"'{addr}' is not an email address of the form name@example.jp."
-    else:
-        try:
-            parsed = Address(addr_spec=addr)
-        except (ValueError, IndexError):
-            problem = f"'{addr}' is not an email address of the form name@example.jp."
-        else:
-            if parsed.addr_spec != addr:
-                problem = f"'{addr}' is not an email address of the form name@example.jp."
-    if problem:
-        raise MailError(problem, field=field, hint="Correct the address and run again.")
-    return addr
+    """``kizuna.headers.validate_address``, raising MailError."""
+    return headers.validate_address(addr, field, error=MailError)
 
 
 def _address_header(name: str, addr: str, charset: str) -> str:

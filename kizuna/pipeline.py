@@ -276,7 +276,8 @@ def apply_edit(message: Message, edited: str) -> Message | None:
     the rest is the body. Empty text means the draft is abandoned (None)."""
     from dataclasses import replace
 
-    from .compose import check_header_value, tidy
+    from .compose import tidy
+    from .headers import check_header_value
 
     text = edited.replace("\r\n", "\n").strip("\n")
     if not text.strip():
