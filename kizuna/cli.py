@@ -9,11 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -85,20 +84,6 @@ def user_errors(func: F) -> F:
             raise click.ClickException(str(exc)) from None
 
     return wrapper  # type: ignore[return-value]
-
-
-def private_file(path: str, mode: str, **kwargs: Any) -> IO[Any]:
-    """Open ``path`` for writing, readable by its owner only (0600, like the log), whatever the
-    umask: what kizuna writes to a file holds applicants' data."""
-    from .errors import InputError
-
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    except OSError as exc:
-        raise InputError(f"Cannot write the file: {exc.strerror}.", path=path) from None
-    if hasattr(os, "fchmod"):
-        os.fchmod(fd, 0o600)  # a file that was already there keeps its mode otherwise
-    return os.fdopen(fd, mode, **kwargs)
 
 
 def parse_date(ctx: click.Context | None, param: click.Parameter | None, value: str | None) -> dt.date | None:
@@ -207,14 +192,13 @@ def draft(settings: Settings, kind: str, name: str | None, candidate_id: str | N
     """
     from .kinds import get_kind
     from .models import Candidate
+    from .output import as_text, private_file, render_draft
     from .pipeline import (
         apply_edit,
-        as_text,
         manual_candidate_id,
         prepare_message,
         record_message,
         recording,
-        render_draft,
         slot_from_text,
     )
 
@@ -385,7 +369,7 @@ def reply(settings: Settings, candidate_id: str, text: str | None, reply_file: A
         message = outcome.confirmation.message
         logged = outcome.confirmation.exchange
         where = f" (exchange {logged.id})" if logged is not None else ""
-        from .pipeline import as_text
+        from .output import as_text
 
         click.echo(f"\nDrafted {message.kind}{where}:\n\n{as_text(message)}")
 
@@ -518,6 +502,8 @@ def export(settings: Settings, fmt: str, output: str | None, bom: bool) -> None:
                 sys.stdout.write("\ufeff")
             log.write_export(fmt, sys.stdout)
             return
+        from .output import private_file
+
         with private_file(output, "w", encoding="utf-8-sig" if bom else "utf-8", newline="") as out:
             count = log.write_export(fmt, out)
     click.echo(f"Wrote {count} exchanges to {output}.", err=True)
@@ -667,7 +653,8 @@ def slots_command(settings: Settings, start_day: dt.date | None, count: int | No
 @user_errors
 def reminders(settings: Settings, on: dt.date | None, fmt: str) -> None:
     """Draft interview_reminder for each interview on the next day (once per interview)."""
-    from .pipeline import as_text, draft_reminders
+    from .output import as_text
+    from .pipeline import draft_reminders
 
     day = on or today_jst()
     with settings.open_log() as log:

@@ -294,53 +294,6 @@ def apply_edit(message: Message, edited: str) -> Message | None:
     return replace(message, subject=subject, body=tidy(text))
 
 
-def as_text(message: Message) -> str:
-    """The draft as a recruiter reads and pastes it: subject line, blank line, body."""
-    return f"件名：{message.subject}\n\n{message.body}"
-
-
-@dataclass(frozen=True)
-class RenderedDraft:
-    """A draft in its output form (text, or the bytes of an .eml) and its calendar file.
-    ``message`` is what was rendered (after ``--fix``): log this one, so the log holds what
-    the applicant receives."""
-
-    message: Message
-    output: str | bytes
-    ics: bytes | None = None
-
-
-def render_draft(
-    message: Message, profile: Profile, fmt: str, *, charset: str = "utf-8", fix: bool = False,
-    ics: bool = False,
-) -> RenderedDraft:
-    """Turn a draft into text or an .eml. Runs every check (charset, header values, address)
-    before anything is logged or written. A confirmation's .eml carries its .ics."""
-    calendar: bytes | None = None
-    if fmt == "eml" and charset == "iso-2022-jp" and fix:
-        from .mail import fix_iso2022jp
-
-        message, _ = fix_iso2022jp(message, profile)
-    if (ics or fmt == "eml") and get_kind(message.kind).needs_slot and message.slots:
-        from .mail import invitation_ics
-
-        calendar = invitation_ics(
-            message, profile, message.slots[0], uid_seed=message.stage or ""
-        )
-    if ics and calendar is None:
-        raise InputError(
-            "A calendar file needs an interview: use it with interview_confirmation or "
-            "interview_reminder.", field="ics",
-        )
-    if fmt == "eml":
-        from .mail import as_bytes, to_email
-
-        attach = calendar if message.kind == "interview_confirmation" else None
-        email = to_email(message, profile, charset=charset, fix=fix, ics=attach)
-        return RenderedDraft(message, as_bytes(email), calendar)
-    return RenderedDraft(message, as_text(message), calendar)
-
-
 # --------------------------------------------------------------------------------------------
 # Replies and reminders (the booking rows are the log's: kizuna.bookings)
 # --------------------------------------------------------------------------------------------

@@ -584,9 +584,9 @@ def test_killed_batch_finishes_on_rerun(tmp_path: Path, fmt: str) -> None:
      "o'brien@example.ie", "a@x_y.jp", ("a" * 250) + "@x.jp"],
 )
 def test_quick_email_check_agrees_with_the_eml_writer(address: str) -> None:
-    from kizuna.batch import email_problem
+    from kizuna.batch.read import email_problem
     from kizuna.errors import MailError
-    from kizuna.mail import validate_address
+    from kizuna.output.addressing import validate_address
 
     try:
         validate_address(address, "email")
@@ -598,9 +598,9 @@ def test_quick_email_check_agrees_with_the_eml_writer(address: str) -> None:
 
 def test_a_failed_write_is_one_paragraph_and_a_rerun_finishes(tmp_path: Path, runner, db_path: Path,
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    import kizuna.batch
+    import kizuna.batch.run
 
-    real = kizuna.batch.write_atomic
+    real = kizuna.batch.run.write_atomic
     calls = []
 
     def full_disk(path: Path, data: bytes, *, sync: bool = True) -> None:
@@ -609,14 +609,14 @@ def test_a_failed_write_is_one_paragraph_and_a_rerun_finishes(tmp_path: Path, ru
             raise OSError(28, "No space left on device")
         real(path, data, sync=sync)
 
-    monkeypatch.setattr(kizuna.batch, "write_atomic", full_disk)
+    monkeypatch.setattr(kizuna.batch.run, "write_atomic", full_disk)
     out = tmp_path / "out"
     args = [str(SAMPLES["utf8"]), "--kind", "screening_result", "--date", DAY, "--out", str(out), "--quiet"]
     result = invoke(runner, db_path, *args)
     assert result.exit_code == 1
     assert "No space left on device" in result.output and "run the same command again" in result.output
     assert len(exchanges(db_path)) == 8  # the chunk was logged before its files were written
-    monkeypatch.setattr(kizuna.batch, "write_atomic", real)
+    monkeypatch.setattr(kizuna.batch.run, "write_atomic", real)
     again = invoke(runner, db_path, *args)
     assert again.output == "6 written, 2 already done, 0 skipped, 0 rejected.\n"
     assert len(visible(out)) == 8 and len(exchanges(db_path)) == 8
@@ -676,7 +676,7 @@ def test_iso2022jp_batch_writes_seven_bit_mail(tmp_path: Path, runner, db_path: 
 def test_quick_file_stem_agrees_with_the_substitutions() -> None:
     import itertools
 
-    from kizuna.batch import _LEADING_DOTS, _UNSAFE_FILE_CHARS, _WINDOWS_DEVICES, MAX_STEM
+    from kizuna.batch.read import _LEADING_DOTS, _UNSAFE_FILE_CHARS, _WINDOWS_DEVICES, MAX_STEM
 
     def plain(candidate_id: str) -> str | None:
         stem = _UNSAFE_FILE_CHARS.sub("_", candidate_id)
@@ -696,7 +696,7 @@ def test_quick_file_stem_agrees_with_the_substitutions() -> None:
 def test_second_pass_rows_equal_the_full_check(tmp_path: Path) -> None:
     """Rows the plan found valid are only read again, not checked: what the second pass builds
     must be what the full check builds, row by row, and rejects keep their padded cells."""
-    from kizuna.batch import _check_row, _Layout
+    from kizuna.batch.read import _check_row, _Layout
 
     path = tmp_path / "mixed.csv"
     with path.open("w", encoding="utf-8", newline="") as f:
@@ -747,7 +747,7 @@ def test_duplicates_are_found_after_the_id_table_grows(tmp_path: Path) -> None:
 
 def test_jsonl_lines_are_the_encoded_message(tmp_path: Path) -> None:
     """Lines built from cached pieces are the very text json gives for the message's dict."""
-    from kizuna.batch import _json_line, _JsonLines
+    from kizuna.batch.run import _json_line, _JsonLines
     from kizuna.compose import Composer
     from kizuna.models import JST, Candidate, Message, Slot, Topic
 

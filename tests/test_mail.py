@@ -1,4 +1,4 @@
-"""Tests for kizuna.mail: .eml drafts in UTF-8 and ISO-2022-JP, and .ics invitations."""
+"""Tests for kizuna.output: .eml drafts in UTF-8 and ISO-2022-JP, and .ics invitations."""
 
 from __future__ import annotations
 
@@ -12,17 +12,16 @@ from email.parser import BytesParser
 import icalendar
 import pytest
 
-from kizuna.errors import MailError
-from kizuna.mail import (
+from kizuna.errors import CharsetError, MailError
+from kizuna.models import JST, Candidate, Message, Slot
+from kizuna.output import (
     CharProblem,
-    CharsetError,
     as_bytes,
     check_iso2022jp,
     invitation_ics,
     to_email,
-    validate_address,
 )
-from kizuna.models import JST, Candidate, Message, Slot
+from kizuna.output.addressing import validate_address
 from kizuna.profile import Profile, load_profile
 
 NOW = dt.datetime(2026, 11, 26, 10, 30, tzinfo=JST)

@@ -1,0 +1,709 @@
+"""Batch runs: a CSV of applicants becomes one drafted, logged message each, safely re-runnable.
+
+The work happens in two streaming passes over the file, so memory stays flat however many
+rows there are. The first pass detects the encoding, reads the header and validates every row
+(nothing is written if a row is bad, unless ``skip_invalid``). The second pass renders the
+messages in chunks: each chunk is recorded in the log in one transaction, under idempotency
+keys built from the kind, stage, date and applicant id, and only then are its files written.
+A run killed at any moment is finished by running it again: rows already in the log are not
+rendered twice, and a file lost to the kill is written again from the logged message.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from ..errors import BatchError, CharsetError, KizunaError
+from ..kinds import get_kind
+from ..models import Exchange, Message, Slot, Topic
+from ..output.files import StreamFile, prepare_out_dir, sync_dir, write_atomic, writing
+from ..topics import TopicChoice
+from .read import (
+    TRIM,
+    BatchPlan,
+    BatchRow,
+    Record,
+    RowProblem,
+    plan_batch,
+)
+
+if TYPE_CHECKING:
+    from ..log import Log
+    from ..profile import Profile
+
+
+Status = Literal["written", "already_done", "skipped", "rejected", "planned"]
+
+FORMATS: tuple[str, ...] = ("txt", "eml", "jsonl")
+JSONL_NAME = "messages.jsonl"
+REJECTS_NAME = "rejects.csv"
+# Rows recorded per log transaction: large enough that commits are rare, small enough that a
+# kill loses little work and memory stays flat.
+CHUNK_SIZE = 500
+
+def _fail(
+    message: str, *, path: str | None = None, hint: str | None = None, problems: list[str] | None = None
+) -> BatchError:
+    """A BatchError naming the file, with what to do."""
+    return BatchError(message, path=path, hint=hint, problems=problems)
+
+
+def batch_key(kind: str, stage: str | None, on: dt.date, candidate_id: str) -> str:
+    """The idempotency key of one applicant's message in a batch."""
+    return f"batch:{kind}:{stage or '-'}:{on.isoformat()}:{candidate_id}"
+
+
+# --- the run ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BatchEvent:
+    """What happened to one record of the file.
+
+    ``written``: a message was rendered, logged and written (or its lost file written again
+    from the log: ``restored``); ``already_done``: an earlier run did it; ``skipped``: a blank
+    row; ``rejected``: an invalid row left out (``skip_invalid``); ``planned``: a dry run
+    rendered it and would write it.
+    """
+
+    status: Status
+    line: int
+    candidate_id: str | None = None
+    path: Path | None = None
+    key: str | None = None
+    reason: str = ""
+    restored: bool = False
+
+
+@dataclass
+class BatchSummary:
+    """Counts of a run's events."""
+
+    written: int = 0
+    already_done: int = 0
+    skipped: int = 0
+    rejected: int = 0
+    planned: int = 0
+
+    def add(self, event: BatchEvent) -> None:
+        setattr(self, event.status, getattr(self, event.status) + 1)
+
+    def line(self) -> str:
+        """The closing summary the CLI prints."""
+        first = f"{self.planned} would be written" if self.planned else f"{self.written} written"
+        return (
+            f"{first}, {self.already_done} already done, {self.skipped} skipped, "
+            f"{self.rejected} rejected."
+        )
+
+
+class BatchRun:
+    """An iterator over a batch's events; ``summary`` counts them as they pass.
+
+    Planning and the output-folder check happen when the run is created, so a bad file or an
+    unwritable folder raises before the first event, and ``total`` is known for a progress bar.
+    """
+
+    def __init__(
+        self, plan: BatchPlan, events: Iterator[BatchEvent], out_dir: Path, fmt: str, dry_run: bool
+    ) -> None:
+        self.plan = plan
+        self.out_dir = out_dir
+        self.format = fmt
+        self.dry_run = dry_run
+        self.summary = BatchSummary()
+        self._events = events
+
+    @property
+    def total(self) -> int:
+        return self.plan.total
+
+    @property
+    def rejects_path(self) -> Path | None:
+        """Where the rejected rows were listed (None when there were none, or a dry run)."""
+        return self.out_dir / REJECTS_NAME if self.summary.rejected and not self.dry_run else None
+
+    def __iter__(self) -> BatchRun:
+        return self
+
+    def __next__(self) -> BatchEvent:
+        event = next(self._events)
+        self.summary.add(event)
+        return event
+
+    def close(self) -> None:
+        """Stop early; what was committed stays, and a re-run finishes the rest."""
+        close = getattr(self._events, "close", None)
+        if close is not None:
+            close()
+
+    def run(self) -> BatchSummary:
+        """Drain the events and return the summary."""
+        for _ in self:
+            pass
+        return self.summary
+
+
+def run_batch(
+    path: str | Path,
+    *,
+    kind: str,
+    profile: Profile,
+    log: Log,
+    out_dir: str | Path,
+    on: dt.date,
+    stage: str | None = None,
+    fmt: str = "txt",
+    skip_invalid: bool = False,
+    dry_run: bool = False,
+    encoding: str | None = None,
+    chunk_size: int = CHUNK_SIZE,
+    charset: str = "utf-8",
+    fix: bool = False,
+) -> BatchRun:
+    """Validate ``path``, then draft, log and write one message per applicant, lazily.
+
+    Returns a BatchRun: iterate it (or call ``.run()``) to do the work, one BatchEvent per
+    record (blank and rejected rows are reported as they are read, the others once their
+    chunk is logged, so events are not strictly in line order). Invalid rows raise BatchError before anything is written, unless ``skip_invalid``,
+    which writes the good rows and lists the others in rejects.csv with their reasons.
+
+    With ``fmt="eml"``, every row is first drafted (or, when an earlier run logged it and its
+    file is missing, taken from the log) and put through every check of the .eml writer:
+    header values, addresses, and with ``charset="iso-2022-jp"`` every character (a name is
+    never altered; template text only with ``fix``). A row that fails raises BatchError
+    listing them all before anything is logged or written, or with ``skip_invalid`` is listed
+    in rejects.csv with the invalid rows.
+    """
+    from ..compose import default_stage
+
+    if fmt not in FORMATS:
+        raise _fail(f"Unknown output format '{fmt}'.", hint=f"Use one of: {', '.join(FORMATS)}.")
+    if charset not in ("utf-8", "iso-2022-jp"):
+        raise _fail(f"Unknown charset '{charset}'.", hint="Use utf-8 or iso-2022-jp.")
+    if charset != "utf-8" and fmt != "eml":
+        raise _fail("A charset applies to .eml output only.", hint="Add --format eml.")
+    spec = get_kind(kind)
+    if spec.needs_slot or spec.offers_slots:
+        raise _fail(
+            f"'{kind}' works with interview slots, which are offered and booked one applicant at a time.",
+            hint="Draft it per applicant with `kizuna draft`; batch runs suit application_received, "
+            "screening_result, final_result and pre_arrival_guide.",
+        )
+    # The key uses the stage the message will name, so --stage given or left to its default
+    # gives the same key and a re-run cannot duplicate.
+    stage_obj = profile.stage(stage) if stage else default_stage(profile, spec)
+    stage_id = stage_obj.id if stage_obj else None
+    plan = plan_batch(path, kind=spec.id, encoding=encoding, require_email=fmt == "eml")
+    if not plan.ok and not skip_invalid:
+        raise plan.error()
+    out = Path(out_dir)
+    if not dry_run:
+        prepare_out_dir(out)
+    work = _Work(plan, profile, log, out, on, stage_id, fmt, dry_run, max(1, chunk_size),
+                 charset=charset, fix=fix)
+    if fmt == "eml":
+        work.check_messages(skip_invalid=skip_invalid)
+    return BatchRun(plan, work.events(), out, fmt, dry_run)
+
+
+@dataclass
+class _Chunk:
+    """Rows of one transaction: those an earlier run logged, and the new messages."""
+
+    rows: list[BatchRow]
+    keys: list[str]
+    logged: dict[str, dict[str, Any]]
+    pairs: list[tuple[Message, str]]
+    exchanges: list[Exchange]
+
+
+class _Work:
+    """The second pass: render, log and write, one chunk at a time."""
+
+    def __init__(
+        self,
+        plan: BatchPlan,
+        profile: Profile,
+        log: Log,
+        out: Path,
+        on: dt.date,
+        stage: str | None,
+        fmt: str,
+        dry_run: bool,
+        chunk_size: int,
+        *,
+        charset: str = "utf-8",
+        fix: bool = False,
+    ) -> None:
+        self.charset = charset
+        self.fix = fix
+        self.plan = plan
+        self.profile = profile
+        self.log = log
+        self.out = out
+        self.on = on
+        self.stage = stage
+        self.fmt = fmt
+        self.dry_run = dry_run
+        self.chunk_size = chunk_size
+        self.kind = plan.kind
+        self._render_file = self._file_renderer()
+        self._json_lines = _JsonLines()
+        # Every key of the batch starts the same way: built once, not per row.
+        self._key_prefix = batch_key(self.kind, stage, on, "")
+        from ..compose import composer_for
+
+        # Built now, so a broken or missing template is an error before the first row.
+        self.composer = composer_for(profile)
+        self.composer.template(self.kind)
+
+    def events(self) -> Iterator[BatchEvent]:
+        jsonl = rejects = None
+        finished = False
+        try:
+            if not self.dry_run:
+                with writing(self.out):
+                    if self.fmt == "jsonl":
+                        jsonl = StreamFile(self.out / JSONL_NAME)
+                    if self.plan.problems:
+                        rejects = StreamFile(self.out / REJECTS_NAME)
+                        self._start_rejects(rejects)
+            chunk: list[BatchRow] = []
+            for record in self.plan.iter_rows():
+                if isinstance(record, BatchRow):
+                    row = record
+                elif record.row is not None:
+                    row = record.row
+                elif record.blank:
+                    yield BatchEvent("skipped", record.line, reason="blank row")
+                    continue
+                else:
+                    known = self.plan.bad_lines().get(record.line)
+                    if not known:
+                        raise _fail(
+                            f"Line {record.line} changed while the batch was running.",
+                            path=str(self.plan.path), hint="Run the batch again on the saved file.",
+                        )
+                    reason = "; ".join(p.reason if p.column is None else f"{p.column}: {p.reason}" for p in known)
+                    if rejects is not None:
+                        self._reject(rejects, record, reason)
+                    id_index = self.plan.columns["id"]
+                    raw_id = record.fields[id_index].strip(TRIM) if id_index < len(record.fields) else ""
+                    yield BatchEvent("rejected", record.line, raw_id or None, reason=reason)
+                    continue
+                chunk.append(row)
+                if len(chunk) >= self.chunk_size:
+                    yield from self._complete(self._record(chunk), jsonl)
+                    chunk = []
+            if chunk:
+                yield from self._complete(self._record(chunk), jsonl)
+            with writing(self.out):
+                if jsonl is not None:
+                    jsonl.finish()
+                if rejects is not None:
+                    rejects.finish()
+                elif not self.dry_run:
+                    # A rejects file from an earlier run of a file since corrected would mislead.
+                    (self.out / REJECTS_NAME).unlink(missing_ok=True)
+            if not self.dry_run:
+                sync_dir(self.out)
+            finished = True
+        finally:
+            if not finished:
+                for stream in (jsonl, rejects):
+                    if stream is not None:
+                        stream.discard()
+
+    # --- rejects.csv ---
+
+    def _start_rejects(self, rejects: StreamFile) -> None:
+        # UTF-8 with BOM: Excel opens it with the Japanese intact.
+        rejects.handle.write("\ufeff")
+        extra = ("行", "理由") if self.plan.japanese else ("line", "reason")
+        csv.writer(rejects.handle).writerow([*extra, *self.plan.header])
+
+    def _reject(self, rejects: StreamFile, record: Record, reason: str) -> None:
+        csv.writer(rejects.handle).writerow([record.line, reason, *record.fields])
+
+    # --- one chunk ---
+
+    def _record(self, rows: Sequence[BatchRow]) -> _Chunk:
+        """Look up which rows an earlier run did, render the others and record them in one
+        transaction (none in a dry run)."""
+        keys = [self._key_prefix + row.candidate.id for row in rows]
+        logged = self._logged(keys)
+        fresh = [(row, key) for row, key in zip(rows, keys, strict=True) if key not in logged]
+        messages = self._compose(fresh)
+        pairs = [(message, key) for message, (_, key) in zip(messages, fresh, strict=True)]
+        exchanges = self.log.record_outbound_many(pairs) if pairs and not self.dry_run else []
+        return _Chunk(list(rows), keys, logged, pairs, exchanges)
+
+    def _complete(self, chunk: _Chunk, jsonl: StreamFile | None) -> Iterator[BatchEvent]:
+        """Write the files of a committed chunk and report each row."""
+        rows, keys, logged = chunk.rows, chunk.keys, chunk.logged
+        exchange_ids: dict[str, int] = {}
+        if chunk.exchanges:  # none in a dry run
+            exchange_ids = {key: ex.id for (_, key), ex in zip(chunk.pairs, chunk.exchanges, strict=True)}
+        rendered = {key: message for message, key in chunk.pairs}
+        if jsonl is not None and not self.dry_run:
+            yield from self._flush_jsonl(rows, keys, rendered, logged, exchange_ids, jsonl)
+            return
+        for row, key in zip(rows, keys, strict=True):
+            message = rendered.get(key)
+            if self.dry_run:
+                if message is not None:
+                    yield BatchEvent("planned", row.line, row.candidate.id, key=key)
+                else:
+                    yield BatchEvent("already_done", row.line, row.candidate.id, key=key)
+                continue
+            target = self.out / f"{row.stem}.{self.fmt}"
+            if message is not None:
+                with writing(target):
+                    write_atomic(target, self._render_file(message))
+                yield BatchEvent("written", row.line, row.candidate.id, target, key)
+            elif target.exists():
+                yield BatchEvent("already_done", row.line, row.candidate.id, target, key)
+            else:
+                # Logged by a run that died before writing the file: write it from the log,
+                # never by rendering again (the logged text is what counts as sent).
+                with writing(target):
+                    write_atomic(target, self._render_file(_message_from_log(logged[key], row)))
+                yield BatchEvent("written", row.line, row.candidate.id, target, key, restored=True)
+
+    def _flush_jsonl(
+        self,
+        rows: Sequence[BatchRow],
+        keys: Sequence[str],
+        rendered: Mapping[str, Message],
+        logged: Mapping[str, Mapping[str, Any]],
+        exchange_ids: Mapping[str, int],
+        jsonl: StreamFile,
+    ) -> Iterator[BatchEvent]:
+        """Every row of the chunk gets its line, new ones from the message, done ones from the
+        log, so the finished file holds each applicant exactly once whatever happened before."""
+        lines = []
+        json_line = self._json_lines.line
+        for row, key in zip(rows, keys, strict=True):
+            message = rendered.get(key)
+            if message is not None:
+                lines.append(json_line(message, key, exchange_ids.get(key)))
+            else:
+                entry = logged[key]
+                lines.append(json_line(_message_from_log(entry, row), key, entry["id"]))
+        with writing(jsonl.path):
+            jsonl.handle.write("".join(lines))
+        path = jsonl.path
+        for row, key in zip(rows, keys, strict=True):
+            status: Status = "written" if key in rendered else "already_done"
+            yield BatchEvent(status, row.line, row.candidate.id, path, key)
+
+    def _choices(self, rows: Sequence[BatchRow]) -> list[TopicChoice]:
+        """Topics for a chunk: each result group is spread evenly over its eligible lines
+        (choose_many), and nobody gets a line their history already holds."""
+        from ..topics import choose_many
+
+        known = self._candidates_with_history([row.candidate.id for row in rows])
+        histories = {cid: self.log.topic_history(cid) for cid in known}
+        groups: dict[str | None, list[int]] = {}
+        for index, row in enumerate(rows):
+            groups.setdefault(row.result, []).append(index)
+        choices: list[TopicChoice] = [TopicChoice()] * len(rows)
+        for result, indexes in groups.items():
+            picked = choose_many(
+                self.on, self.kind, [rows[i].candidate.id for i in indexes], result=result,
+                histories=histories, profile=self.profile,
+            )
+            for index, choice in zip(indexes, picked, strict=True):
+                choices[index] = choice
+        return choices
+
+    def check_messages(self, *, skip_invalid: bool) -> None:
+        """Before anything is logged or written: build every message an .eml will be made of
+        and run on it every check the .eml writer makes (kizuna.mail.check_email: header
+        values, addresses, the charset with or without ``fix``, line lengths).
+
+        New rows are drafted as the run will draft them; rows an earlier run logged are taken
+        from the log, as the run restores them, unless their file is there already. A row that
+        fails becomes a problem of the plan: with ``skip_invalid`` it is left out and listed in
+        rejects.csv, otherwise BatchError names every such line and nothing is written.
+
+        Topics are chosen per chunk, so leaving rows out changes the topics of the others in
+        their chunk: rows are checked in the chunks the run will make, and a chunk that loses
+        rows is checked again once it is full, until every row in it passes.
+        """
+        failed: dict[int, str] = {}
+        ids: dict[int, str] = {}
+        chunk: list[BatchRow] = []
+        size = self.chunk_size
+
+        def settle(rows: list[BatchRow]) -> list[BatchRow]:
+            while rows:
+                found = self._check_chunk(rows)
+                if not found:
+                    break
+                failed.update(found)
+                ids.update((row.line, row.candidate.id) for row in rows if row.line in found)
+                rows = [row for row in rows if row.line not in found]
+                if not skip_invalid:
+                    break  # nothing will be written: the rest need no second look
+            return rows
+
+        for record in self.plan.iter_rows():
+            row = record if isinstance(record, BatchRow) else record.row
+            if row is None:
+                continue
+            chunk.append(row)
+            if len(chunk) >= size:
+                chunk = settle(chunk)
+                if len(chunk) >= size or not skip_invalid:
+                    chunk = []
+        settle(chunk)
+        if not failed:
+            return
+        if skip_invalid:
+            for line, reason in failed.items():
+                self.plan.add_problem(RowProblem(line, None, reason))
+            self.plan.problems.sort(key=lambda p: p.line)
+            return
+        listed = [f"line {line} ({ids[line]}): {failed[line]}" for line in sorted(failed)]
+        shown = listed[:20] + ([f"and {len(listed) - 20} more"] if len(listed) > 20 else [])
+        charset = " in ISO-2022-JP" if self.charset == "iso-2022-jp" else ""
+        raise _fail(
+            f"{len(listed)} of {self.plan.valid} rows cannot be written as email{charset}, so "
+            "nothing was written: " + "; ".join(shown) + ".",
+            path=str(self.plan.path), problems=listed,
+            hint="Correct them and run again, or pass --skip-invalid to write the other rows "
+            "and list these in rejects.csv"
+            + (". Use --charset utf-8 (the default) for a name ISO-2022-JP cannot carry, or "
+               "--fix for template text." if charset else "."),
+        )
+
+    def _check_chunk(self, rows: Sequence[BatchRow]) -> dict[int, str]:
+        """The rows of one chunk whose .eml cannot be written, by line, with the reason."""
+        from ..output import check_email
+
+        keys = [self._key_prefix + row.candidate.id for row in rows]
+        logged = self._logged(keys)
+        fresh = [(row, key) for row, key in zip(rows, keys, strict=True) if key not in logged]
+        picked = self._choices([row for row, _ in fresh]) if fresh else []
+        choices = {key: choice for (_, key), choice in zip(fresh, picked, strict=True)}
+        found: dict[int, str] = {}
+        for row, key in zip(rows, keys, strict=True):
+            entry = logged.get(key)
+            try:
+                if entry is None:
+                    message = self._draft(row, choices[key], fixing=False)
+                elif (self.out / f"{row.stem}.{self.fmt}").exists():
+                    continue  # already done: the run leaves the file alone
+                else:
+                    message = _message_from_log(entry, row)
+                check_email(message, self.profile, charset=self.charset, fix=self.fix)
+            except CharsetError as exc:
+                found[row.line] = self._charset_reason(exc) or exc.message
+            except KizunaError as exc:
+                if isinstance(exc, BatchError) or exc.line is not None:
+                    raise  # the template or the file, not this row
+                found[row.line] = f"{exc.field}: {exc.message}" if exc.field else exc.message
+        return found
+
+    def _charset_reason(self, exc: CharsetError) -> str:
+        """What ISO-2022-JP cannot carry in one message, each character once."""
+        reasons: list[str] = []
+        seen: set[tuple[str, str]] = set()
+        for p in exc.problems:
+            where = "the name" if p.in_name else p.field
+            if (p.in_name or p.suggestion is None or not self.fix) and (where, p.char) not in seen:
+                seen.add((where, p.char))
+                hint = (" (an applicant's name is never altered: write this row in UTF-8)"
+                        if p.in_name else f" (→ {p.suggestion} with --fix)" if p.suggestion else "")
+                reasons.append(f"ISO-2022-JP cannot carry {p.char!r} in {where}{hint}")
+        return "; ".join(reasons)
+
+    def _draft(self, row: BatchRow, choice: TopicChoice, *, fixing: bool = True) -> Message:
+        message = self.composer.compose(self.kind, row.candidate, on=self.on, result=row.result,
+                                        stage=self.stage, topics=choice.topics)
+        if fixing and self.fix and self.charset == "iso-2022-jp":
+            from ..output import fix_iso2022jp
+
+            # Log the fixed text: the log holds what the applicant receives.
+            message, _ = fix_iso2022jp(message, self.profile)
+        return message
+
+    def _compose(self, fresh: Sequence[tuple[BatchRow, str]]) -> list[Message]:
+        if not fresh:
+            return []
+        choices = self._choices([row for row, _ in fresh])
+        messages = []
+        draft = self._draft
+        for (row, _), choice in zip(fresh, choices, strict=True):
+            try:
+                messages.append(draft(row, choice))
+            except KizunaError as exc:
+                if isinstance(exc, BatchError) or exc.line is not None:
+                    raise
+                # A row the validation pass let through but the composer refuses: name it.
+                raise _fail(
+                    f"Line {row.line} (id '{row.candidate.id}'): {exc}", path=str(self.plan.path),
+                ) from None
+        return messages
+
+    def _candidates_with_history(self, ids: Sequence[str]) -> set[str]:
+        """Which of these applicants have any message logged: most rows of a first batch have
+        none, and asking once per chunk spares a query per row."""
+        marks = ",".join("?" * len(ids))
+        rows = self.log.db.execute(
+            f"SELECT DISTINCT candidate_id FROM exchanges WHERE candidate_id IN ({marks})", list(ids)
+        ).fetchall()
+        return {r[0] for r in rows}
+
+    def _logged(self, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The logged exchanges of these keys (one query per chunk)."""
+        marks = ",".join("?" * len(keys))
+        cursor = self.log.db.execute(
+            f"SELECT * FROM exchanges WHERE idempotency_key IN ({marks})", list(keys)
+        )
+        names = [d[0] for d in cursor.description]
+        found = {}
+        for values in cursor.fetchall():
+            entry = dict(zip(names, values, strict=True))
+            found[entry["idempotency_key"]] = entry
+        return found
+
+    def _file_renderer(self) -> Callable[[Message], bytes]:
+        if self.fmt == "eml":
+            from ..output import as_bytes, to_email
+
+            profile, charset, fix = self.profile, self.charset, self.fix
+
+            def eml(message: Message) -> bytes:
+                # fix as checked: a drafted message is fixed already, the profile is not.
+                return as_bytes(to_email(message, profile, charset=charset, fix=fix))
+
+            return eml
+
+        from ..output import as_text
+
+        def txt(message: Message) -> bytes:
+            # The same text `kizuna draft` prints: subject line, blank line, body.
+            return as_text(message).encode("utf-8")
+
+        return txt
+
+
+_JSON = json.JSONEncoder(ensure_ascii=False)
+# The function _JSON applies to every string (json.encoder picks it for ensure_ascii=False),
+# called directly: going through _JSON.encode costs a Python call per string.
+_json_string = json.encoder.encode_basestring
+# Distinct topic lists kept as JSON at most; a batch has a few dozen, so this only bounds a
+# re-run that rebuilds every line from the log.
+_TOPICS_CACHED = 4096
+
+
+def _json_line(message: Message, key: str, exchange_id: int | None) -> str:
+    """A messages.jsonl line the plain way: the reference ``_JsonLines`` must match."""
+    data = message.to_dict()
+    data["idempotency_key"] = key
+    data["exchange_id"] = exchange_id
+    return _JSON.encode(data) + "\n"
+
+
+class _JsonLines:
+    """messages.jsonl lines, the same text as ``_json_line`` at a fraction of the cost.
+
+    Encoding ``message.to_dict()`` walks every key and value of every message, though a batch
+    shares its kind, date, result, stage and a few dozen topic lists among thousands of
+    messages. Here those parts are encoded once each and kept by value; only the applicant's
+    own strings (subject, body, id, name, email) and the key are encoded per line, with the
+    same encoder, and the line is joined in the key order of ``Message.to_dict``.
+    """
+
+    def __init__(self) -> None:
+        self._heads: dict[tuple[Any, ...], tuple[str, str]] = {}
+        self._topics: dict[tuple[Topic, ...], str] = {}
+
+    def line(self, message: Message, key: str, exchange_id: int | None) -> str:
+        string = _json_string
+        head_key = (message.kind, message.date, message.result, message.stage, message.deadline)
+        head = self._heads.get(head_key)
+        if head is None:
+            kind, date, result, stage, deadline = (_JSON.encode(v) for v in (
+                message.kind, message.date.isoformat(), message.result, message.stage,
+                message.deadline.isoformat() if message.deadline else None,
+            ))
+            head = self._heads[head_key] = (
+                kind, f'"date": {date}, "result": {result}, "stage": {stage}, "deadline": {deadline}',
+            )
+        topics = message.topics
+        topics_json = self._topics.get(topics) if topics else "[]"
+        if topics_json is None:
+            if len(self._topics) >= _TOPICS_CACHED:
+                self._topics.clear()
+            topics_json = self._topics[topics] = _JSON.encode([t.to_dict() for t in topics])
+        slots = _JSON.encode([s.to_dict() for s in message.slots]) if message.slots else "[]"
+        if exchange_id is None:
+            number = "null"
+        elif type(exchange_id) is int:
+            number = int.__repr__(exchange_id)  # what the encoder writes for an int
+        else:
+            number = _JSON.encode(exchange_id)
+        candidate = message.candidate
+        return (
+            f'{{"kind": {head[0]}, "subject": {string(message.subject)}, "body": {string(message.body)}, '
+            f'{head[1]}, "candidate": {{"id": {string(candidate.id)}, "name": {string(candidate.name)}, '
+            f'"email": {string(candidate.email)}}}, "topics": {topics_json}, "slots": {slots}, '
+            f'"idempotency_key": {string(key)}, "exchange_id": {number}}}\n'
+        )
+
+
+def _message_from_log(entry: Mapping[str, Any], row: BatchRow) -> Message:
+    """Rebuild the message a previous run logged, with the applicant as the file gives them."""
+    topics = tuple(_topic(t) for t in _json_list(entry.get("topics")))
+    slots = tuple(Slot.from_dict(s) for s in _json_list(entry.get("slots")) if isinstance(s, Mapping))
+    day = entry.get("message_date") or entry.get("created_at") or ""
+    return Message(
+        kind=entry.get("kind") or "",
+        candidate=row.candidate,
+        date=dt.date.fromisoformat(str(day)[:10]),
+        subject=entry.get("subject") or "",
+        body=entry.get("body") or "",
+        result=entry.get("result"),
+        stage=entry.get("stage"),
+        topics=tuple(t for t in topics if t is not None),
+        slots=slots,
+    )
+
+
+def _json_list(value: Any) -> list[Any]:
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return []
+    return list(value) if isinstance(value, list | tuple) else []
+
+
+def _topic(value: Any) -> Topic | None:
+    if isinstance(value, Mapping):
+        try:
+            return Topic(
+                id=str(value["id"]), source=value.get("source", "season"), role=value.get("role", "opening"),
+                tone=value.get("tone", "neutral"), text=str(value.get("text", "")),
+            )
+        except KeyError:
+            return None
+    return None
+
+
+def drain(events: Iterable[BatchEvent]) -> BatchSummary:
+    """Count a stream of events (for library users who do not need each one)."""
+    summary = BatchSummary()
+    for event in events:
+        summary.add(event)
+    return summary

@@ -1,0 +1,192 @@
+"""Email (.eml) output for drafted messages.
+
+Two wire formats for the same draft: UTF-8 (the default; every name can be written) and
+ISO-2022-JP (some municipal mail systems still demand it). Python's modern ``EmailMessage`` API
+writes every header as ``=?utf-8?...?=`` whatever the body charset, so both formats are built with
+the compat32 ``email.mime`` classes and ``email.header.Header`` in the chosen charset, then
+parsed back into an ``EmailMessage``: callers get the modern object (decoded headers,
+``get_body()``), and its stored header lines, already encoded, are written back unchanged.
+
+Nothing is produced from unsafe input: a CR or LF in a header value, an address that is not an
+address, or a character ISO-2022-JP cannot carry raises ``MailError`` before any object exists.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from email import encoders
+from email import policy as email_policy
+from email.header import Header
+from email.message import EmailMessage
+from email.message import Message as RawMessage
+from email.mime.base import MIMEBase
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.parser import BytesParser
+from email.utils import format_datetime
+
+from ..errors import MailError
+from ..models import JST, Message
+from ..profile import Profile
+from .addressing import MAX_LINE_OCTETS, address_header, check_headers, sender_name
+from .charset import check_iso2022jp, fix_iso2022jp, raise_for_problems
+from .ics import ICS_FILENAME
+
+CHARSETS: tuple[str, ...] = ("utf-8", "iso-2022-jp")
+
+# The generator policy for files and SMTP alike: CRLF line ends, 78-column folding. Header lines
+# are written back exactly as to_email encoded them (refold_source="none"): refolding decodes a
+# header and encodes it again in UTF-8, which would undo the ISO-2022-JP headers and write a
+# name typed like an encoded word as raw text, for mail clients to decode.
+WIRE = email_policy.SMTP.clone(refold_source="none")
+
+
+
+# ---------------------------------------------------------------------------------------------
+# The email
+
+
+def _digest(message: Message) -> str:
+    """A hex digest of the draft: the same draft always gets the same Message-ID and boundary."""
+    return hashlib.sha256(
+        "\x1f".join(
+            [message.candidate.id, message.kind, message.stage or "", message.date.isoformat(),
+             message.subject, message.body]
+        ).encode("utf-8")
+    ).hexdigest()[:32]
+
+
+def _normal_body(body: str) -> str:
+    """LF line ends and one final line break: what the reader of the file gets back."""
+    text = body.replace("\r\n", "\n").replace("\r", "\n")
+    return text if text.endswith("\n") else text + "\n"
+
+
+def _ics_method(ics: bytes) -> str | None:
+    m = re.search(rb"(?:^|\r?\n)METHOD:([A-Za-z-]+)\r?\n", ics)
+    return m.group(1).decode("ascii").upper() if m else None
+
+
+def check_email(
+    message: Message, profile: Profile, *, charset: str = "utf-8", fix: bool = False
+) -> tuple[Message, Profile]:
+    """Every check :func:`to_email` makes before it builds anything, without building it.
+
+    Returns the draft and profile the email is made of (with ``fix``, the ISO-2022-JP
+    replacements made), or raises MailError: an unknown charset, an unsafe header value, an
+    invalid address, a body line over 998 octets in ISO-2022-JP, or (CharsetError) characters
+    ISO-2022-JP cannot carry. A batch runs it on every row before it writes the first file.
+    """
+    charset = charset.lower().replace("_", "-")
+    if charset not in CHARSETS:
+        raise MailError(
+            f"Unknown charset '{charset}'.", field="charset",
+            hint="Choose utf-8 or iso-2022-jp.",
+        )
+    check_headers(message, profile)
+    if charset == "iso-2022-jp":
+        if fix:
+            message, profile = fix_iso2022jp(message, profile)
+        else:
+            problems = check_iso2022jp(message, profile)
+            if problems:
+                raise_for_problems(problems, fix=False)
+        for lineno, line in enumerate(_normal_body(message.body).split("\n"), start=1):
+            if len(line.encode("iso-2022-jp")) > MAX_LINE_OCTETS:
+                raise MailError(
+                    f"Body line {lineno} is longer than the {MAX_LINE_OCTETS} octets an email "
+                    "line may have in ISO-2022-JP.",
+                    field="body", hint="Break the line, or write the email in UTF-8.",
+                )
+    return message, profile
+
+
+def to_email(
+    message: Message,
+    profile: Profile,
+    *,
+    charset: str = "utf-8",
+    fix: bool = False,
+    ics: bytes | None = None,
+    now: dt.datetime | None = None,
+) -> EmailMessage:
+    """The draft as an RFC 5322 message that mail clients open as an unsent draft.
+
+    From is the profile's sender, To the applicant when an email is known, Date ``now`` in
+    +0900 (default: the current time), plus Message-ID, MIME-Version and ``X-Unsent: 1``. The body
+    is text/plain: UTF-8 in base64 (7-bit safe through any relay, every line 76 characters) or,
+    with ``charset="iso-2022-jp"``, ISO-2022-JP in 7bit with the headers in ISO-2022-JP too.
+    ``fix`` replaces template and profile characters ISO-2022-JP cannot carry (never the
+    applicant's name). ``ics`` (from :func:`invitation_ics`) is attached as ``invitation.ics``.
+
+    Serialise with :func:`as_bytes`. Raises MailError before building anything if a header value
+    is unsafe, an address is invalid, or the charset cannot carry the text (see
+    :func:`check_email`).
+    """
+    charset = charset.lower().replace("_", "-")
+    message, profile = check_email(message, profile, charset=charset, fix=fix)
+    body = _normal_body(message.body)
+
+    org = profile.organisation
+    when = now or dt.datetime.now(JST)
+    if when.tzinfo is None:
+        raise MailError("The message time must be timezone-aware.", field="date")
+    domain = org.email.rpartition("@")[2]
+
+    # MIMEText picks the transfer encoding from the charset: base64 for UTF-8, 7bit for
+    # ISO-2022-JP (already 7-bit, and readable by every Japanese mail client).
+    text = MIMEText(body, "plain", charset)
+    root: RawMessage
+    if ics is None:
+        root = text
+    else:
+        del text["MIME-Version"]
+        cal = MIMEBase("text", "calendar", charset="UTF-8")
+        method = _ics_method(ics)
+        if method:
+            cal.set_param("method", method)
+        cal.set_param("name", ICS_FILENAME)
+        cal.set_payload(ics)
+        # base64 keeps the calendar's CRLF lines byte-exact through any relay.
+        encoders.encode_base64(cal)
+        cal.add_header("Content-Disposition", "attachment", filename=ICS_FILENAME)
+        del cal["MIME-Version"]
+        root = MIMEMultipart("mixed", _subparts=[text, cal])
+
+    root["From"] = address_header(sender_name(profile), org.email, charset)
+    if message.candidate.email:
+        root["To"] = address_header(message.candidate.name, message.candidate.email, charset)
+    # compat32 folds a Header object in its own charset (typeshed only admits str here). Every
+    # subject is encoded, ASCII too, so a subject typed like an encoded word reads as typed.
+    root["Subject"] = Header(message.subject, charset, header_name="Subject")  # type: ignore[assignment]
+    root["Date"] = format_datetime(when.astimezone(JST))
+    digest = _digest(message)
+    root["Message-ID"] = f"<kizuna.{digest}@{domain}>"
+    root["X-Unsent"] = "1"
+    # MIME-Version was added first by the MIME classes; move it among the other headers.
+    del root["MIME-Version"]
+    root["MIME-Version"] = "1.0"
+    # Keep Content-Type and Content-Transfer-Encoding last, as mail clients write them.
+    for name in ("Content-Type", "Content-Transfer-Encoding"):
+        value = root[name]
+        if value is not None:
+            del root[name]
+            root[name] = value
+    if root.is_multipart():
+        # A boundary from the draft's digest instead of a random one: the same draft gives the
+        # same file. "=_" cannot occur in base64, and the digest not in the 7-bit body.
+        root.set_boundary(f"=_kizuna_{digest}")
+
+    raw = root.as_bytes(policy=email_policy.compat32.clone(linesep="\r\n"))
+    parsed = BytesParser(policy=WIRE).parsebytes(raw)
+    assert isinstance(parsed, EmailMessage)
+    return parsed
+
+
+def as_bytes(msg: RawMessage) -> bytes:
+    """The message as it goes in an .eml file or on the wire: CRLF line ends."""
+    return msg.as_bytes(policy=msg.policy.clone(linesep="\r\n"))
+
+

@@ -1,0 +1,55 @@
+"""A draft in its output form: the text a recruiter reads and pastes, or the bytes of an .eml
+(with its .ics for a confirmation)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..errors import InputError
+from ..kinds import get_kind
+from ..models import Message
+from ..profile import Profile
+from .charset import fix_iso2022jp
+from .eml import as_bytes, to_email
+from .ics import invitation_ics
+
+
+def as_text(message: Message) -> str:
+    """The draft as a recruiter reads and pastes it: subject line, blank line, body."""
+    return f"件名：{message.subject}\n\n{message.body}"
+
+
+@dataclass(frozen=True)
+class RenderedDraft:
+    """A draft in its output form (text, or the bytes of an .eml) and its calendar file.
+    ``message`` is what was rendered (after ``--fix``): log this one, so the log holds what
+    the applicant receives."""
+
+    message: Message
+    output: str | bytes
+    ics: bytes | None = None
+
+
+def render_draft(
+    message: Message, profile: Profile, fmt: str, *, charset: str = "utf-8", fix: bool = False,
+    ics: bool = False,
+) -> RenderedDraft:
+    """Turn a draft into text or an .eml. Runs every check (charset, header values, address)
+    before anything is logged or written. A confirmation's .eml carries its .ics."""
+    calendar: bytes | None = None
+    if fmt == "eml" and charset == "iso-2022-jp" and fix:
+        message, _ = fix_iso2022jp(message, profile)
+    if (ics or fmt == "eml") and get_kind(message.kind).needs_slot and message.slots:
+        calendar = invitation_ics(
+            message, profile, message.slots[0], uid_seed=message.stage or ""
+        )
+    if ics and calendar is None:
+        raise InputError(
+            "A calendar file needs an interview: use it with interview_confirmation or "
+            "interview_reminder.", field="ics",
+        )
+    if fmt == "eml":
+        attach = calendar if message.kind == "interview_confirmation" else None
+        email = to_email(message, profile, charset=charset, fix=fix, ics=attach)
+        return RenderedDraft(message, as_bytes(email), calendar)
+    return RenderedDraft(message, as_text(message), calendar)
