@@ -462,6 +462,22 @@ def _exchange_from_row(row: Mapping[str, Any]) -> Exchange:
     )
 
 
+def _message_from_row(row: Mapping[str, Any], candidate: Candidate) -> Message:
+    """A logged outbound exchange as the Message that was recorded."""
+    topics = tuple(
+        Topic(id=str(t["id"]), source=t.get("source", "season"), role=t.get("role", "opening"),
+              tone=t.get("tone", "neutral"), text=str(t.get("text", "")))
+        for t in json.loads(row["topics"] or "[]") if isinstance(t, Mapping) and "id" in t
+    )
+    slots = tuple(Slot.from_dict(s) for s in json.loads(row["slots"] or "[]") if isinstance(s, Mapping))
+    day = row["message_date"] or row["created_at"] or ""
+    return Message(
+        kind=row["kind"] or "", candidate=candidate, date=dt.date.fromisoformat(str(day)[:10]),
+        subject=row["subject"] or "", body=row["body"] or "", result=row["result"],
+        stage=row["stage"], topics=topics, slots=slots,
+    )
+
+
 def _candidate_from_row(row: Mapping[str, Any]) -> Candidate:
     return Candidate(
         id=row["id"],
@@ -964,6 +980,46 @@ class Log:
                 f"SELECT * FROM exchanges WHERE idempotency_key IN ({marks})", chunk
             ):
                 found[row["idempotency_key"]] = _exchange_from_row(row)
+        return found
+
+    @_translating
+    def logged_messages(
+        self, keys: Sequence[str], candidates: Mapping[str, Candidate]
+    ) -> dict[str, tuple[int, Message]]:
+        """The messages recorded under these idempotency keys, as (exchange id, Message), for a
+        run that finishes what an earlier one logged. ``candidates`` maps each key to the
+        applicant as the caller has them (the log keeps only their id on the exchange)."""
+        found: dict[str, tuple[int, Message]] = {}
+        unique = list(dict.fromkeys(keys))
+        for start in range(0, len(unique), 500):
+            chunk = unique[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in self._rows(
+                f"SELECT * FROM exchanges WHERE idempotency_key IN ({marks})", chunk
+            ):
+                key = row["idempotency_key"]
+                found[key] = (row["id"], _message_from_row(row, candidates[key]))
+        return found
+
+    @_translating
+    def topic_histories(self, candidate_ids: Sequence[str]) -> dict[str, set[str]]:
+        """``topic_history`` for many applicants, a few hundred per query; applicants with no
+        message yet (most of a first batch) are left out."""
+        found: dict[str, set[str]] = {}
+        unique = list(dict.fromkeys(candidate_ids))
+        for start in range(0, len(unique), 500):
+            chunk = unique[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            for cid, topic_id in self.db.conn.execute(
+                f"""
+                SELECT DISTINCT e.candidate_id, json_extract(t.value, '$.id')
+                FROM exchanges e, json_each(e.topics) t
+                WHERE e.candidate_id IN ({marks}) AND e.direction = 'out'
+                """,
+                chunk,
+            ):
+                if topic_id is not None:
+                    found.setdefault(cid, set()).add(topic_id)
         return found
 
     @staticmethod

@@ -27,6 +27,7 @@ from .kinds import get_kind
 from .models import JST, Candidate, Exchange, Message, Slot, Topic
 from .profile import Profile
 from .slots import Choice, SlotPolicy, format_slot, parse_choice, propose
+from .topics import TopicChoice, choose, choose_many
 
 if TYPE_CHECKING:
     from .log import Log
@@ -158,13 +159,13 @@ def prepare_message(
         else:
             offered = tuple(slots)
     if topics is None:
-        from .topics import choose
-
         if history is None:
-            history = log.topic_history(candidate.id) if log is not None else ()
-        topics = choose(
-            on, spec.id, result=result, candidate_id=candidate.id, history=history, profile=profile
-        ).topics
+            topics = choose_topics(profile, spec.id, [(candidate.id, result)], on=on, log=log)[0].topics
+        else:
+            topics = choose(
+                on, spec.id, result=result, candidate_id=candidate.id, history=history,
+                profile=profile,
+            ).topics
     return (composer or composer_for(profile)).compose(
         spec.id,
         candidate,
@@ -175,6 +176,46 @@ def prepare_message(
         slots=offered,
         deadline=deadline,
     )
+
+
+def choose_topics(
+    profile: Profile,
+    kind: str,
+    people: Sequence[tuple[str, str | None]],
+    *,
+    on: dt.date,
+    log: Log | None = None,
+) -> list[TopicChoice]:
+    """The topics of many messages of ``kind`` sent on ``on``, for (applicant id, result)
+    pairs: each result group is spread evenly over its eligible lines (``choose_many``, the
+    one rule, of which a single message is the case of one), and nobody gets a line their
+    history in the log already holds (one query for all of them)."""
+    histories = log.topic_histories([cid for cid, _ in people]) if log is not None else {}
+    groups: dict[str | None, list[int]] = {}
+    for index, (_, result) in enumerate(people):
+        groups.setdefault(result, []).append(index)
+    choices: list[TopicChoice] = [TopicChoice()] * len(people)
+    for result, indexes in groups.items():
+        picked = choose_many(
+            on, kind, [people[i][0] for i in indexes], result=result, histories=histories,
+            profile=profile,
+        )
+        for index, choice in zip(indexes, picked, strict=True):
+            choices[index] = choice
+    return choices
+
+
+def record_many(log: Log, pairs: Sequence[tuple[Message, str]]) -> list[Exchange]:
+    """Log many drafted messages, each under its idempotency key, in one transaction; a key
+    already logged returns its existing row. Messages that offer slots are drafted one at a
+    time (``draft_message``): their holds need the proposal's lock."""
+    for message, _ in pairs:
+        if get_kind(message.kind).offers_slots:
+            raise InputError(
+                f"'{message.kind}' offers interview slots, which are held one applicant at a time.",
+                field="kind", hint="Draft invitations with draft_message (`kizuna draft`).",
+            )
+    return log.record_outbound_many(pairs)
 
 
 def record_message(

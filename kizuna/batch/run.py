@@ -21,8 +21,9 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from ..errors import BatchError, CharsetError, KizunaError
 from ..kinds import get_kind
-from ..models import Exchange, Message, Slot, Topic
+from ..models import Exchange, Message, Topic
 from ..output.files import StreamFile, prepare_out_dir, sync_dir, write_atomic, writing
+from ..pipeline import prepare_message, record_many
 from ..topics import TopicChoice
 from .read import (
     TRIM,
@@ -219,7 +220,7 @@ class _Chunk:
 
     rows: list[BatchRow]
     keys: list[str]
-    logged: dict[str, dict[str, Any]]
+    logged: dict[str, tuple[int, Message]]
     pairs: list[tuple[Message, str]]
     exchanges: list[Exchange]
 
@@ -338,11 +339,11 @@ class _Work:
         """Look up which rows an earlier run did, render the others and record them in one
         transaction (none in a dry run)."""
         keys = [self._key_prefix + row.candidate.id for row in rows]
-        logged = self._logged(keys)
+        logged = self._logged(rows, keys)
         fresh = [(row, key) for row, key in zip(rows, keys, strict=True) if key not in logged]
         messages = self._compose(fresh)
         pairs = [(message, key) for message, (_, key) in zip(messages, fresh, strict=True)]
-        exchanges = self.log.record_outbound_many(pairs) if pairs and not self.dry_run else []
+        exchanges = record_many(self.log, pairs) if pairs and not self.dry_run else []
         return _Chunk(list(rows), keys, logged, pairs, exchanges)
 
     def _complete(self, chunk: _Chunk, jsonl: StreamFile | None) -> Iterator[BatchEvent]:
@@ -374,7 +375,7 @@ class _Work:
                 # Logged by a run that died before writing the file: write it from the log,
                 # never by rendering again (the logged text is what counts as sent).
                 with writing(target):
-                    write_atomic(target, self._render_file(_message_from_log(logged[key], row)))
+                    write_atomic(target, self._render_file(logged[key][1]))
                 yield BatchEvent("written", row.line, row.candidate.id, target, key, restored=True)
 
     def _flush_jsonl(
@@ -382,7 +383,7 @@ class _Work:
         rows: Sequence[BatchRow],
         keys: Sequence[str],
         rendered: Mapping[str, Message],
-        logged: Mapping[str, Mapping[str, Any]],
+        logged: Mapping[str, tuple[int, Message]],
         exchange_ids: Mapping[str, int],
         jsonl: StreamFile,
     ) -> Iterator[BatchEvent]:
@@ -390,13 +391,13 @@ class _Work:
         log, so the finished file holds each applicant exactly once whatever happened before."""
         lines = []
         json_line = self._json_lines.line
-        for row, key in zip(rows, keys, strict=True):
+        for key in keys:
             message = rendered.get(key)
             if message is not None:
                 lines.append(json_line(message, key, exchange_ids.get(key)))
             else:
-                entry = logged[key]
-                lines.append(json_line(_message_from_log(entry, row), key, entry["id"]))
+                exchange_id, logged_message = logged[key]
+                lines.append(json_line(logged_message, key, exchange_id))
         with writing(jsonl.path):
             jsonl.handle.write("".join(lines))
         path = jsonl.path
@@ -405,24 +406,14 @@ class _Work:
             yield BatchEvent(status, row.line, row.candidate.id, path, key)
 
     def _choices(self, rows: Sequence[BatchRow]) -> list[TopicChoice]:
-        """Topics for a chunk: each result group is spread evenly over its eligible lines
-        (choose_many), and nobody gets a line their history already holds."""
-        from ..topics import choose_many
+        """Topics for a chunk, through the pipeline: each result group spread evenly over its
+        eligible lines, and nobody gets a line their history already holds."""
+        from ..pipeline import choose_topics
 
-        known = self._candidates_with_history([row.candidate.id for row in rows])
-        histories = {cid: self.log.topic_history(cid) for cid in known}
-        groups: dict[str | None, list[int]] = {}
-        for index, row in enumerate(rows):
-            groups.setdefault(row.result, []).append(index)
-        choices: list[TopicChoice] = [TopicChoice()] * len(rows)
-        for result, indexes in groups.items():
-            picked = choose_many(
-                self.on, self.kind, [rows[i].candidate.id for i in indexes], result=result,
-                histories=histories, profile=self.profile,
-            )
-            for index, choice in zip(indexes, picked, strict=True):
-                choices[index] = choice
-        return choices
+        return choose_topics(
+            self.profile, self.kind, [(row.candidate.id, row.result) for row in rows],
+            on=self.on, log=self.log,
+        )
 
     def check_messages(self, *, skip_invalid: bool) -> None:
         """Before anything is logged or written: build every message an .eml will be made of
@@ -490,7 +481,7 @@ class _Work:
         from ..output import check_email
 
         keys = [self._key_prefix + row.candidate.id for row in rows]
-        logged = self._logged(keys)
+        logged = self._logged(rows, keys)
         fresh = [(row, key) for row, key in zip(rows, keys, strict=True) if key not in logged]
         picked = self._choices([row for row, _ in fresh]) if fresh else []
         choices = {key: choice for (_, key), choice in zip(fresh, picked, strict=True)}
@@ -503,7 +494,7 @@ class _Work:
                 elif (self.out / f"{row.stem}.{self.fmt}").exists():
                     continue  # already done: the run leaves the file alone
                 else:
-                    message = _message_from_log(entry, row)
+                    message = entry[1]
                 check_email(message, self.profile, charset=self.charset, fix=self.fix)
             except CharsetError as exc:
                 found[row.line] = self._charset_reason(exc) or exc.message
@@ -527,8 +518,10 @@ class _Work:
         return "; ".join(reasons)
 
     def _draft(self, row: BatchRow, choice: TopicChoice, *, fixing: bool = True) -> Message:
-        message = self.composer.compose(self.kind, row.candidate, on=self.on, result=row.result,
-                                        stage=self.stage, topics=choice.topics)
+        message = prepare_message(
+            self.profile, self.kind, row.candidate, on=self.on, result=row.result,
+            stage=self.stage, topics=choice.topics, composer=self.composer,
+        )
         if fixing and self.fix and self.charset == "iso-2022-jp":
             from ..output import fix_iso2022jp
 
@@ -554,27 +547,10 @@ class _Work:
                 ) from None
         return messages
 
-    def _candidates_with_history(self, ids: Sequence[str]) -> set[str]:
-        """Which of these applicants have any message logged: most rows of a first batch have
-        none, and asking once per chunk spares a query per row."""
-        marks = ",".join("?" * len(ids))
-        rows = self.log.db.execute(
-            f"SELECT DISTINCT candidate_id FROM exchanges WHERE candidate_id IN ({marks})", list(ids)
-        ).fetchall()
-        return {r[0] for r in rows}
-
-    def _logged(self, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
-        """The logged exchanges of these keys (one query per chunk)."""
-        marks = ",".join("?" * len(keys))
-        cursor = self.log.db.execute(
-            f"SELECT * FROM exchanges WHERE idempotency_key IN ({marks})", list(keys)
-        )
-        names = [d[0] for d in cursor.description]
-        found = {}
-        for values in cursor.fetchall():
-            entry = dict(zip(names, values, strict=True))
-            found[entry["idempotency_key"]] = entry
-        return found
+    def _logged(self, rows: Sequence[BatchRow], keys: Sequence[str]) -> dict[str, tuple[int, Message]]:
+        """What an earlier run logged under these keys (one query per chunk), as (exchange id,
+        message) with the applicant as the file gives them."""
+        return self.log.logged_messages(keys, {key: row.candidate for row, key in zip(rows, keys, strict=True)})
 
     def _file_renderer(self) -> Callable[[Message], bytes]:
         if self.fmt == "eml":
@@ -660,45 +636,6 @@ class _JsonLines:
             f'"email": {string(candidate.email)}}}, "topics": {topics_json}, "slots": {slots}, '
             f'"idempotency_key": {string(key)}, "exchange_id": {number}}}\n'
         )
-
-
-def _message_from_log(entry: Mapping[str, Any], row: BatchRow) -> Message:
-    """Rebuild the message a previous run logged, with the applicant as the file gives them."""
-    topics = tuple(_topic(t) for t in _json_list(entry.get("topics")))
-    slots = tuple(Slot.from_dict(s) for s in _json_list(entry.get("slots")) if isinstance(s, Mapping))
-    day = entry.get("message_date") or entry.get("created_at") or ""
-    return Message(
-        kind=entry.get("kind") or "",
-        candidate=row.candidate,
-        date=dt.date.fromisoformat(str(day)[:10]),
-        subject=entry.get("subject") or "",
-        body=entry.get("body") or "",
-        result=entry.get("result"),
-        stage=entry.get("stage"),
-        topics=tuple(t for t in topics if t is not None),
-        slots=slots,
-    )
-
-
-def _json_list(value: Any) -> list[Any]:
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except ValueError:
-            return []
-    return list(value) if isinstance(value, list | tuple) else []
-
-
-def _topic(value: Any) -> Topic | None:
-    if isinstance(value, Mapping):
-        try:
-            return Topic(
-                id=str(value["id"]), source=value.get("source", "season"), role=value.get("role", "opening"),
-                tone=value.get("tone", "neutral"), text=str(value.get("text", "")),
-            )
-        except KeyError:
-            return None
-    return None
 
 
 def drain(events: Iterable[BatchEvent]) -> BatchSummary:
