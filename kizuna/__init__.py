@@ -1,37 +1,106 @@
 """kizuna: warm, careful Japanese emails to job applicants, drafted and logged.
 
-The public API is the names in ``__all__``. Modules that pull in heavy libraries (jinja2,
-babel, holidays, sqlite_utils) load on first use, so ``kizuna --help`` stays fast.
+What another HR tool needs is named here: the profile, the applicant, drafting one message or
+many, the log, replies and booking, reminders, batch runs, .eml and .ics, and slot proposal.
+Type checkers see every name with its real type (the imports under TYPE_CHECKING); at run time
+the modules that pull in heavy libraries (jinja2, holidays, sqlite_utils, icalendar) load on
+first use, so ``kizuna --help`` stays fast.
 """
 
-from importlib import import_module
-from typing import Any
+from __future__ import annotations
 
-from .errors import KizunaError
-from .models import Candidate, Exchange, Message, Slot, Topic
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+from .errors import KizunaError as KizunaError
+from .models import Candidate as Candidate
+from .models import Exchange as Exchange
+from .models import Message as Message
+from .models import Slot as Slot
+from .models import Topic as Topic
+
+if TYPE_CHECKING:
+    from .batch import BatchEvent as BatchEvent
+    from .batch import BatchRun as BatchRun
+    from .batch import BatchSummary as BatchSummary
+    from .batch import run_batch as run_batch
+    from .compose import Composer as Composer
+    from .log import Log as Log
+    from .output import as_bytes as as_bytes
+    from .output import as_text as as_text
+    from .output import invitation_ics as invitation_ics
+    from .output import render_draft as render_draft
+    from .output import to_email as to_email
+    from .pipeline import Drafted as Drafted
+    from .pipeline import ReplyOutcome as ReplyOutcome
+    from .pipeline import choose_topics as choose_topics
+    from .pipeline import draft_message as draft_message
+    from .pipeline import draft_reminders as draft_reminders
+    from .pipeline import free_slots as free_slots
+    from .pipeline import handle_reply as handle_reply
+    from .pipeline import prepare_message as prepare_message
+    from .pipeline import record_many as record_many
+    from .pipeline import record_message as record_message
+    from .profile import Profile as Profile
+    from .profile import load_profile as load_profile
 
 __all__ = [
+    "BatchEvent",
+    "BatchRun",
+    "BatchSummary",
     "Candidate",
     "Composer",
+    "Drafted",
     "Exchange",
     "KizunaError",
     "Log",
     "Message",
     "Profile",
+    "ReplyOutcome",
     "Slot",
     "Topic",
-    "compose",
+    "as_bytes",
+    "as_text",
+    "choose_topics",
     "draft_message",
+    "draft_reminders",
+    "free_slots",
+    "handle_reply",
+    "invitation_ics",
     "load_profile",
+    "prepare_message",
+    "record_many",
+    "record_message",
+    "render_draft",
+    "run_batch",
+    "to_email",
 ]
 
+# Where each lazily loaded name lives (the same modules as the TYPE_CHECKING imports above).
 _LAZY = {
+    "BatchEvent": "batch",
+    "BatchRun": "batch",
+    "BatchSummary": "batch",
+    "run_batch": "batch",
     "Composer": "compose",
-    "compose": "compose",
     "Log": "log",
+    "as_bytes": "output",
+    "as_text": "output",
+    "invitation_ics": "output",
+    "render_draft": "output",
+    "to_email": "output",
+    "Drafted": "pipeline",
+    "ReplyOutcome": "pipeline",
+    "choose_topics": "pipeline",
+    "draft_message": "pipeline",
+    "draft_reminders": "pipeline",
+    "free_slots": "pipeline",
+    "handle_reply": "pipeline",
+    "prepare_message": "pipeline",
+    "record_many": "pipeline",
+    "record_message": "pipeline",
     "Profile": "profile",
     "load_profile": "profile",
-    "draft_message": "pipeline",
 }
 
 
@@ -39,4 +108,6 @@ def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'kizuna' has no attribute {name!r}")
-    return getattr(import_module(f".{module}", __name__), name)
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value

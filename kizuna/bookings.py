@@ -16,16 +16,14 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import SlotError, SlotTaken
 from .models import JST, Slot
-from .slots import SlotPolicy, format_slot, propose
+from .slots import format_slot
 
 if TYPE_CHECKING:
     from .log import Log
-    from .profile import Profile
 
 __all__ = [
     "book",
     "booked_slot",
-    "free_slots",
     "hold",
     "interviews_on",
     "offered",
@@ -289,21 +287,3 @@ def interviews_on(log: Log, day: dt.date) -> list[tuple[str, Slot]]:
         [low, high],
     ).fetchall()
     return [(row[0], _slot(row[1:])) for row in rows]
-
-
-def free_slots(
-    profile: Profile,
-    log: Log,
-    start_day: dt.date,
-    count: int | None = None,
-    *,
-    now: dt.datetime | None = None,
-) -> list[Slot]:
-    """Slots that could be offered now: the profile's policy minus bookings and others' holds.
-
-    ``count`` defaults to the profile's ``slots.offer_count``. ``now`` decides which holds have
-    run out; slots before it are left out only when it is given.
-    """
-    policy = SlotPolicy.from_profile(profile)
-    taken = unavailable(log, _now(now))
-    return propose(policy, start_day, count or policy.offer_count, unavailable=taken, now=now)

@@ -633,7 +633,7 @@ def topics_check(path: str) -> None:
 def slots_command(settings: Settings, start_day: dt.date | None, count: int | None, fmt: str) -> None:
     """Propose free interview slots (weekday evenings, weekends), skipping holidays, the
     year-end closure, and slots booked or held for other applicants."""
-    from .bookings import free_slots
+    from .pipeline import free_slots
     from .slots import circled, format_slot
 
     with settings.open_log() as log:

@@ -218,6 +218,24 @@ def record_many(log: Log, pairs: Sequence[tuple[Message, str]]) -> list[Exchange
     return log.record_outbound_many(pairs)
 
 
+def free_slots(
+    profile: Profile,
+    log: Log,
+    start_day: dt.date,
+    count: int | None = None,
+    *,
+    now: dt.datetime | None = None,
+) -> list[Slot]:
+    """Slots that could be offered now: the profile's policy minus bookings and others' holds.
+
+    ``count`` defaults to the profile's ``slots.offer_count``. ``now`` decides which holds have
+    run out; slots before it are left out only when it is given.
+    """
+    policy = SlotPolicy.from_profile(profile)
+    taken = bookings.unavailable(log, _jst_now(now))
+    return propose(policy, start_day, count or policy.offer_count, unavailable=taken, now=now)
+
+
 def record_message(
     log: Log,
     message: Message,

@@ -192,9 +192,9 @@ def test_interviews_on(log: Log, yamada: Candidate, sato: Candidate) -> None:
 
 
 def test_free_slots_skip_others_holds(log: Log, profile: Profile, yamada: Candidate) -> None:
-    first = bookings.free_slots(profile, log, ON, 3, now=NOW)
+    first = pipeline.free_slots(profile, log, ON, 3, now=NOW)
     bookings.hold(log, yamada.id, first, until=UNTIL, now=NOW)
-    second = bookings.free_slots(profile, log, ON, 3, now=NOW)
+    second = pipeline.free_slots(profile, log, ON, 3, now=NOW)
     assert not {s.start for s in first} & {s.start for s in second}
 
 
