@@ -12,13 +12,14 @@ Ordering rules, in one place:
 - ``search`` returns the newest matches first (highest exchange id first).
 - ``pending`` is oldest waiting applicant first.
 
-Search index: ``exchanges_fts`` (FTS5, trigram) is brought up to date lazily. Recording a
-message does not index it, since trigram indexing cost more than everything else a batch does
-per row; ``search`` first indexes every exchange recorded since the last search, in one
-statement (``refresh_search_index``), and matches any row it could not index yet with LIKE. A
-tool that queries ``exchanges_fts`` directly (Datasette's search box) sees the log as of the
-last ``kizuna search`` or ``Log.refresh_search_index()`` call. The bookkeeping is migration
-m004.
+Search index: ``exchanges_fts`` (FTS5, trigram) is current whenever a kizuna write returns.
+Every write of exchanges indexes the rows it added in its own transaction, with one
+``INSERT ... SELECT`` of the rows above the high-water mark (``_index_new``): for a batch that
+is once per chunk, and a batch ran twice as fast as with an insert trigger per row. Datasette's
+search box, ``sqlite-utils search`` and raw ``MATCH`` queries see every row kizuna recorded.
+Rows another tool inserts are indexed by kizuna's next write or search; until then ``search``
+matches them with LIKE. The bookkeeping is migrations m004 (the mark) and m005 (a declaration
+sqlite-utils and Datasette recognise).
 
 Concurrency: every write runs in one ``BEGIN IMMEDIATE`` transaction, so a second writer waits
 for the busy timeout instead of failing half-way; a lock held longer than that becomes a
@@ -269,11 +270,39 @@ def _m004_lazy_search(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m005_eager_search(db: sqlite_utils.Database) -> None:
+    """Recreate the search index so that sqlite-utils and Datasette find it, and fill it.
+
+    Both find a table's index by the virtual table's SQL naming it as ``content="exchanges"``
+    or ``content=[exchanges]``; m002 wrote ``content='exchanges'``, which neither matches, so
+    Datasette showed no search box. The columns, the trigram tokenizer and the rowid mapping are
+    as before. The rebuild indexes every exchange, including those m004 had not indexed yet,
+    so the high-water mark moves to the newest id; from now on each write indexes its own rows
+    (``Log._index_new``). m004's delete and update triggers name the index and its
+    ``exchanges_fts_docsize`` table, so they work unchanged on the recreated table.
+
+    ``automerge`` 16 (FTS5's default is 4): each write transaction adds a small segment, and
+    FTS5 merges segments once that many of one size have gathered. Merging at 16 made a
+    100,000-row batch 30-40 % faster than at 4, and searches measured as fast.
+    """
+    db.execute("DROP TABLE exchanges_fts")
+    db.execute(
+        'CREATE VIRTUAL TABLE exchanges_fts USING fts5(subject, body, content="exchanges", '
+        "content_rowid='id', tokenize='trigram')"
+    )
+    db.execute("INSERT INTO exchanges_fts(exchanges_fts, rank) VALUES ('automerge', 16)")
+    db.execute("INSERT INTO exchanges_fts(exchanges_fts) VALUES ('rebuild')")
+    db.execute(
+        "UPDATE _kizuna_fts_state SET indexed_upto = (SELECT COALESCE(max(id), 0) FROM exchanges)"
+    )
+
+
 _MIGRATION_FUNCTIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _m001_initial,
     _m002_search,
     _m003_activity_index,
     _m004_lazy_search,
+    _m005_eager_search,
 )
 
 
@@ -568,6 +597,14 @@ _UNINDEXED_COUNT = """
 # Once every exchange is indexed, the high-water mark is the newest id (see _m004_lazy_search).
 _MARK_ALL_INDEXED = """
     UPDATE _kizuna_fts_state SET indexed_upto = (SELECT COALESCE(max(id), 0) FROM exchanges)
+"""
+
+# The exchanges above the high-water mark, indexed in one statement: a range of the rowid, so
+# its cost is that of the new rows only, however large the log.
+_INDEX_ABOVE_MARK = """
+    INSERT INTO exchanges_fts (rowid, subject, body)
+    SELECT id, subject, body FROM exchanges
+    WHERE id > (SELECT indexed_upto FROM _kizuna_fts_state)
 """
 
 
@@ -873,8 +910,8 @@ class Log:
         earlier in ``items``) gets the existing exchange, and its applicant is left as is. A key
         already used for a different applicant is a LogError and nothing is recorded. Built for
         batch runs: the keys are looked up a few hundred per query, then one ``executemany``
-        per table. The rows are not indexed for search here: ``search`` indexes them when it
-        is next called (see ``refresh_search_index``).
+        per table. The new rows are indexed for search in the same transaction
+        (``_index_new``).
         """
         if status not in OUTBOUND_STATUSES:
             raise InputError(
@@ -967,7 +1004,20 @@ class Log:
                 if inserted != len(exchange_rows) or top != next_id:
                     raise LogError("The log changed while recording; nothing was recorded.",
                                    hint="Run the command again.")
+                self._index_new()
         return results
+
+    def _index_new(self) -> None:
+        """Index the exchanges above the high-water mark and move it to the newest id.
+
+        Called inside every write transaction that inserts exchanges, after the inserts: the
+        index is current when the write commits, and one statement per transaction (a batch
+        chunk) made a batch twice as fast as an insert trigger per row did. Rows another tool
+        inserted above the mark since kizuna's last write are indexed here too.
+        """
+        conn = self.db.conn
+        conn.execute(_INDEX_ABOVE_MARK)
+        conn.execute(_MARK_ALL_INDEXED)
 
     def _exchanges_by_keys(self, keys: Sequence[str]) -> dict[str, Exchange]:
         """Existing exchanges for these idempotency keys, a few hundred keys per query."""
@@ -1068,6 +1118,7 @@ class Log:
             if cursor.rowcount:
                 exchange_id = cursor.lastrowid
                 assert exchange_id is not None
+                self._index_new()
                 found = self._exchange(exchange_id)
             else:
                 found = self._exchange_by_key(idempotency_key)
@@ -1144,12 +1195,11 @@ class Log:
 
     @_translating
     def refresh_search_index(self) -> int:
-        """Index the exchanges recorded since the last refresh; returns how many were indexed.
+        """Index the exchanges the index lacks; returns how many were indexed.
 
-        Recording does not index (see ``_m004_lazy_search``): a batch would pay for trigram
-        indexing on every row. ``search`` calls this first; a tool that reads
-        ``exchanges_fts`` directly (Datasette's search box) sees rows up to the last refresh.
-        An up-to-date index costs one read and takes no write lock.
+        kizuna's own writes index their rows as they commit, so this finds only rows another
+        tool inserted (above the mark, or with an explicit id below it). ``search`` calls it
+        first. An up-to-date index costs one read and takes no write lock.
         """
         conn = self.db.conn
         if not conn.execute(_UNINDEXED_COUNT).fetchone()[0]:

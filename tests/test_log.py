@@ -34,7 +34,9 @@ EXPECTED_COLUMNS = {
         "created_at", "updated_at",
     ],
 }
-ALL_MIGRATIONS = ["m001_initial", "m002_search", "m003_activity_index", "m004_lazy_search"]
+ALL_MIGRATIONS = [
+    "m001_initial", "m002_search", "m003_activity_index", "m004_lazy_search", "m005_eager_search",
+]
 
 
 class Clock:
@@ -629,20 +631,33 @@ def _assert_index_exact(log: Log) -> None:
     log.db.execute("INSERT INTO exchanges_fts(exchanges_fts, rank) VALUES ('integrity-check', 1)")
 
 
-def test_recording_leaves_indexing_to_the_next_search(log: Log, yamada: Candidate, sato: Candidate) -> None:
+def _insert_as_another_tool(log: Log, body: str, candidate_id: str = "A-0001") -> None:
+    """A row written without kizuna (sqlite-utils, Datasette): not indexed when it returns."""
+    log.db.execute(
+        "INSERT INTO exchanges (candidate_id, direction, subject, body, status) "
+        "VALUES (?, 'in', '', ?, 'received')", [candidate_id, body]
+    )
+
+
+def test_rows_of_other_tools_are_indexed_by_the_next_search_or_write(
+    log: Log, yamada: Candidate, sato: Candidate
+) -> None:
     log.record_outbound_many([
         (message(yamada), "k-1"),
         (message(sato, body="書類選考の結果をお知らせします。"), "k-2"),
     ])
-    log.record_inbound("A-0001", "承知いたしました。")
-    assert _indexed(log) == [] and _mark(log) == 0
-    assert [e.id for e in log.search("書類選考")] == [2]
+    assert _indexed(log) == [1, 2] and _mark(log) == 2  # kizuna's own rows: at once
+    _insert_as_another_tool(log, "別のツールが書いた返信です。")
+    assert _indexed(log) == [1, 2] and _mark(log) == 2
+    assert [e.id for e in log.search("別のツール")] == [3]
     assert _indexed(log) == [1, 2, 3] and _mark(log) == 3
     _assert_index_exact(log)
     assert log.refresh_search_index() == 0  # up to date: nothing to do
-    log.record_outbound(message(sato, body="二次面接のご案内です。"))
-    assert log.refresh_search_index() == 1
-    assert _indexed(log) == [1, 2, 3, 4]
+    _insert_as_another_tool(log, "二通目の返信です。")
+    log.record_inbound("A-0001", "承知いたしました。")  # indexes the other tool's row too
+    assert _indexed(log) == [1, 2, 3, 4, 5] and _mark(log) == 5
+    assert log.refresh_search_index() == 0
+    _assert_index_exact(log)
 
 
 def test_upgrade_from_m003_keeps_the_index_and_sets_the_mark(db_path: Path) -> None:
@@ -674,7 +689,7 @@ def test_updates_and_deletes_keep_the_index_exact(log: Log, yamada: Candidate) -
         log.record_outbound(message(yamada, body=f"第{n}便の本文です。"))
     log.refresh_search_index()  # 1-4 indexed
     for n in range(5, 7):
-        log.record_outbound(message(yamada, body=f"第{n}便の本文です。"))  # 5, 6 not yet
+        _insert_as_another_tool(log, f"第{n}便の本文です。")  # 5, 6 not yet
     log.db.execute("UPDATE exchanges SET body = '差し替えた本文その二' WHERE id = 2")
     log.db.execute("UPDATE exchanges SET body = '差し替えた本文その五' WHERE id = 5")
     log.db.execute("DELETE FROM exchanges WHERE id IN (3, 6)")
@@ -721,7 +736,8 @@ def test_a_row_inserted_below_the_mark_by_another_tool_is_found(log: Log, yamada
 
 def test_search_is_complete_while_the_index_cannot_be_refreshed(db_path: Path, yamada: Candidate) -> None:
     with Log.open(db_path, busy_timeout_ms=100) as log:
-        log.record_outbound(message(yamada, body="北上市役所での面接のご案内"))
+        log.upsert_candidate(yamada)
+        _insert_as_another_tool(log, "北上市役所での面接のご案内")
         other = sqlite3.connect(db_path, isolation_level=None)
         other.execute("BEGIN IMMEDIATE")  # holds the write lock
         try:
@@ -744,7 +760,7 @@ def test_purge_removes_indexed_and_not_yet_indexed_text(db_path: Path, yamada: C
         log.record_outbound(message(yamada, body=early))
         log.record_outbound(message(sato))
         assert len(log.search("ホタルブクロ")) == 1  # now in the index
-        log.record_outbound(message(yamada, body=late))  # not indexed yet
+        _insert_as_another_tool(log, late)  # not indexed yet
         log.purge(candidate_id="A-0001")
         data = _file_bytes(db_path)
         for secret in (early, late):
