@@ -620,7 +620,7 @@ def topics_check(path: str) -> None:
     click.echo(f"OK: {count} entries")
 
 
-# --- interview slots and reminders (kizuna.slots, kizuna.bookings) ---
+# --- interview slots and reminders (kizuna.slots, kizuna.log.holds) ---
 
 
 @cli.command(name="slots")

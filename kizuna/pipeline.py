@@ -19,11 +19,11 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from . import bookings
 from .calendar import OfficeCalendar, calendar_from_settings
 from .compose import Composer, composer_for
 from .errors import InputError, KizunaError, LogError, ProfileError, SlotError, SlotTaken
 from .kinds import get_kind
+from .log import holds
 from .models import JST, Candidate, Exchange, Message, Slot, Topic
 from .profile import Profile
 from .slots import Choice, SlotPolicy, format_slot, parse_choice, propose
@@ -133,7 +133,7 @@ def prepare_message(
     if spec.needs_slot:
         if slot is None and log is not None:
 
-            slot = bookings.booked_slot(log, candidate.id)
+            slot = holds.booked_slot(log, candidate.id)
         if slot is None:
             raise InputError(
                 f"'{kind}' needs the interview's date and time, and {candidate.name} has no booking.",
@@ -148,7 +148,7 @@ def prepare_message(
 
             # "Now" is the send date's start, so a draft for a fixed date is reproducible.
             moment = now or dt.datetime.combine(on, dt.time(0), tzinfo=JST)
-            taken = bookings.unavailable(log, moment, exclude_candidate=candidate.id) if log else set()
+            taken = holds.unavailable(log, moment, exclude_candidate=candidate.id) if log else set()
             count = int(profile.slots.get("offer_count", DEFAULT_OFFER_COUNT))
             # Offer only times after the reply deadline, so every option is still open
             # whenever the applicant answers within it.
@@ -232,7 +232,7 @@ def free_slots(
     run out; slots before it are left out only when it is given.
     """
     policy = SlotPolicy.from_profile(profile)
-    taken = bookings.unavailable(log, _jst_now(now))
+    taken = holds.unavailable(log, _jst_now(now))
     return propose(policy, start_day, count or policy.offer_count, unavailable=taken, now=now)
 
 
@@ -259,7 +259,7 @@ def record_message(
             deadline = message.deadline or message.date
             until = dt.datetime.combine(deadline, dt.time(23, 59, 59), tzinfo=JST)
             try:
-                bookings.hold(log, message.candidate.id, list(message.slots), until=until,
+                holds.hold(log, message.candidate.id, list(message.slots), until=until,
                               exchange_id=exchange.id, now=now)
             except SlotError as exc:
                 raise SlotError(f"The invitation was not recorded. {exc.message}",
@@ -354,7 +354,7 @@ def apply_edit(message: Message, edited: str) -> Message | None:
 
 
 # --------------------------------------------------------------------------------------------
-# Replies and reminders (the booking rows are the log's: kizuna.bookings)
+# Replies and reminders (the booking rows are the log's: kizuna.log.holds)
 # --------------------------------------------------------------------------------------------
 
 
@@ -464,7 +464,7 @@ def _already_recorded(log: Log, exchange: Exchange) -> ReplyOutcome:
         f"This reply was already recorded as exchange {exchange.id} (same applicant, time and "
         "text), so nothing was recorded or booked again"
     )
-    existing = bookings.booked_slot(log, candidate_id)
+    existing = holds.booked_slot(log, candidate_id)
     note += f"; their interview is {format_slot(existing)}." if existing else "."
     choice = Choice(None, None, "none",
                     f"Already recorded as exchange {exchange.id}; the reply was not read again.")
@@ -484,15 +484,15 @@ def _read_and_book(
     outcome when nothing was booked, else (choice, booked slot)."""
     candidate_id = exchange.candidate_id
     moment = _jst_now(now)
-    offer = bookings.offered(log, candidate_id, moment, include_expired=True)
+    offer = holds.offered(log, candidate_id, moment, include_expired=True)
     if not offer:
-        existing = bookings.booked_slot(log, candidate_id)
+        existing = holds.booked_slot(log, candidate_id)
         note = "No slots are on offer to this applicant, so nothing was booked"
         note += f"; their interview is {format_slot(existing)}." if existing else "."
         return ReplyOutcome(exchange, parse_choice(text, ()), None, None, note)
     # A slot that has already begun is as unavailable as one somebody else booked.
     past = {s.start for s in offer if s.start <= moment}
-    taken = bookings.unavailable(log, moment, exclude_candidate=candidate_id)
+    taken = holds.unavailable(log, moment, exclude_candidate=candidate_id)
     choice = parse_choice(text, offer, unavailable=taken | past)
     if choice.status == "unavailable" and choice.slot is not None:
         lost = choice.slot
@@ -516,7 +516,7 @@ def _read_and_book(
         )
     try:
         spacing = SlotPolicy.from_profile(profile).spacing
-        booked = bookings.book(log, candidate_id, choice.slot, now=moment, spacing=spacing)
+        booked = holds.book(log, candidate_id, choice.slot, now=moment, spacing=spacing)
     except SlotTaken:
         alternatives = _alternatives(profile, log, on, moment, candidate_id, len(offer), choice.slot)
         return ReplyOutcome(
@@ -539,7 +539,7 @@ def _alternatives(
 ) -> tuple[Slot, ...]:
     """Other free slots for an applicant whose choice was taken (not held: the next
     invitation does that)."""
-    taken = bookings.unavailable(log, moment, exclude_candidate=candidate_id) | {lost.start}
+    taken = holds.unavailable(log, moment, exclude_candidate=candidate_id) | {lost.start}
     try:
         return tuple(
             propose(SlotPolicy.from_profile(profile), on, max(count, 1), unavailable=taken, now=moment)
@@ -570,7 +570,7 @@ def draft_reminders(
     command can run every day (or twice) without drafting a second one.
     """
     drafted: list[Drafted] = []
-    for candidate_id, slot in bookings.interviews_on(log, on + dt.timedelta(days=1)):
+    for candidate_id, slot in holds.interviews_on(log, on + dt.timedelta(days=1)):
         key = reminder_key(candidate_id, slot)
         done = log.db.conn.execute(
             "SELECT 1 FROM exchanges WHERE idempotency_key = ?", [key]

@@ -14,10 +14,11 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from kizuna import bookings, errors, pipeline
+from kizuna import errors, pipeline
 from kizuna.cli import cli
 from kizuna.errors import LogError, SlotError
 from kizuna.log import Log
+from kizuna.log import holds as bookings
 from kizuna.models import JST, Candidate, Slot
 from kizuna.profile import Profile, load_profile
 
@@ -202,7 +203,8 @@ RACE = textwrap.dedent(
     """
     import datetime as dt, sys, time
     from pathlib import Path
-    from kizuna import bookings, errors
+    from kizuna import errors
+    from kizuna.log import holds as bookings
     from kizuna.log import Log
     from kizuna.models import JST, Slot
 

@@ -17,10 +17,11 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from kizuna import bookings, pipeline
+from kizuna import pipeline
 from kizuna.cli import cli
 from kizuna.errors import SlotError
 from kizuna.log import Log
+from kizuna.log import holds as bookings
 from kizuna.models import JST, Candidate, Slot
 from kizuna.pipeline import draft_message, record_message
 from kizuna.profile import Profile, load_profile
@@ -65,7 +66,7 @@ DRAFT = textwrap.dedent(
     import sys, time
     from pathlib import Path
     from kizuna.cli import cli
-    import kizuna.bookings, kizuna.compose, kizuna.pipeline, kizuna.slots, kizuna.topics
+    import kizuna.log.holds, kizuna.compose, kizuna.pipeline, kizuna.slots, kizuna.topics
     import sqlite_utils
 
     folder, who, args = Path(sys.argv[1]), sys.argv[2], sys.argv[3:]

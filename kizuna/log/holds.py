@@ -1,4 +1,4 @@
-"""Interview bookings in the log: holding offered slots, booking one, reading replies, reminders.
+"""Interview slots in the log: holding the slots an invitation offers, and booking one.
 
 Rows live in the log's ``slot_holds`` table. An invitation holds its slots for the applicant
 (仮押さえ) until the reply deadline, so nobody else is offered them; a reply books one. The
@@ -12,14 +12,12 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .errors import SlotError, SlotTaken
-from .models import JST, Slot
-from .slots import format_slot
-
-if TYPE_CHECKING:
-    from .log import Log
+from ..dates import slot_text as format_slot
+from ..errors import SlotError, SlotTaken
+from ..models import JST, Slot
+from .core import LogCore as Log
 
 __all__ = [
     "book",

@@ -1,0 +1,131 @@
+"""What the log's reports return: typed records with a to_dict() for JSON."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ..models import JST, Candidate
+
+if TYPE_CHECKING:
+
+    pass
+
+
+# --------------------------------------------------------------------------- result types
+
+
+@dataclass(frozen=True)
+class CandidateRecord:
+    """An applicant as the log knows them: the Candidate plus where they are in the process."""
+
+    candidate: Candidate
+    position: str | None
+    stage: str | None
+    status: str
+    created_at: str
+    updated_at: str
+    exchanges: int = 0
+    last_activity: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data = self.candidate.to_dict()
+        data.update(
+            position=self.position,
+            stage=self.stage,
+            status=self.status,
+            created_at=self.created_at,
+            updated_at=self.updated_at,
+            exchanges=self.exchanges,
+            last_activity=self.last_activity,
+        )
+        return data
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """An applicant whose latest message has not been answered yet."""
+
+    candidate_id: str
+    name: str
+    exchange_id: int
+    received_at: str
+    business_days: int
+    draft_ready: bool
+
+    @property
+    def received_on(self) -> dt.date:
+        return dt.datetime.fromisoformat(self.received_at).astimezone(JST).date()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "candidate_id": self.candidate_id,
+            "name": self.name,
+            "exchange_id": self.exchange_id,
+            "received_at": self.received_at,
+            "business_days": self.business_days,
+            "draft_ready": self.draft_ready,
+        }
+
+
+@dataclass(frozen=True)
+class StageCount:
+    """How many applicants reached a stage, and the results decided there."""
+
+    stage: str | None
+    candidates: int
+    passed: int
+    not_passed: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "stage": self.stage,
+            "candidates": self.candidates,
+            "passed": self.passed,
+            "not_passed": self.not_passed,
+        }
+
+
+@dataclass(frozen=True)
+class Stats:
+    """The selection funnel: applicants, their statuses, and results per stage."""
+
+    candidates: int
+    statuses: Mapping[str, int]
+    stages: tuple[StageCount, ...]
+    exchanges: Mapping[str, int]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "candidates": self.candidates,
+            "statuses": dict(self.statuses),
+            "stages": [s.to_dict() for s in self.stages],
+            "exchanges": dict(self.exchanges),
+        }
+
+
+@dataclass(frozen=True)
+class PurgeReport:
+    """What a purge removed (or, with ``dry_run``, would remove)."""
+
+    candidates: tuple[str, ...]
+    exchanges: int
+    holds: int
+    dry_run: bool = False
+    # False when another connection kept the file from being vacuumed or the WAL from being
+    # emptied: old page images may remain in the -wal file until the next checkpoint.
+    wal_cleared: bool = True
+    names: tuple[str, ...] = field(default=(), repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "candidates": list(self.candidates),
+            "exchanges": self.exchanges,
+            "holds": self.holds,
+            "dry_run": self.dry_run,
+            "wal_cleared": self.wal_cleared,
+        }
+
+
