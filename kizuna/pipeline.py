@@ -270,7 +270,7 @@ def record_message(
 def recording(log: Log | None, kind: str) -> AbstractContextManager[object]:
     """The transaction to prepare and record a message of ``kind`` in.
 
-    For an invitation it is one write transaction (``BEGIN IMMEDIATE``): the read of taken
+    For an invitation it is one write transaction (``Log.transaction``): the read of taken
     slots, the proposal and the holds happen under one lock, so invitations drafted at the
     same moment offer different times. Other kinds, and drafts that are not logged, need none.
     """
@@ -428,10 +428,8 @@ def handle_reply(
     but unread by a failure in between.
     """
     key = log.inbound_key(candidate_id, text, now) if now is not None else None
-    with log.transaction() as db:
-        earlier = key is not None and db.conn.execute(
-            "SELECT 1 FROM exchanges WHERE idempotency_key = ?", [key]
-        ).fetchone() is not None
+    with log.transaction():
+        earlier = key is not None and log.has_key(key)
         exchange = log.record_inbound(candidate_id, text, received_at=now, subject=subject,
                                       idempotency_key=key)
         if earlier:
@@ -572,10 +570,7 @@ def draft_reminders(
     drafted: list[Drafted] = []
     for candidate_id, slot in holds.interviews_on(log, on + dt.timedelta(days=1)):
         key = reminder_key(candidate_id, slot)
-        done = log.db.conn.execute(
-            "SELECT 1 FROM exchanges WHERE idempotency_key = ?", [key]
-        ).fetchone()
-        if done:
+        if log.has_key(key):
             continue
         candidate = log.get_candidate(candidate_id)
         drafted.append(

@@ -116,3 +116,18 @@ def test_no_import_cycles() -> None:
         if node not in state:
             visit(node)
     assert cycles == []
+
+
+def test_no_sql_outside_the_log_package() -> None:
+    import re
+
+    sql = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE|CREATE|PRAGMA|BEGIN|VACUUM)\b|\.execute\(|\.conn\b|\bsqlite3\b")
+    found = []
+    for path in _sources():
+        if path.parent.name == "log" and path.parent.parent == PACKAGE:
+            continue
+        for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            code = line.split("#", 1)[0]
+            if sql.search(code):
+                found.append(f"{path.relative_to(PACKAGE)}:{lineno}: {line.strip()}")
+    assert found == []

@@ -634,6 +634,13 @@ class LogCore:
         return _exchange_from_row(self._rows("SELECT * FROM exchanges WHERE id = ?",
                                              [exchange_id])[0])
 
+    @_translating
+    def has_key(self, idempotency_key: str) -> bool:
+        """Whether an exchange was recorded under this idempotency key."""
+        return self.db.conn.execute(
+            "SELECT 1 FROM exchanges WHERE idempotency_key = ?", [idempotency_key]
+        ).fetchone() is not None
+
     def _exchange_by_key(self, key: str | None) -> Exchange:
         return _exchange_from_row(self._rows("SELECT * FROM exchanges WHERE idempotency_key = ?",
                                              [key])[0])
