@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import KizunaError, SlotError
 from .models import JST, Exchange, Slot
-from .slots import Choice, SlotPolicy, format_slot, parse_choice, propose
+from .slots import Choice, format_slot, parse_choice, propose
 
 if TYPE_CHECKING:
     from .log import Log
@@ -287,7 +287,7 @@ def free_slots(
     ``count`` defaults to the profile's ``slots.offer_count``. ``now`` decides which holds have
     run out; slots before it are left out only when it is given.
     """
-    policy = SlotPolicy.from_profile(profile)
+    policy = profile.slots
     taken = unavailable(log, _now(now))
     return propose(policy, start_day, count or policy.offer_count, unavailable=taken, now=now)
 
@@ -390,7 +390,7 @@ def handle_reply(
             exchange, choice, None, None, f"Nothing was booked: {choice.reason}"
         )
     try:
-        spacing = SlotPolicy.from_profile(profile).spacing
+        spacing = profile.slots.spacing
         booked = book(log, candidate_id, choice.slot, now=moment, spacing=spacing)
     except SlotTaken:
         alternatives = _alternatives(profile, log, on, moment, candidate_id, len(offer), choice.slot)
@@ -433,7 +433,7 @@ def _alternatives(
     taken = unavailable(log, moment, exclude_candidate=candidate_id) | {lost.start}
     try:
         return tuple(
-            propose(SlotPolicy.from_profile(profile), on, max(count, 1), unavailable=taken, now=moment)
+            propose(profile.slots, on, max(count, 1), unavailable=taken, now=moment)
         )
     except SlotError:
         return ()

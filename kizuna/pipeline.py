@@ -14,18 +14,14 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .businessdays import OfficeCalendar, calendar_from_settings
 from .compose import Composer, composer_for
-from .errors import InputError, LogError, ProfileError
+from .errors import InputError, LogError
 from .kinds import get_kind
 from .models import JST, Candidate, Exchange, Message, Slot, Topic
 from .profile import Profile
 
 if TYPE_CHECKING:
     from .log import Log
-
-DEFAULT_OFFER_COUNT = 3
-
 
 @dataclass(frozen=True)
 class Drafted:
@@ -42,18 +38,9 @@ def manual_candidate_id(name: str, email: str = "") -> str:
     return f"M-{digest[:10]}"
 
 
-def _office_calendar(profile: Profile) -> OfficeCalendar:
-    try:
-        return calendar_from_settings(
-            profile.slots.get("closure"), profile.slots.get("blocked_dates", ())
-        )
-    except ValueError as exc:
-        raise ProfileError(str(exc), path=profile.source, field="slots") from None
-
-
 def reply_deadline(profile: Profile, on: dt.date) -> dt.date:
     """The reply deadline for an invitation sent on ``on``: N business days later."""
-    return _office_calendar(profile).add_business_days(on, profile.reply_deadline_days)
+    return profile.slots.calendar.add_business_days(on, profile.reply_deadline_days)
 
 
 def _latest_stage(log: Log, candidate_id: str, kinds: Collection[str]) -> str | None:
@@ -132,16 +119,15 @@ def prepare_message(
         deadline = reply_deadline(profile, on)
         if slots is None:
             from . import bookings
-            from .slots import SlotPolicy, propose
+            from .slots import propose
 
             # "Now" is the send date's start, so a draft for a fixed date is reproducible.
             moment = now or dt.datetime.combine(on, dt.time(0), tzinfo=JST)
             taken = bookings.unavailable(log, moment, exclude_candidate=candidate.id) if log else set()
-            count = int(profile.slots.get("offer_count", DEFAULT_OFFER_COUNT))
             # Offer only times after the reply deadline, so every option is still open
             # whenever the applicant answers within it.
             offered = propose(
-                SlotPolicy.from_profile(profile), on, count, unavailable=taken, now=moment,
+                profile.slots, on, profile.slots.offer_count, unavailable=taken, now=moment,
                 after=deadline,
             )
         else:
@@ -218,13 +204,7 @@ def slot_from_text(profile: Profile, text: str) -> Slot:
             hint="Use ISO 8601, e.g. 2026-12-05T10:00 or 2026-12-05T10:00+09:00.",
         ) from None
     start = start.replace(tzinfo=JST) if start.tzinfo is None else start.astimezone(JST)
-    minutes = profile.slots.get("duration_minutes", 60)
-    if not isinstance(minutes, int) or isinstance(minutes, bool) or minutes <= 0:
-        raise ProfileError(
-            f"Expected a positive whole number, found {minutes!r}.",
-            path=profile.source, field="slots.duration_minutes",
-        )
-    return Slot(start, start + dt.timedelta(minutes=minutes))
+    return Slot(start, start + profile.slots.duration)
 
 
 def apply_edit(message: Message, edited: str) -> Message | None:

@@ -99,8 +99,8 @@ class SlotPolicy:
 
     @classmethod
     def from_profile(cls, profile: Profile) -> SlotPolicy:
-        """Validate ``profile.slots``; each bad value raises ProfileError naming its key."""
-        return cls.from_mapping(profile.slots, source=profile.source)
+        """The profile's policy (its ``[slots]`` table, validated when the profile was loaded)."""
+        return profile.slots
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], *, source: str | None = None) -> SlotPolicy:
@@ -111,13 +111,12 @@ class SlotPolicy:
                 f"Expected {expected}, found {value!r}.", path=source, field=f"slots.{key}"
             )
 
+        from .profile import unknown_key_error
+
         known = set(DEFAULTS) | {"closure", "blocked_dates"}
-        for key in data:
+        for key, value in data.items():
             if key not in known:
-                raise ProfileError(
-                    f"Unknown key {key!r}.", path=source, field=f"slots.{key}",
-                    hint=f"Known keys: {', '.join(sorted(known))}.",
-                )
+                raise unknown_key_error(key, value, known, path=source, prefix="slots.")
 
         def times(key: str) -> tuple[dt.time, ...]:
             value = data.get(key, DEFAULTS[key])
@@ -129,10 +128,10 @@ class SlotPolicy:
             # Duplicates would offer the same start twice; the order in the file does not matter.
             return tuple(sorted(set(parsed)))
 
-        def whole(key: str, minimum: int) -> int:
+        def whole(key: str, minimum: int, maximum: int) -> int:
             value = data.get(key, DEFAULTS[key])
-            if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-                raise fail(key, f"a whole number of at least {minimum}", value)
+            if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
+                raise fail(key, f"a whole number from {minimum} to {maximum}", value)
             return value
 
         offer_holidays = data.get("offer_holidays", DEFAULTS["offer_holidays"])
@@ -155,13 +154,14 @@ class SlotPolicy:
         policy = cls(
             weekday_times=times("weekday_times"),
             weekend_times=times("weekend_times"),
-            duration_minutes=whole("duration_minutes", 1),
-            buffer_minutes=whole("buffer_minutes", 0),
-            lead_business_days=whole("lead_business_days", 0),
-            horizon_days=whole("horizon_days", 1),
-            per_day_cap=whole("per_day_cap", 1),
+            # Bounds keep every date computed from them far inside the calendar.
+            duration_minutes=whole("duration_minutes", 1, 24 * 60),
+            buffer_minutes=whole("buffer_minutes", 0, 24 * 60),
+            lead_business_days=whole("lead_business_days", 0, 60),
+            horizon_days=whole("horizon_days", 1, 366),
+            per_day_cap=whole("per_day_cap", 1, 100),
             offer_holidays=offer_holidays,
-            offer_count=whole("offer_count", 1),
+            offer_count=whole("offer_count", 1, len(CIRCLED)),
             closure=calendar.closure,
             blocked_dates=calendar.blocked,
         )
