@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import KizunaError, SlotError
 from .models import JST, Exchange, Slot
+from .seasons import check_served_date
 from .slots import Choice, format_slot, parse_choice, propose
 
 if TYPE_CHECKING:
@@ -357,6 +358,7 @@ def handle_reply(
     nothing and says why; a slot someone else has taken books nothing and lists other free
     slots. A confirmation that cannot be drafted leaves the booking in place and says so.
     """
+    check_served_date(on, "on")
     exchange = log.record_inbound(candidate_id, text, received_at=now, subject=subject)
     moment = _now(now)
     offer = offered(log, candidate_id, moment, include_expired=True)
@@ -462,6 +464,7 @@ def draft_reminders(
     """
     from .pipeline import draft_message
 
+    check_served_date(on, "on")
     drafted: list[Drafted] = []
     for candidate_id, slot in interviews_on(log, on + dt.timedelta(days=1)):
         key = reminder_key(candidate_id, slot)

@@ -19,6 +19,7 @@ from .errors import InputError, LogError
 from .kinds import get_kind
 from .models import JST, Candidate, Exchange, Message, Slot, Topic
 from .profile import Profile
+from .seasons import check_served_date
 
 if TYPE_CHECKING:
     from .log import Log
@@ -95,6 +96,7 @@ def prepare_message(
     log unless given. An invitation offers ``slots`` or, when None, proposes free ones; a
     confirmation or reminder uses ``slot`` or the applicant's booking.
     """
+    check_served_date(on, "on")
     spec = get_kind(kind)
     if stage is None:
         stage = infer_stage(profile, kind, candidate.id, log)
@@ -203,6 +205,7 @@ def slot_from_text(profile: Profile, text: str) -> Slot:
             f"'{text}' is not a date and time.", field="slot",
             hint="Use ISO 8601, e.g. 2026-12-05T10:00 or 2026-12-05T10:00+09:00.",
         ) from None
+    check_served_date(start, "slot")
     start = start.replace(tzinfo=JST) if start.tzinfo is None else start.astimezone(JST)
     return Slot(start, start + profile.slots.duration)
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import ProfileError
+from .seasons import SERVED_YEARS
 
 if TYPE_CHECKING:
     from .slots import SlotPolicy
@@ -198,6 +199,9 @@ class _Reader:
                 day = None
         if day is None:
             raise self._fail(key, "a date as YYYY-MM-DD", value)
+        first, last = SERVED_YEARS
+        if not first <= day.year <= last:
+            raise self._fail(key, f"a date from {first}-01-01 to {last}-12-31", value)
         return day
 
 

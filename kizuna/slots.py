@@ -21,6 +21,7 @@ from dateutil.rrule import DAILY, FR, MO, SA, SU, TH, TU, WE, rrule
 from .businessdays import OfficeCalendar, calendar_from_settings, holiday_name
 from .errors import InputError, ProfileError, SlotError
 from .models import JST, Slot
+from .seasons import check_served_date
 
 if TYPE_CHECKING:
     from .profile import Profile
@@ -253,6 +254,7 @@ def propose(
     a proposal is not five times on one Saturday. Raises SlotError naming the rule that left
     nothing.
     """
+    check_served_date(start_day, "start_day")
     if count < 1:
         raise InputError(f"The number of slots must be at least 1, not {count}.", field="count")
     first = policy.first_day(start_day)

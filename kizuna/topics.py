@@ -106,6 +106,8 @@ class When:
     def holds(self, day: dt.date) -> bool:
         """True if ``day`` is inside this window."""
         if self.terms:
+            if not seasons.FIRST_YEAR <= day.year <= seasons.LAST_YEAR:
+                return False  # a climate shift reached past the computed years; 雑節 do the same
             name, index = _term_position(day)
             if name not in self.terms:
                 return False
@@ -934,6 +936,7 @@ def _allowed_tones(kind: str, result: str | None) -> tuple[tuple[str, ...], tupl
 def _in_season(on: dt.date, town_key: tuple[str, str, int, int],
                ) -> tuple[tuple[SeasonLine, ...], tuple[tuple[TownTopic, str], ...]]:
     """The season lines and town topics (with their phase) that are true on ``on`` in the town."""
+    seasons.check_served_date(on, "on")
     town = _town_from_key(town_key)
     lines = tuple(line for line in season_lines() if not _season_status(line, on, town))
     phases = tuple((topic, phase) for topic in town.topics if (phase := topic.phase_on(on)))

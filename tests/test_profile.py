@@ -9,18 +9,21 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+import click
 import pytest
 from click.testing import CliRunner
 
 from kizuna.cli import cli
-from kizuna.errors import KizunaError, ProfileError
+from kizuna.errors import InputError, KizunaError, ProfileError
 from kizuna.kinds import KINDS
 from kizuna.models import JST, Candidate, Slot
 from kizuna.pipeline import draft_message, render_draft
 from kizuna.profile import Profile, load_profile, sample_profile_text
-from kizuna.slots import SlotPolicy
+from kizuna.slots import SlotPolicy, propose
 
 ON = dt.date(2026, 11, 26)
+OUTSIDE = ["9999-12-31", "0001-01-01", "1899-12-31", "2101-01-01"]
+EDGES = ["1900-01-01", "2100-12-31"]
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -67,9 +70,13 @@ def test_a_wrong_type_in_slots_is_a_profile_error_at_load(tmp_path: Path) -> Non
         ("deadline_business_days = 3", "deadline_business_days = 10000000000",
          "replies.deadline_business_days", "from 1 to 60"),
         ("horizon_days = 21", "horizon_days = 99999999999", "slots.horizon_days", "from 1 to 366"),
+        ('start_date = "2027-04-01"', "start_date = 0001-01-01", "position.start_date",
+         "from 1900-01-01 to 2100-12-31"),
+        ('start_date = "2027-04-01"', 'start_date = "9999-12-31"', "position.start_date",
+         "from 1900-01-01 to 2100-12-31"),
     ],
 )
-def test_numbers_beyond_what_kizuna_serves(
+def test_numbers_and_dates_beyond_what_kizuna_serves(
     tmp_path: Path, old: str, new: str, field: str, expected: str
 ) -> None:
     with pytest.raises(ProfileError) as caught:
@@ -137,6 +144,116 @@ def test_cli_typo_is_one_paragraph(tmp_path: Path) -> None:
     )
     assert result.exit_code == 1
     assert "Did you mean 'retention'?" in result.output and "Traceback" not in result.output
+
+
+# --- dates kizuna cannot serve ------------------------------------------------------------------
+
+DATE_OPTIONS = ("--date", "--from", "--before", "--at", "--slot")
+
+# The other arguments each command needs to reach its date; a command with a date option
+# missing here fails the walk, so a new one cannot skip the check.
+NEEDS: dict[str, list[str]] = {
+    "draft": ["screening_result", "--name", "山田 太郎", "--result", "passed", "--no-log"],
+    "batch": ["{csv}", "--kind", "screening_result", "--out", "{out}", "--dry-run", "-q"],
+    "pending": [],
+    "purge": ["-y"],
+    "topics": ["--kind", "screening_result"],
+    "slots": [],
+    "reminders": [],
+    "reply": ["A-0001", "--text", "①でお願いします"],
+}
+
+
+def date_commands() -> Iterator[tuple[str, str]]:
+    """(command, option) for every date option of every command, subcommands included."""
+
+    def walk(group: click.Group, prefix: str) -> Iterator[tuple[str, str]]:
+        for name, command in group.commands.items():
+            for param in command.params:
+                for opt in param.opts:
+                    if opt in DATE_OPTIONS:
+                        yield prefix + name, opt
+            if isinstance(command, click.Group):
+                yield from walk(command, f"{prefix}{name} ")
+
+    yield from walk(cli, "")
+
+
+def invoke(tmp_path: Path, command: str, option: str, value: str) -> Any:
+    csv = tmp_path / "a.csv"
+    csv.write_text("id,name,email,result\nA-0001,山田 太郎,t@example.com,passed\n", encoding="utf-8")
+    if command == "draft" and option == "--slot":
+        args = ["interview_confirmation", "--name", "山田 太郎", "--no-log", "--date", "2026-11-26"]
+        value = f"{value}T10:00"
+    elif option == "--at":
+        value = f"{value}T10:00"
+        args = NEEDS[command]
+    else:
+        args = NEEDS[command]
+    args = [a.format(csv=csv, out=tmp_path / "out") for a in args]
+    return CliRunner().invoke(
+        cli, ["--db", str(tmp_path / "k.db"), *command.split(), *args, option, value]
+    )
+
+
+@pytest.mark.parametrize("value", OUTSIDE)
+@pytest.mark.parametrize(("command", "option"), sorted(date_commands()))
+def test_every_date_option_refuses_dates_outside_the_served_years(
+    tmp_path: Path, command: str, option: str, value: str
+) -> None:
+    result = invoke(tmp_path, command, option, value)
+    assert isinstance(result.exception, SystemExit), result.exception  # no uncaught error
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.output
+    assert f"{option.lstrip('-')}'" in lines[0] and value in lines[0]
+    assert "1900–2100" in lines[0] and "1900-01-01 to 2100-12-31" in lines[0]
+
+
+def test_every_date_option_serves_the_first_and_last_day(tmp_path: Path) -> None:
+    """The range is what kizuna really serves: its first and last days work everywhere
+    (1900-01-01 once failed: the town's climate shift looked up a term of 1899)."""
+    found = set(date_commands())
+    assert {("slots", "--from"), ("draft", "--date"), ("draft", "--slot"), ("purge", "--before"),
+            ("reminders", "--date"), ("pending", "--date"), ("topics", "--date"),
+            ("batch", "--date"), ("reply", "--at")} <= found
+    assert {command for command, _ in found} <= set(NEEDS)
+    failures = []
+    for command, option in sorted(found):
+        for value in EDGES:
+            result = invoke(tmp_path, command, option, value)
+            if command == "reply":  # the applicant is not in the log: refused, not for the date
+                ok = result.exit_code == 1 and "1900–2100" not in result.output
+            else:
+                ok = result.exit_code == 0
+            if not ok:
+                failures.append(f"{command} {option} {value}: {result.output.strip()}")
+    assert not failures, "\n".join(failures)
+
+
+def test_every_kind_drafts_on_the_edges_of_the_range() -> None:
+    profile = load_profile()
+    for day in (dt.date(1900, 1, 1), dt.date(2100, 12, 31)):
+        start = dt.datetime.combine(day, dt.time(10), JST)
+        for kind, spec in KINDS.items():
+            drafted = draft_message(
+                profile, kind, Candidate(id="A-0001", name="山田 太郎"), on=day,
+                result="passed" if spec.needs_result else None,
+                slot=Slot(start, start + dt.timedelta(hours=1)) if spec.needs_slot else None,
+            )
+            assert drafted.message.date == day
+
+
+@pytest.mark.parametrize("day", [dt.date(9999, 12, 31), dt.date(1, 1, 1), dt.date(1899, 12, 31)])
+def test_library_entry_points_refuse_dates_outside_the_served_years(day: dt.date) -> None:
+    profile = load_profile()
+    with pytest.raises(InputError, match="1900–2100") as caught:
+        draft_message(profile, "interview_invitation", Candidate(id="A-1", name="山田 太郎"), on=day)
+    assert caught.value.field == "on"
+    with pytest.raises(InputError, match="1900–2100") as caught:
+        propose(profile.slots, day, 3)
+    assert caught.value.field == "start_day"
 
 
 # --- every sample key with values of the wrong type ---------------------------------------------
