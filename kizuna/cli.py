@@ -438,9 +438,7 @@ def pending(settings: Settings, min_days: int, on: dt.date | None, fmt: str) -> 
     Only a message marked sent (`kizuna sent`) counts as an answer; an unsent draft is shown
     as "draft ready". Weekends, Japanese holidays and the year-end closure do not count.
     """
-    from .slots import SlotPolicy
-
-    calendar = SlotPolicy.from_profile(settings.profile).calendar
+    calendar = settings.profile.slots.calendar
     with settings.open_log() as log:
         waiting = log.pending(on or today_jst(), min_days, calendar=calendar)
     if fmt == "json":

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from .errors import ProfileError
 from .seasons import SERVED_YEARS
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # profile → slots only: slots knows nothing of profiles
     from .slots import SlotPolicy
 
 SAMPLE_NAME = "sample_profile.toml"
@@ -118,7 +118,7 @@ def load_profile(path: str | Path | None = None) -> Profile:
     return parse_profile(text, source=str(p), base_dir=p.resolve().parent)
 
 
-def unknown_key_error(
+def _unknown_key(
     key: str, value: Any, known: Collection[str], *, path: str | None, prefix: str = ""
 ) -> ProfileError:
     """A table or key the profile does not define (a typo would otherwise be silently ignored):
@@ -154,7 +154,7 @@ class _Reader:
         """Refuse a key this table does not define."""
         for key, value in self.data.items():
             if key not in known:
-                raise unknown_key_error(key, value, known, path=self.source, prefix=self.prefix)
+                raise _unknown_key(key, value, known, path=self.source, prefix=self.prefix)
         return self
 
     def table(self, key: str) -> _Reader:
@@ -213,7 +213,7 @@ ORGANISATION_KEYS = (
     "brand_message", "site", "public_sector",
 )
 STAGE_KEYS = ("id", "label", "format", "tool", "place", "minutes")
-# Every table a profile may hold ([slots] keys are SlotPolicy's to check).
+# Every table a profile may hold.
 TABLES = (
     "organisation", "position", "stages", "wording", "topics", "replies", "slots", "retention",
     "guide",
@@ -236,7 +236,7 @@ def parse_profile(text: str, *, source: str, base_dir: Path | None = None) -> Pr
 
 
 def _parse(data: Mapping[str, Any], source: str, base_dir: Path | None) -> Profile:
-    from .slots import SlotPolicy
+    from .slots import SLOT_KEYS, SlotPolicy
 
     root = _Reader(data, source).only(TABLES)
     org = root.table("organisation").only(ORGANISATION_KEYS)
@@ -292,7 +292,7 @@ def _parse(data: Mapping[str, Any], source: str, base_dir: Path | None) -> Profi
         templates_dir = Path(templates)
         if not templates_dir.is_absolute() and base_dir is not None:
             templates_dir = base_dir / templates_dir
-    slots = SlotPolicy.from_mapping(root.table("slots").data, source=source)
+    slots = SlotPolicy.from_mapping(root.table("slots").only(SLOT_KEYS).data, source=source)
     replies = root.table("replies").only(("deadline_business_days",))
     retention = root.table("retention").only(("days",))
     guide = root.table("guide").only(GUIDE_KEYS)

@@ -13,7 +13,7 @@ import re
 import unicodedata
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil.rrule import DAILY, FR, MO, SA, SU, TH, TU, WE, rrule
@@ -22,9 +22,6 @@ from .businessdays import OfficeCalendar, calendar_from_settings, holiday_name
 from .errors import InputError, ProfileError, SlotError
 from .models import JST, Slot
 from .seasons import check_served_date
-
-if TYPE_CHECKING:
-    from .profile import Profile
 
 __all__ = [
     "Choice",
@@ -54,6 +51,8 @@ DEFAULTS: dict[str, Any] = {
     "offer_holidays": False,
     "offer_count": 3,
 }
+
+SLOT_KEYS = frozenset(DEFAULTS) | {"closure", "blocked_dates"}
 
 _TIME_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
@@ -99,25 +98,21 @@ class SlotPolicy:
         return dt.timedelta(minutes=self.duration_minutes + self.buffer_minutes)
 
     @classmethod
-    def from_profile(cls, profile: Profile) -> SlotPolicy:
-        """The profile's policy (its ``[slots]`` table, validated when the profile was loaded)."""
-        return profile.slots
-
-    @classmethod
     def from_mapping(cls, data: Mapping[str, Any], *, source: str | None = None) -> SlotPolicy:
-        """Validate a ``[slots]`` table (keys missing → the sample profile's values)."""
+        """Validate a ``[slots]`` table (keys missing → the sample profile's values). A loaded
+        profile holds its policy as ``profile.slots``, validated once at load."""
 
         def fail(key: str, expected: str, value: Any) -> ProfileError:
             return ProfileError(
                 f"Expected {expected}, found {value!r}.", path=source, field=f"slots.{key}"
             )
 
-        from .profile import unknown_key_error
-
-        known = set(DEFAULTS) | {"closure", "blocked_dates"}
-        for key, value in data.items():
-            if key not in known:
-                raise unknown_key_error(key, value, known, path=source, prefix="slots.")
+        for key in data:
+            if key not in SLOT_KEYS:
+                raise ProfileError(
+                    f"Unknown key {key!r}.", path=source, field=f"slots.{key}",
+                    hint=f"Known keys: {', '.join(sorted(SLOT_KEYS))}.",
+                )
 
         def times(key: str) -> tuple[dt.time, ...]:
             value = data.get(key, DEFAULTS[key])

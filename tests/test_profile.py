@@ -49,7 +49,6 @@ def test_slots_are_a_typed_policy_after_load() -> None:
     profile = load_profile()
     assert isinstance(profile.slots, SlotPolicy)
     assert profile.slots.offer_count == 3
-    assert SlotPolicy.from_profile(profile) is profile.slots
 
 
 def test_a_wrong_type_in_slots_is_a_profile_error_at_load(tmp_path: Path) -> None:
