@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from .profile import Profile
 
 F = TypeVar("F", bound=Callable[..., Any])
+D = TypeVar("D", bound=dt.date)
 
 
 class Settings:
@@ -86,14 +87,25 @@ def user_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def served(param: click.Parameter | None, value: D) -> D:
+    """A date (or time) kizuna can serve, else one paragraph naming the option and the range."""
+    from .seasons import check_served_date
+
+    try:
+        return check_served_date(value, param.opts[0] if param is not None else "date")
+    except KizunaError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
 def parse_date(ctx: click.Context | None, param: click.Parameter | None, value: str | None) -> dt.date | None:
-    """Option callback: YYYY-MM-DD, or None."""
+    """Option callback: YYYY-MM-DD within the served years, or None."""
     if value is None:
         return None
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"'{value}' is not a date; use YYYY-MM-DD, e.g. 2026-12-05.") from None
+    return served(param, day)
 
 
 def today_jst() -> dt.date:
@@ -314,9 +326,10 @@ def _parse_moment(ctx: click.Context | None, param: click.Parameter | None, valu
     if value is None:
         return None
     try:
-        return dt.datetime.fromisoformat(value)
+        moment = dt.datetime.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"'{value}' is not a date and time; use e.g. 2026-11-27T09:30.") from None
+    return served(param, moment)
 
 
 @cli.command()
@@ -431,9 +444,7 @@ def pending(settings: Settings, min_days: int, on: dt.date | None, fmt: str) -> 
     Only a message marked sent (`kizuna sent`) counts as an answer; an unsent draft is shown
     as "draft ready". Weekends, Japanese holidays and the year-end closure do not count.
     """
-    from .slots import SlotPolicy
-
-    calendar = SlotPolicy.from_profile(settings.profile).calendar
+    calendar = settings.profile.slots.calendar
     with settings.open_log() as log:
         waiting = log.pending(on or today_jst(), min_days, calendar=calendar)
     if fmt == "json":

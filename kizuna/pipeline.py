@@ -19,21 +19,18 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .calendar import OfficeCalendar, calendar_from_settings
 from .compose import Composer, composer_for
-from .errors import InputError, KizunaError, LogError, ProfileError, SlotError, SlotTaken
+from .errors import InputError, KizunaError, LogError, SlotError, SlotTaken
 from .kinds import get_kind
 from .log import holds
 from .models import JST, Candidate, Exchange, Message, Slot, Topic
 from .profile import Profile
-from .slots import Choice, SlotPolicy, format_slot, parse_choice, propose
+from .seasons import check_served_date
+from .slots import Choice, format_slot, parse_choice, propose
 from .topics import TopicChoice, choose, choose_many
 
 if TYPE_CHECKING:
     from .log import Log
-
-DEFAULT_OFFER_COUNT = 3
-
 
 @dataclass(frozen=True)
 class Drafted:
@@ -57,18 +54,9 @@ def manual_candidate_id(name: str, email: str = "") -> str:
     return f"M-{digest[:10]}"
 
 
-def _office_calendar(profile: Profile) -> OfficeCalendar:
-    try:
-        return calendar_from_settings(
-            profile.slots.get("closure"), profile.slots.get("blocked_dates", ())
-        )
-    except ValueError as exc:
-        raise ProfileError(str(exc), path=profile.source, field="slots") from None
-
-
 def reply_deadline(profile: Profile, on: dt.date) -> dt.date:
     """The reply deadline for an invitation sent on ``on``: N business days later."""
-    return _office_calendar(profile).add_business_days(on, profile.reply_deadline_days)
+    return profile.slots.calendar.add_business_days(on, profile.reply_deadline_days)
 
 
 def _latest_stage(log: Log, candidate_id: str, kinds: Collection[str]) -> str | None:
@@ -123,6 +111,7 @@ def prepare_message(
     log unless given. An invitation offers ``slots`` or, when None, proposes free ones; a
     confirmation or reminder uses ``slot`` or the applicant's booking.
     """
+    check_served_date(on, "on")
     spec = get_kind(kind)
     if stage is None:
         stage = infer_stage(profile, kind, candidate.id, log)
@@ -149,11 +138,10 @@ def prepare_message(
             # "Now" is the send date's start, so a draft for a fixed date is reproducible.
             moment = now or dt.datetime.combine(on, dt.time(0), tzinfo=JST)
             taken = holds.unavailable(log, moment, exclude_candidate=candidate.id) if log else set()
-            count = int(profile.slots.get("offer_count", DEFAULT_OFFER_COUNT))
             # Offer only times after the reply deadline, so every option is still open
             # whenever the applicant answers within it.
             offered = propose(
-                SlotPolicy.from_profile(profile), on, count, unavailable=taken, now=moment,
+                profile.slots, on, profile.slots.offer_count, unavailable=taken, now=moment,
                 after=deadline,
             )
         else:
@@ -231,7 +219,7 @@ def free_slots(
     ``count`` defaults to the profile's ``slots.offer_count``. ``now`` decides which holds have
     run out; slots before it are left out only when it is given.
     """
-    policy = SlotPolicy.from_profile(profile)
+    policy = profile.slots
     taken = holds.unavailable(log, _jst_now(now))
     return propose(policy, start_day, count or policy.offer_count, unavailable=taken, now=now)
 
@@ -321,13 +309,8 @@ def slot_from_text(profile: Profile, text: str) -> Slot:
             hint="Use ISO 8601, e.g. 2026-12-05T10:00 or 2026-12-05T10:00+09:00.",
         ) from None
     start = start.replace(tzinfo=JST) if start.tzinfo is None else start.astimezone(JST)
-    minutes = profile.slots.get("duration_minutes", 60)
-    if not isinstance(minutes, int) or isinstance(minutes, bool) or minutes <= 0:
-        raise ProfileError(
-            f"Expected a positive whole number, found {minutes!r}.",
-            path=profile.source, field="slots.duration_minutes",
-        )
-    return Slot(start, start + dt.timedelta(minutes=minutes))
+    check_served_date(start, "slot")
+    return Slot(start, start + profile.slots.duration)
 
 
 def apply_edit(message: Message, edited: str) -> Message | None:
@@ -427,6 +410,7 @@ def handle_reply(
     by then. Recording and booking are one transaction, so a reply is never left recorded
     but unread by a failure in between.
     """
+    check_served_date(on, "on")
     key = log.inbound_key(candidate_id, text, now) if now is not None else None
     with log.transaction():
         earlier = key is not None and log.has_key(key)
@@ -513,7 +497,7 @@ def _read_and_book(
             exchange, choice, None, None, f"Nothing was booked: {choice.reason}"
         )
     try:
-        spacing = SlotPolicy.from_profile(profile).spacing
+        spacing = profile.slots.spacing
         booked = holds.book(log, candidate_id, choice.slot, now=moment, spacing=spacing)
     except SlotTaken:
         alternatives = _alternatives(profile, log, on, moment, candidate_id, len(offer), choice.slot)
@@ -540,7 +524,7 @@ def _alternatives(
     taken = holds.unavailable(log, moment, exclude_candidate=candidate_id) | {lost.start}
     try:
         return tuple(
-            propose(SlotPolicy.from_profile(profile), on, max(count, 1), unavailable=taken, now=moment)
+            propose(profile.slots, on, max(count, 1), unavailable=taken, now=moment)
         )
     except SlotError:
         return ()
@@ -567,6 +551,7 @@ def draft_reminders(
     Once per interview: an interview whose reminder is already in the log is skipped, so the
     command can run every day (or twice) without drafting a second one.
     """
+    check_served_date(on, "on")
     drafted: list[Drafted] = []
     for candidate_id, slot in holds.interviews_on(log, on + dt.timedelta(days=1)):
         key = reminder_key(candidate_id, slot)

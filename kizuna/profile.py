@@ -7,14 +7,20 @@ The built-in sample profile (北上市, a fictional sender) is used when none is
 from __future__ import annotations
 
 import datetime as dt
+import difflib
+import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import ProfileError
+from .seasons import SERVED_YEARS
+
+if TYPE_CHECKING:  # profile → slots only: slots knows nothing of profiles
+    from .slots import SlotPolicy
 
 SAMPLE_NAME = "sample_profile.toml"
 
@@ -46,7 +52,7 @@ class Stage:
 
 @dataclass(frozen=True)
 class Profile:
-    """A validated profile. ``slots`` stays a mapping: kizuna.slots validates it."""
+    """A validated profile: every table is checked and typed once, when it is loaded."""
 
     organisation: Organisation
     position: str
@@ -58,7 +64,7 @@ class Profile:
     town: str
     templates_dir: Path | None
     reply_deadline_days: int
-    slots: Mapping[str, Any]
+    slots: SlotPolicy
     retention_days: int
     guide: Mapping[str, str]
     source: str
@@ -112,6 +118,24 @@ def load_profile(path: str | Path | None = None) -> Profile:
     return parse_profile(text, source=str(p), base_dir=p.resolve().parent)
 
 
+def _unknown_key(
+    key: str, value: Any, known: Collection[str], *, path: str | None, prefix: str = ""
+) -> ProfileError:
+    """A table or key the profile does not define (a typo would otherwise be silently ignored):
+    names it, and the nearest valid one."""
+    is_table = isinstance(value, Mapping) or (
+        isinstance(value, list) and bool(value) and all(isinstance(v, Mapping) for v in value)
+    )
+    close = difflib.get_close_matches(key, list(known), n=1)
+    if close:
+        hint = f"Did you mean '{close[0]}'?"
+    else:
+        hint = f"Valid {'tables' if not prefix else 'keys'} here: {', '.join(sorted(known))}."
+    return ProfileError(
+        f"Unknown {'table' if is_table else 'key'}.", path=path, field=prefix + key, hint=hint,
+    )
+
+
 class _Reader:
     """Typed access to a TOML table; each wrong value names its dotted key."""
 
@@ -121,9 +145,17 @@ class _Reader:
         self.prefix = prefix
 
     def _fail(self, key: str, expected: str, value: Any) -> ProfileError:
+        shown = value.isoformat() if isinstance(value, dt.date | dt.time) else repr(value)
         return ProfileError(
-            f"Expected {expected}, found {value!r}.", path=self.source, field=self.prefix + key,
+            f"Expected {expected}, found {shown}.", path=self.source, field=self.prefix + key,
         )
+
+    def only(self, known: Collection[str]) -> _Reader:
+        """Refuse a key this table does not define."""
+        for key, value in self.data.items():
+            if key not in known:
+                raise _unknown_key(key, value, known, path=self.source, prefix=self.prefix)
+        return self
 
     def table(self, key: str) -> _Reader:
         value = self.data.get(key, {})
@@ -147,39 +179,67 @@ class _Reader:
             raise self._fail(key, "true or false", value)
         return value
 
-    def number(self, key: str, default: int, minimum: int = 0) -> int:
+    def number(self, key: str, default: int, minimum: int, maximum: int) -> int:
         value = self.data.get(key, default)
-        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-            raise self._fail(key, f"a whole number of at least {minimum}", value)
+        if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
+            raise self._fail(key, f"a whole number from {minimum} to {maximum}", value)
         return value
 
     def date(self, key: str) -> dt.date | None:
         value = self.data.get(key, "")
         if value in ("", None):
             return None
+        day: dt.date | None
         if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-            return value
-        if isinstance(value, str):
+            day = value
+        else:
             try:
-                return dt.date.fromisoformat(value)
+                day = dt.date.fromisoformat(value) if isinstance(value, str) else None
             except ValueError:
-                pass
-        raise self._fail(key, "a date as YYYY-MM-DD", value)
+                day = None
+        if day is None:
+            raise self._fail(key, "a date as YYYY-MM-DD", value)
+        first, last = SERVED_YEARS
+        if not first <= day.year <= last:
+            raise self._fail(key, f"a date from {first}-01-01 to {last}-12-31", value)
+        return day
 
 
 # Guide paragraphs may be written as TOML multi-line strings.
 _MULTILINE_OK = {"visit", "relocation", "housing", "reading", "first_day", "contact"}
 GUIDE_KEYS = ("visit", "relocation", "housing", "reading", "first_day", "contact")
+ORGANISATION_KEYS = (
+    "name", "office", "department", "sender", "sender_kana", "phone", "email", "address",
+    "brand_message", "site", "public_sector",
+)
+STAGE_KEYS = ("id", "label", "format", "tool", "place", "minutes")
+# Every table a profile may hold.
+TABLES = (
+    "organisation", "position", "stages", "wording", "topics", "replies", "slots", "retention",
+    "guide",
+)
 
 
 def parse_profile(text: str, *, source: str, base_dir: Path | None = None) -> Profile:
-    """Validate profile TOML text; every error names the file and the dotted key."""
+    """Validate profile TOML text into typed objects, once; every error names the file, the
+    dotted key (and its line, when the key is written out in the file)."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ProfileError(f"Not valid TOML: {exc}.", path=source) from None
-    root = _Reader(data, source)
-    org = root.table("organisation")
+    try:
+        return _parse(data, source, base_dir)
+    except ProfileError as exc:
+        if exc.line is None and exc.field:
+            exc.line = _line_of(text, exc.field)
+        raise
+
+
+def _parse(data: Mapping[str, Any], source: str, base_dir: Path | None) -> Profile:
+    from .slots import SLOT_KEYS, SlotPolicy
+
+    root = _Reader(data, source).only(TABLES)
+    org = root.table("organisation").only(ORGANISATION_KEYS)
     organisation = Organisation(
         name=org.text("name"),
         office=org.text("office", ""),
@@ -193,7 +253,7 @@ def parse_profile(text: str, *, source: str, base_dir: Path | None = None) -> Pr
         site=org.text("site", ""),
         public_sector=org.flag("public_sector", True),
     )
-    pos = root.table("position")
+    pos = root.table("position").only(("title", "start_date"))
     stages_raw = data.get("stages", [])
     if not isinstance(stages_raw, list) or not stages_raw:
         raise ProfileError(
@@ -204,14 +264,14 @@ def parse_profile(text: str, *, source: str, base_dir: Path | None = None) -> Pr
     for i, item in enumerate(stages_raw):
         if not isinstance(item, Mapping):
             raise ProfileError("Expected a table.", path=source, field=f"stages[{i}]")
-        st = _Reader(item, source, f"stages[{i}].")
+        st = _Reader(item, source, f"stages[{i}].").only(STAGE_KEYS)
         stage = Stage(
             id=st.text("id"),
             label=st.text("label"),
             format=st.text("format", ""),
             tool=st.text("tool", ""),
             place=st.text("place", ""),
-            minutes=st.number("minutes", 0),
+            minutes=st.number("minutes", 0, 0, 24 * 60),
         )
         if stage.format not in ("", "online", "onsite"):
             raise ProfileError(
@@ -224,18 +284,18 @@ def parse_profile(text: str, *, source: str, base_dir: Path | None = None) -> Pr
             )
         seen.add(stage.id)
         stages.append(stage)
-    wording = root.table("wording")
-    topics = root.table("topics")
+    wording = root.table("wording").only(("final_pass", "roster", "use_era"))
+    topics = root.table("topics").only(("town", "templates"))
     templates = topics.text("templates", "")
     templates_dir: Path | None = None
     if templates:
         templates_dir = Path(templates)
         if not templates_dir.is_absolute() and base_dir is not None:
             templates_dir = base_dir / templates_dir
-    slots = data.get("slots", {})
-    if not isinstance(slots, Mapping):
-        raise ProfileError(f"Expected a table, found {slots!r}.", path=source, field="slots")
-    guide = root.table("guide")
+    slots = SlotPolicy.from_mapping(root.table("slots").only(SLOT_KEYS).data, source=source)
+    replies = root.table("replies").only(("deadline_business_days",))
+    retention = root.table("retention").only(("days",))
+    guide = root.table("guide").only(GUIDE_KEYS)
     return Profile(
         organisation=organisation,
         position=pos.text("title"),
@@ -246,14 +306,47 @@ def parse_profile(text: str, *, source: str, base_dir: Path | None = None) -> Pr
         use_era=wording.flag("use_era", False),
         town=topics.text("town", "kitakami"),
         templates_dir=templates_dir,
-        reply_deadline_days=root.table("replies").number("deadline_business_days", 3, minimum=1),
+        reply_deadline_days=replies.number("deadline_business_days", 3, 1, 60),
         slots=slots,
-        retention_days=root.table("retention").number("days", 365, minimum=1),
+        retention_days=retention.number("days", 365, 1, 36500),
         guide={k: guide.text(k, "") for k in GUIDE_KEYS},
         source=source,
         base_dir=base_dir,
         raw=data,
     )
+
+
+_HEADER_RE = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.-]+)\s*\]")
+_KEY_RE = re.compile(r"^\s*([A-Za-z0-9_-]+)\s*=")
+
+
+def _line_of(text: str, field: str) -> int | None:
+    """The line that writes ``field`` ("retension", "slots.offer_count", "stages[1].format",
+    "slots.weekday_times[0]"): a scan of table headers and ``key =`` lines, enough for a
+    profile written like the sample; None when the key is not written out (inline tables,
+    quoted or dotted keys, a missing key)."""
+    want = field.split(".")
+    # A list element ("weekday_times[0]") is on its key's line; [[stages]] counts tables.
+    if want[-1].endswith("]") and not (len(want) == 1 and want[0].startswith("stages[")):
+        want[-1] = want[-1].split("[", 1)[0]
+    where: list[str] = []
+    counts: dict[str, int] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        header = _HEADER_RE.match(line)
+        if header:
+            name = header.group(2)
+            if header.group(1) == "[[":
+                counts[name] = counts.get(name, -1) + 1
+                where = [*name.split(".")[:-1], f"{name.split('.')[-1]}[{counts[name]}]"]
+            else:
+                where = name.split(".")
+            if where == want or [name] == want:
+                return number
+            continue
+        key = _KEY_RE.match(line)
+        if key and [*where, key.group(1)] == want:
+            return number
+    return None
 
 
 def write_sample_profile(directory: Path, *, force: bool = False) -> Path:

@@ -32,7 +32,7 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from ._season_tables import DELTA_T as _DELTA_T
 from ._season_tables import DELTA_T_FIRST_YEAR as _DELTA_T_FIRST_YEAR
@@ -47,11 +47,13 @@ from .models import JST
 __all__ = [
     "FIRST_YEAR",
     "LAST_YEAR",
+    "SERVED_YEARS",
     "Almanac",
     "SolarTerm",
     "TermPosition",
     "Zassetsu",
     "almanac",
+    "check_served_date",
     "era_date",
     "era_year",
     "solar_terms",
@@ -60,8 +62,13 @@ __all__ = [
     "zassetsu_on",
 ]
 
+DateT = TypeVar("DateT", bound=dt.date)
+
 FIRST_YEAR = 1900
 LAST_YEAR = 2100
+# The years kizuna serves: every date it is given (a send date, a start day, a slot) must fall
+# in them, because the solar terms behind the season lines are computed for them only.
+SERVED_YEARS = (FIRST_YEAR, LAST_YEAR)
 
 # The calendar day of a term is taken in 中央標準時 (UTC+9) even in the summers of 1948–1951,
 # when Japan briefly kept daylight time: the almanac is reckoned in standard time.
@@ -284,6 +291,22 @@ def _check_year(year: int) -> None:
             field="year",
             hint=f"Give a year from {FIRST_YEAR} to {LAST_YEAR}.",
         )
+
+
+def check_served_date(day: DateT, field: str = "date") -> DateT:
+    """``day`` itself when it falls in SERVED_YEARS (a datetime by its JST date), else an
+    InputError naming ``field`` and the range. Every entry point that takes a date calls this."""
+    try:
+        year = _as_date(day).year
+    except OverflowError:  # an aware time at the very end (or start) of the calendar
+        year = day.year
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise InputError(
+            f"{day.isoformat()} is outside the years kizuna serves ({FIRST_YEAR}–{LAST_YEAR}).",
+            field=field,
+            hint=f"Give a date from {FIRST_YEAR}-01-01 to {LAST_YEAR}-12-31.",
+        )
+    return day
 
 
 def _as_date(day: dt.date) -> dt.date:

@@ -13,7 +13,7 @@ import re
 import unicodedata
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from dateutil.rrule import DAILY, FR, MO, SA, SU, TH, TU, WE, rrule
 
@@ -23,9 +23,7 @@ from .dates import slot_text as format_slot
 from .errors import InputError, ProfileError, SlotError
 from .models import JST, Slot
 from .replytext import blank_addresses, reply_text
-
-if TYPE_CHECKING:
-    from .profile import Profile
+from .seasons import check_served_date
 
 __all__ = [
     "Choice",
@@ -53,6 +51,8 @@ DEFAULTS: dict[str, Any] = {
     "offer_holidays": False,
     "offer_count": 3,
 }
+
+SLOT_KEYS = frozenset(DEFAULTS) | {"closure", "blocked_dates"}
 
 _TIME_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
@@ -98,25 +98,20 @@ class SlotPolicy:
         return dt.timedelta(minutes=self.duration_minutes + self.buffer_minutes)
 
     @classmethod
-    def from_profile(cls, profile: Profile) -> SlotPolicy:
-        """Validate ``profile.slots``; each bad value raises ProfileError naming its key."""
-        return cls.from_mapping(profile.slots, source=profile.source)
-
-    @classmethod
     def from_mapping(cls, data: Mapping[str, Any], *, source: str | None = None) -> SlotPolicy:
-        """Validate a ``[slots]`` table (keys missing → the sample profile's values)."""
+        """Validate a ``[slots]`` table (keys missing → the sample profile's values). A loaded
+        profile holds its policy as ``profile.slots``, validated once at load."""
 
         def fail(key: str, expected: str, value: Any) -> ProfileError:
             return ProfileError(
                 f"Expected {expected}, found {value!r}.", path=source, field=f"slots.{key}"
             )
 
-        known = set(DEFAULTS) | {"closure", "blocked_dates"}
         for key in data:
-            if key not in known:
+            if key not in SLOT_KEYS:
                 raise ProfileError(
                     f"Unknown key {key!r}.", path=source, field=f"slots.{key}",
-                    hint=f"Known keys: {', '.join(sorted(known))}.",
+                    hint=f"Known keys: {', '.join(sorted(SLOT_KEYS))}.",
                 )
 
         def times(key: str) -> tuple[dt.time, ...]:
@@ -129,10 +124,10 @@ class SlotPolicy:
             # Duplicates would offer the same start twice; the order in the file does not matter.
             return tuple(sorted(set(parsed)))
 
-        def whole(key: str, minimum: int) -> int:
+        def whole(key: str, minimum: int, maximum: int) -> int:
             value = data.get(key, DEFAULTS[key])
-            if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-                raise fail(key, f"a whole number of at least {minimum}", value)
+            if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
+                raise fail(key, f"a whole number from {minimum} to {maximum}", value)
             return value
 
         offer_holidays = data.get("offer_holidays", DEFAULTS["offer_holidays"])
@@ -155,13 +150,14 @@ class SlotPolicy:
         policy = cls(
             weekday_times=times("weekday_times"),
             weekend_times=times("weekend_times"),
-            duration_minutes=whole("duration_minutes", 1),
-            buffer_minutes=whole("buffer_minutes", 0),
-            lead_business_days=whole("lead_business_days", 0),
-            horizon_days=whole("horizon_days", 1),
-            per_day_cap=whole("per_day_cap", 1),
+            # Bounds keep every date computed from them far inside the calendar.
+            duration_minutes=whole("duration_minutes", 1, 24 * 60),
+            buffer_minutes=whole("buffer_minutes", 0, 24 * 60),
+            lead_business_days=whole("lead_business_days", 0, 60),
+            horizon_days=whole("horizon_days", 1, 366),
+            per_day_cap=whole("per_day_cap", 1, 100),
             offer_holidays=offer_holidays,
-            offer_count=whole("offer_count", 1),
+            offer_count=whole("offer_count", 1, len(CIRCLED)),
             closure=calendar.closure,
             blocked_dates=calendar.blocked,
         )
@@ -253,6 +249,7 @@ def propose(
     a proposal is not five times on one Saturday. Raises SlotError naming the rule that left
     nothing.
     """
+    check_served_date(start_day, "start_day")
     if count < 1:
         raise InputError(f"The number of slots must be at least 1, not {count}.", field="count")
     first = policy.first_day(start_day)

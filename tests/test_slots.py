@@ -33,7 +33,7 @@ def at(y: int, m: int, d: int, hh: int, mm: int = 0, minutes: int = 60) -> Slot:
 
 @pytest.fixture
 def policy() -> SlotPolicy:
-    return SlotPolicy.from_profile(load_profile())
+    return load_profile().slots
 
 
 def with_slots(**values: object) -> SlotPolicy:
@@ -104,7 +104,7 @@ def test_malformed_time_in_a_profile_file(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     with pytest.raises(ProfileError) as caught:
-        SlotPolicy.from_profile(load_profile(path))
+        load_profile(path)
     message = str(caught.value)
     assert "slots.weekday_times[1]" in message and "'19;00'" in message and str(path) in message
 

@@ -217,6 +217,7 @@ def _allowed_tones(kind: str, result: str | None) -> tuple[tuple[str, ...], tupl
 def _in_season(on: dt.date, town_key: tuple[str, str, int, int],
                ) -> tuple[tuple[SeasonLine, ...], tuple[tuple[TownTopic, str], ...]]:
     """The season lines and town topics (with their phase) that are true on ``on`` in the town."""
+    seasons.check_served_date(on, "on")
     town = town_from_key(town_key)
     lines = tuple(line for line in season_lines() if not _season_status(line, on, town))
     phases = tuple((topic, phase) for topic in town.topics if (phase := topic.phase_on(on)))

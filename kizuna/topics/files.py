@@ -78,6 +78,8 @@ class When:
     def holds(self, day: dt.date) -> bool:
         """True if ``day`` is inside this window."""
         if self.terms:
+            if not seasons.FIRST_YEAR <= day.year <= seasons.LAST_YEAR:
+                return False  # a climate shift reached past the computed years; 雑節 do the same
             name, index = term_position(day)
             if name not in self.terms:
                 return False
