@@ -33,8 +33,11 @@ if TYPE_CHECKING:
     from .output import to_email as to_email
     from .pipeline import Drafted as Drafted
     from .pipeline import ReplyOutcome as ReplyOutcome
+    from .pipeline import Written as Written
+    from .pipeline import applicant as applicant
     from .pipeline import choose_topics as choose_topics
     from .pipeline import draft_message as draft_message
+    from .pipeline import draft_output as draft_output
     from .pipeline import draft_reminders as draft_reminders
     from .pipeline import free_slots as free_slots
     from .pipeline import handle_reply as handle_reply
@@ -59,10 +62,13 @@ __all__ = [
     "ReplyOutcome",
     "Slot",
     "Topic",
+    "Written",
+    "applicant",
     "as_bytes",
     "as_text",
     "choose_topics",
     "draft_message",
+    "draft_output",
     "draft_reminders",
     "free_slots",
     "handle_reply",
@@ -91,8 +97,11 @@ _LAZY = {
     "to_email": "output",
     "Drafted": "pipeline",
     "ReplyOutcome": "pipeline",
+    "Written": "pipeline",
+    "applicant": "pipeline",
     "choose_topics": "pipeline",
     "draft_message": "pipeline",
+    "draft_output": "pipeline",
     "draft_reminders": "pipeline",
     "free_slots": "pipeline",
     "handle_reply": "pipeline",

@@ -6,6 +6,7 @@ so `kizuna --help` starts fast. Every KizunaError becomes one paragraph and exit
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import json
@@ -202,60 +203,35 @@ def draft(settings: Settings, kind: str, name: str | None, candidate_id: str | N
       kizuna draft screening_result --name "山田 太郎" --result passed
       kizuna draft interview_invitation --candidate A-0001 --format json
     """
-    from .kinds import get_kind
-    from .models import Candidate
-    from .output import as_text, private_file, render_draft
-    from .pipeline import (
-        apply_edit,
-        manual_candidate_id,
-        prepare_message,
-        record_message,
-        recording,
-        slot_from_text,
-    )
+    from .output import private_file
+    from .pipeline import applicant, draft_output, slot_from_text
 
-    get_kind(kind)
     profile = settings.profile
-    log = None if no_log else settings.open_log()
-    if name is None:
-        if candidate_id is None or log is None:
+    with contextlib.ExitStack() as stack:
+        log = None if no_log else stack.enter_context(settings.open_log())
+        if name is None and (candidate_id is None or log is None):
             raise click.UsageError("Give the applicant's --name (and --candidate ID if known).")
-        known = log.get_candidate(candidate_id)
-        candidate = Candidate(id=known.id, name=known.name, kana=kana or known.kana,
-                              email=email or known.email, timezone=known.timezone,
-                              extra=known.extra)
-    else:
-        candidate = Candidate(id=candidate_id or manual_candidate_id(name, email), name=name,
-                              kana=kana, email=email, timezone=tz)
-    slot = slot_from_text(profile, slot_text) if slot_text else None
-    # An invitation is proposed and held under one write lock; never across the editor.
-    with recording(None if edit else log, kind):
-        message = prepare_message(profile, kind, candidate, on=on or today_jst(), log=log,
-                                  result=result, stage=stage, slot=slot)
-        if edit:
-            edited = click.edit(as_text(message), extension=".txt")
-            revised = apply_edit(message, edited) if edited is not None else None
-            if revised is None:
-                raise click.ClickException("Draft cancelled: the editor returned no changes or "
-                                           "an empty text, so nothing was recorded.")
-            message = revised
-        rendered = render_draft(message, profile, fmt, charset=charset, fix=fix,
-                                ics=bool(ics_path))
-        message = rendered.message
-        exchange = record_message(log, message) if log is not None else None
-    if ics_path and rendered.ics is not None:
+        candidate = applicant(log, candidate_id=candidate_id, name=name, email=email, kana=kana,
+                              timezone=tz)
+        written = draft_output(
+            profile, kind, candidate, on=on or today_jst(), log=log, result=result, stage=stage,
+            slot=slot_from_text(profile, slot_text) if slot_text else None, fmt=fmt,
+            charset=charset, fix=fix, ics=bool(ics_path),
+            edit=(lambda text: click.edit(text, extension=".txt")) if edit else None,
+        )
+    if ics_path and written.ics is not None:
         with private_file(ics_path, "wb") as calendar_file:
-            calendar_file.write(rendered.ics)
+            calendar_file.write(written.ics)
     if fmt == "json":
-        data = message.to_dict()
-        data["exchange_id"] = exchange.id if exchange else None
+        data = written.message.to_dict()
+        data["exchange_id"] = written.exchange.id if written.exchange else None
         echo_json(data)
-    elif isinstance(rendered.output, bytes):
+    elif isinstance(written.output, bytes):
         stream = sys.stdout.buffer
-        stream.write(rendered.output)
+        stream.write(written.output)
         stream.flush()
     else:
-        click.echo(rendered.output, nl=False)
+        click.echo(written.output, nl=False)
 
 
 # --- commands added by later modules go below; keep each one a thin adapter ---

@@ -57,6 +57,10 @@ class ProfileError(KizunaError):
     """The organisation profile (kizuna.toml) is missing, malformed or has a wrong value."""
 
 
+class DraftCancelled(KizunaError):
+    """The recruiter emptied or left unchanged the draft in the editor: nothing is recorded."""
+
+
 class TemplateProblem(KizunaError):
     """A message template has a syntax error or uses a variable that was not given."""
 

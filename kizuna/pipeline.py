@@ -14,13 +14,13 @@ import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .compose import Composer, composer_for
-from .errors import InputError, KizunaError, LogError, SlotError, SlotTaken
+from .errors import DraftCancelled, InputError, KizunaError, LogError, SlotError, SlotTaken
 from .kinds import get_kind
 from .log import holds
 from .models import JST, Candidate, Exchange, Message, Slot, Topic
@@ -334,6 +334,86 @@ def apply_edit(message: Message, edited: str) -> Message | None:
     if not text.strip():
         return None
     return replace(message, subject=subject, body=tidy(text))
+
+
+def applicant(
+    log: Log | None,
+    *,
+    candidate_id: str | None = None,
+    name: str | None = None,
+    email: str = "",
+    kana: str = "",
+    timezone: str = "Asia/Tokyo",
+) -> Candidate:
+    """The applicant a message is for: as given (with a stable id from name and email when
+    none is), or, with only ``candidate_id``, as the log knows them (``email`` and ``kana``
+    given here still win)."""
+    if name is None:
+        if candidate_id is None or log is None:
+            raise InputError(
+                "The applicant's name is missing.", field="name",
+                hint="Give --name (and --candidate ID if known), or a --candidate the log knows.",
+            )
+        known = log.get_candidate(candidate_id)
+        return Candidate(id=known.id, name=known.name, kana=kana or known.kana,
+                         email=email or known.email, timezone=known.timezone, extra=known.extra)
+    return Candidate(id=candidate_id or manual_candidate_id(name, email), name=name, kana=kana,
+                     email=email, timezone=timezone)
+
+
+@dataclass(frozen=True)
+class Written:
+    """One drafted message in its output form, and its exchange row when it was logged."""
+
+    message: Message
+    output: str | bytes
+    ics: bytes | None
+    exchange: Exchange | None
+
+
+def draft_output(
+    profile: Profile,
+    kind: str,
+    candidate: Candidate,
+    *,
+    on: dt.date,
+    log: Log | None = None,
+    result: str | None = None,
+    stage: str | None = None,
+    slot: Slot | None = None,
+    fmt: str = "text",
+    charset: str = "utf-8",
+    fix: bool = False,
+    ics: bool = False,
+    edit: Callable[[str], str | None] | None = None,
+) -> Written:
+    """Draft one message, let the recruiter edit it, render it (text, JSON's message, .eml and
+    .ics) and, with a log, record what was rendered, in that order: every check runs before
+    anything is logged, and what is logged is what the applicant receives.
+
+    ``edit`` gets the draft as text (``as_text``) and returns the recruiter's version, or None
+    or an empty text to cancel (DraftCancelled, nothing recorded). An invitation is proposed and
+    held under one write lock, but never across the editor: its offered times are checked again
+    when it is recorded.
+    """
+    from .output import as_text, render_draft
+
+    with recording(None if edit else log, kind):
+        message = prepare_message(profile, kind, candidate, on=on, log=log, result=result,
+                                  stage=stage, slot=slot)
+        if edit is not None:
+            edited = edit(as_text(message))
+            revised = apply_edit(message, edited) if edited is not None else None
+            if revised is None:
+                raise DraftCancelled(
+                    "Draft cancelled: the editor returned no changes or an empty text, so "
+                    "nothing was recorded."
+                )
+            message = revised
+        rendered = render_draft(message, profile, fmt if fmt != "json" else "text",
+                                charset=charset, fix=fix, ics=ics)
+        exchange = record_message(log, rendered.message) if log is not None else None
+    return Written(rendered.message, rendered.output, rendered.ics, exchange)
 
 
 # --------------------------------------------------------------------------------------------

@@ -939,3 +939,21 @@ def test_every_file_with_applicant_data_is_0600_whatever_the_umask(
             assert {f.name: mode(f) for f in files} == {f.name: 0o600 for f in files}
     finally:
         os.umask(old)
+
+
+def test_seen_ids_table_matches_a_dict() -> None:
+    # _SeenIds keeps the flat-memory target at 100,000 rows (a dict of strings would not); it
+    # must answer exactly as a dict would, through growth and hash-slot collisions.
+    import random
+
+    from kizuna.batch.read import _SeenIds
+
+    rng = random.Random(7)
+    seen, plain = _SeenIds(), {}
+    pool = [f"S-{n:05d}" for n in range(6000)] + ["髙橋", "a", "A_1", ""]
+    for line in range(1, 20000):
+        stem = rng.choice(pool)
+        raw = stem if rng.random() < 0.7 else stem + " "
+        expected = None if stem not in plain else (plain[stem][0], plain[stem][1] == raw)
+        assert seen.add(stem, raw, line) == expected, (line, stem)
+        plain.setdefault(stem, (line, raw))
