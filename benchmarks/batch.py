@@ -11,7 +11,8 @@ For each size, a synthetic applicant CSV is written, then two fresh subprocesses
   topics, the name put in per message), log insert (one transaction per chunk), messages.jsonl;
 - the floor: the same built-in template rendered by a plain, non-sandboxed ``jinja2.Environment``
   with the same context per applicant, each (id, subject, body) row inserted with a plain
-  ``sqlite3`` ``executemany`` into a plain table, in one transaction.
+  ``sqlite3`` ``executemany`` into a plain table and into the same full-text index kizuna keeps
+  (FTS5, trigram), in one transaction.
 
 Each subprocess reports its wall time (imports before the clock, as for the floor) and its peak
 resident memory (``ru_maxrss``), so the two sizes are compared from the same starting point. Each
@@ -121,6 +122,12 @@ def child_floor(count: int, work: Path) -> dict[str, float]:
                                       {"opening": opening, "town": town}, (), None)
     conn = sqlite3.connect(work / "floor.db")
     conn.execute("CREATE TABLE messages (candidate_id TEXT, subject TEXT, body TEXT)")
+    # The same search index kizuna keeps current on every write (FTS5, trigram, over subject
+    # and body), filled in the same transaction.
+    conn.execute(
+        'CREATE VIRTUAL TABLE messages_fts USING fts5(subject, body, content="messages", '
+        "tokenize='trigram')"
+    )
 
     def rows():
         for n in range(count):
@@ -136,6 +143,9 @@ def child_floor(count: int, work: Path) -> dict[str, float]:
     start = time.perf_counter()
     with conn:
         conn.executemany("INSERT INTO messages VALUES (?, ?, ?)", rows())
+        conn.execute(
+            "INSERT INTO messages_fts (rowid, subject, body) SELECT rowid, subject, body FROM messages"
+        )
     seconds = time.perf_counter() - start
     written = conn.execute("SELECT count(*) FROM messages").fetchone()[0]
     conn.close()

@@ -27,6 +27,7 @@ from .models import JST, Candidate, Exchange, Message, Slot, Topic
 from .profile import Profile
 from .seasons import check_served_date
 from .slots import Choice, format_slot, parse_choice, propose
+from .slots import reply_deadline as slots_reply_deadline
 from .topics import TopicChoice, choose, choose_many
 
 if TYPE_CHECKING:
@@ -55,8 +56,9 @@ def manual_candidate_id(name: str, email: str = "") -> str:
 
 
 def reply_deadline(profile: Profile, on: dt.date) -> dt.date:
-    """The reply deadline for an invitation sent on ``on``: N business days later."""
-    return profile.slots.calendar.add_business_days(on, profile.reply_deadline_days)
+    """The reply deadline for an invitation sent on ``on``: the profile's number of business
+    days later (``kizuna.slots.reply_deadline``)."""
+    return slots_reply_deadline(profile.slots, on, profile.reply_deadline_days)
 
 
 def _latest_stage(log: Log, candidate_id: str, kinds: Collection[str]) -> str | None:

@@ -236,7 +236,7 @@ def parse_profile(text: str, *, source: str, base_dir: Path | None = None) -> Pr
 
 
 def _parse(data: Mapping[str, Any], source: str, base_dir: Path | None) -> Profile:
-    from .slots import SLOT_KEYS, SlotPolicy
+    from .slots.policy import SLOT_KEYS, SlotPolicy
 
     root = _Reader(data, source).only(TABLES)
     org = root.table("organisation").only(ORGANISATION_KEYS)
