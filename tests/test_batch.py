@@ -957,3 +957,25 @@ def test_seen_ids_table_matches_a_dict() -> None:
         expected = None if stem not in plain else (plain[stem][0], plain[stem][1] == raw)
         assert seen.add(stem, raw, line) == expected, (line, stem)
         plain.setdefault(stem, (line, raw))
+
+
+def test_private_files_leave_devices_alone(tmp_path: Path) -> None:
+    # `kizuna export --output /dev/stdout` (or /dev/null) must not chmod the device: as root
+    # that would make /dev/null unusable for every other user.
+    import os
+    import stat
+
+    from kizuna.output import private_file
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo, 0o644)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        with private_file(fifo, "w") as out:
+            out.write("x")
+    finally:
+        os.close(reader)
+    assert stat.S_IMODE(os.stat(fifo).st_mode) == 0o644
+    with private_file(tmp_path / "plain.csv", "w") as out:
+        out.write("x")
+    assert stat.S_IMODE(os.stat(tmp_path / "plain.csv").st_mode) == 0o600

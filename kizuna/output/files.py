@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,8 +24,10 @@ def private_file(path: str | Path, mode: str, **kwargs: Any) -> IO[Any]:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     except OSError as exc:
         raise InputError(f"Cannot write the file: {exc.strerror}.", path=str(path)) from None
-    if hasattr(os, "fchmod"):
-        os.fchmod(fd, 0o600)  # a file that was already there keeps its mode otherwise
+    # A file that was already there keeps its mode otherwise; a device or pipe (/dev/stdout,
+    # /dev/null) is not ours to change.
+    if hasattr(os, "fchmod") and stat.S_ISREG(os.fstat(fd).st_mode):
+        os.fchmod(fd, 0o600)
     return os.fdopen(fd, mode, **kwargs)
 
 
