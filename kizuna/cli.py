@@ -459,20 +459,31 @@ def stats(settings: Settings, fmt: str) -> None:
 @cli.command()
 @click.argument("words", nargs=-1, required=True, metavar="TEXT...")
 @click.option("--candidate", "candidate_id", help="Only this applicant's exchanges.")
+@click.option("--limit", type=click.IntRange(min=0), default=50, show_default=True,
+              help="Show at most N exchanges, newest first (0: all of them).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @pass_settings
 @user_errors
-def search(settings: Settings, words: tuple[str, ...], candidate_id: str | None, fmt: str) -> None:
+def search(settings: Settings, words: tuple[str, ...], candidate_id: str | None, limit: int,
+           fmt: str) -> None:
     """Exchanges containing every word of TEXT (Japanese works, 面接 too), newest first."""
     with settings.open_log() as log:
-        found = log.search(" ".join(words), candidate_id=candidate_id)
-    if fmt == "json":
-        echo_json([e.to_dict() for e in found])
-        return
-    if not found:
-        click.echo("Nothing found.")
-    for exchange in found:
-        click.echo(_exchange_line(exchange))
+        # One more than shown, to say whether there are more; printed as they are found.
+        found = log.iter_search(" ".join(words), candidate_id=candidate_id,
+                                limit=limit + 1 if limit else None)
+        if fmt == "json":
+            items = [e.to_dict() for e in found]
+            echo_json(items[:limit] if limit else items)
+            return
+        shown = 0
+        for exchange in found:
+            if limit and shown == limit:
+                click.echo(f"… and more: the newest {limit} are shown; use --limit to see more.")
+                break
+            click.echo(_exchange_line(exchange))
+            shown += 1
+        if not shown:
+            click.echo("Nothing found.")
 
 
 @cli.command()

@@ -840,3 +840,30 @@ def test_a_second_log_on_the_same_file_keeps_the_first_ones_locks(
     finally:
         fresh.close()
     assert keys == {"a-1", "p-1", "a-2", "p-2", "a-3"}
+
+
+def test_streamed_search_matches_the_plain_rule_with_limits(log: Log) -> None:
+    # iter_search walks the index newest first and stops at the limit; it must return exactly
+    # the newest matches of the plain rule (every word a substring of subject or body).
+    import random
+
+    rng = random.Random(3)
+    pieces = ["面接", "北上市役所", "日程", "ご案内", "結果", "展勝地", "2番"]
+    messages = []
+    for n in range(300):
+        c = Candidate(id=f"R-{n % 40:03d}", name=f"応募者 {n % 40}")
+        body = "".join(rng.sample(pieces, 3)) + f" 通し番号{n}"
+        messages.append((Message(kind="application_received", candidate=c, date=dt.date(2026, 11, 26),
+                                 subject=f"件名{n % 7}", body=body), f"stream-{n}"))
+    log.record_outbound_many(messages)
+    everything = log.timeline()
+    for text in ("面接", "北上市役所", "北上市役所 面接", "展勝地 日程 2番", "件名3 ご案内", "ない言葉"):
+        words = text.split()
+        plain = [e for e in reversed(everything)
+                 if all(w in e.subject or w in e.body for w in words)]
+        for limit in (None, 0, 1, 7, 1000):
+            got = [e.id for e in log.iter_search(text, limit=limit)]
+            expected = [e.id for e in plain][: limit if limit is not None else None]
+            assert got == expected, (text, limit)
+        only = [e.id for e in log.search(text, candidate_id="R-005")]
+        assert only == [e.id for e in plain if e.candidate_id == "R-005"]

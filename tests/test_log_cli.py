@@ -227,3 +227,20 @@ def test_export_with_bom_for_excel(tmp_path, runner) -> None:
     assert result.exit_code == 0, result.output
     raw = out.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf") and "山田 太郎".encode() in raw
+
+
+def test_search_shows_the_newest_and_says_there_are_more(runner, db_path) -> None:  # type: ignore[no-untyped-def]
+    from kizuna.log import Log
+    from kizuna.models import Candidate, Message
+
+    with Log.open(db_path) as log:
+        log.record_outbound_many([
+            (Message(kind="application_received", candidate=Candidate(id=f"L-{n}", name="山田 太郎"),
+                     date=dt.date(2026, 11, 26), subject="受付", body=f"面接のご案内 {n}"), f"l-{n}")
+            for n in range(5)
+        ])
+    result = runner.invoke(cli, ["--db", str(db_path), "search", "面接", "--limit", "2"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert len(lines) == 3 and "use --limit" in lines[-1]
+    assert runner.invoke(cli, ["--db", str(db_path), "search", "面接", "--limit", "0"]).output.count("\n") == 5

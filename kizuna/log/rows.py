@@ -138,7 +138,7 @@ def _status_for(message: Message) -> str:
 
 
 # One word as a substring of the subject or the body (LIKE wildcards in it escaped).
-_LIKE_EITHER = "subject LIKE ? ESCAPE '\\' OR body LIKE ? ESCAPE '\\'"
+_LIKE_EITHER = "e.subject LIKE ? ESCAPE '\\' OR e.body LIKE ? ESCAPE '\\'"
 
 
 def _candidate_row(

@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import contextlib
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterator
+from typing import Any
 
 from ..errors import InputError, LogError
 from ..models import Exchange
-
-if TYPE_CHECKING:
-
-    pass
-
 from .core import LogCore
 from .rows import (
     _LIKE_EITHER,
@@ -59,11 +55,20 @@ class SearchMixin(LogCore):
     def search(
         self, text: str, *, candidate_id: str | None = None, limit: int | None = None
     ) -> list[Exchange]:
-        """Exchanges whose subject or body contains every word of ``text``, newest first.
+        """Exchanges whose subject or body contains every word of ``text``, newest first, at
+        most ``limit`` of them (all when None); see ``iter_search``."""
+        return list(self.iter_search(text, candidate_id=candidate_id, limit=limit))
 
-        Words of three characters or more use the trigram full-text index; one- and
-        two-character words (面接, 北上, 2番) are matched as substrings with LIKE, since a
-        trigram index cannot hold them.
+    def iter_search(
+        self, text: str, *, candidate_id: str | None = None, limit: int | None = None
+    ) -> Iterator[Exchange]:
+        """Exchanges whose subject or body contains every word of ``text``, newest first,
+        one at a time: memory stays flat however many match, and a ``limit`` stops early.
+
+        Words of three characters or more use the trigram full-text index, walked newest
+        first (FTS5 reads its lists backwards, so no sort of all matches is needed); one- and
+        two-character words (面接, 北上, 2番) are matched as substrings with LIKE on the rows
+        the index yields, or on the newest rows first when every word is short.
 
         The index is first brought up to date (``refresh_search_index``). If that cannot be
         done now (the file is read-only, or another program holds the write lock past the busy
@@ -73,31 +78,53 @@ class SearchMixin(LogCore):
         words = text.split()
         if not words:
             raise InputError("The search text is empty.")
+        if limit is not None and limit < 0:
+            raise InputError("The limit cannot be negative.", field="limit")
         with contextlib.suppress(LogError):
             self.refresh_search_index()
-        clauses: list[str] = []
-        params: list[Any] = []
         long_words = [w for w in words if len(w) >= 3]
-        if long_words:
-            query = " ".join('"' + w.replace('"', '""') + '"' for w in long_words)
-            tail = " AND ".join([f"({_LIKE_EITHER})"] * len(long_words))
-            clauses.append(
-                "e.id IN (SELECT rowid FROM exchanges_fts WHERE exchanges_fts MATCH ? "
-                "UNION ALL SELECT id FROM exchanges "
-                f"WHERE id > (SELECT indexed_upto FROM _kizuna_fts_state) AND {tail})"
-            )
-            params.append(query)
-            for word in long_words:
-                params += [_like_pattern(word)] * 2
-        for word in words:
-            if len(word) < 3:
-                clauses.append(f"({_LIKE_EITHER})")
-                params += [_like_pattern(word)] * 2
+        filters: list[str] = []
+        params: list[Any] = []
+        for word in words if not long_words else [w for w in words if len(w) < 3]:
+            filters.append(f"({_LIKE_EITHER})")
+            params += [_like_pattern(word)] * 2
         if candidate_id is not None:
-            clauses.append("e.candidate_id = ?")
+            filters.append("e.candidate_id = ?")
             params.append(candidate_id)
-        sql = f"SELECT e.* FROM exchanges e WHERE {' AND '.join(clauses)} ORDER BY e.id DESC"
-        if limit is not None:
-            sql += f" LIMIT {int(limit)}"
-        return [_exchange_from_row(row) for row in self._rows(sql, params)]
-
+        queries: list[tuple[str, list[Any]]] = []
+        if long_words:
+            match = " ".join('"' + w.replace('"', '""') + '"' for w in long_words)
+            likes = [f"({_LIKE_EITHER})"] * len(long_words)
+            like_params = [p for w in long_words for p in [_like_pattern(w)] * 2]
+            mark = self.db.conn.execute("SELECT indexed_upto FROM _kizuna_fts_state").fetchone()[0]
+            # Rows above the mark are not in the index yet (only when the refresh could not
+            # run): they are the newest, so they come first.
+            queries.append((
+                "SELECT e.* FROM exchanges e WHERE e.id > ? AND "
+                + " AND ".join(likes + filters) + " ORDER BY e.id DESC",
+                [mark, *like_params, *params],
+            ))
+            queries.append((
+                "SELECT e.* FROM exchanges_fts JOIN exchanges e ON e.id = exchanges_fts.rowid "
+                "WHERE exchanges_fts MATCH ? AND exchanges_fts.rowid <= ?"
+                + "".join(f" AND {f}" for f in filters)
+                + " ORDER BY exchanges_fts.rowid DESC",
+                [match, mark, *params],
+            ))
+        else:
+            queries.append((
+                "SELECT e.* FROM exchanges e WHERE " + " AND ".join(filters) + " ORDER BY e.id DESC",
+                params,
+            ))
+        left = limit
+        for sql, values in queries:
+            if left == 0:
+                return
+            if left is not None:
+                sql += f" LIMIT {int(left)}"
+            cursor = self.db.conn.execute(sql, values)
+            names = [d[0] for d in cursor.description]
+            for row in cursor:
+                yield _exchange_from_row(dict(zip(names, row, strict=True)))
+                if left is not None:
+                    left -= 1
