@@ -269,7 +269,9 @@ def strip_quoted(text: str) -> str:
 # Addresses
 # --------------------------------------------------------------------------------------------
 
-_URL_CHARS = r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]"
+# A URL runs to the next space or Japanese punctuation: an IRI may hold any other character
+# (https://example.jp/2番/, http://例え.jp/②), and what it holds was not written as a choice.
+_URL_CHARS = r"[^\s<>\"「」『』（）【】、。]"
 # Each pattern starts only where its first part could not go on to the left, so a long run of
 # letters without "://" or "@" is scanned once, not once per letter.
 _URL = re.compile(
@@ -283,9 +285,19 @@ _EMAIL = re.compile(
 )
 
 
+# An address whose local part or domain is not ASCII (2番太郎@example.jp, taro@例え.jp): only
+# from the start of a line, a space or punctuation, so that a plain address written straight
+# after the applicant's words takes only itself (the ASCII pattern runs first).
+_WIDE = r"[^\s@<>\"'「」『』（）()【】、。，,;:：；]"
+_WIDE_EMAIL = re.compile(
+    rf"(?:^|(?<=[\s、。「」『』（）()【】:：]))({_WIDE}{{1,40}})@(?={_WIDE}*\.){_WIDE}+",
+    re.MULTILINE,
+)
+
+
 def blank_addresses(text: str) -> str:
     """URLs (``https://…``, ``www.…``, ``mailto:``, ``tel:``) and mail addresses → a space."""
-    return _EMAIL.sub(" ", _URL.sub(" ", text))
+    return _WIDE_EMAIL.sub(" ", _EMAIL.sub(" ", _URL.sub(" ", text)))
 
 
 # --------------------------------------------------------------------------------------------

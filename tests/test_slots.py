@@ -533,8 +533,14 @@ def test_html_reply_chooses_what_its_text_says(text: str, number: int) -> None:
         "連絡先は taro.no3@example.jp です。",
         "no.3@example.jp までご連絡ください。",
         "連絡先は ｔａｒｏ．ｎｏ３＠ｅｘａｍｐｌｅ．ｊｐ です。",
+        "こちらをご覧ください https://example.jp/2番/?slot=2 よろしく",
+        "http://例え.jp/② を拝見しました。",
+        "https://example.jp/?q=２番 を拝見しました。",
+        "2番太郎@example.jp までご連絡ください。",
+        "連絡先は taro@例え.jp です。",
     ],
-    ids=["query", "fragment", "www", "mail", "mail-no", "mail-fullwidth"],
+    ids=["query", "fragment", "www", "mail", "mail-no", "mail-fullwidth", "iri-path", "iri-host",
+         "iri-query", "mail-japanese-local", "mail-japanese-domain"],
 )
 def test_numbers_in_urls_and_mail_addresses_choose_nothing(text: str) -> None:
     assert chosen(text) is None
@@ -611,3 +617,9 @@ def test_answer_below_or_between_quotes_is_read() -> None:
 )
 def test_signature_numbers_do_not_choose(signature: str) -> None:
     assert chosen(f"1番でお願いいたします。\n\n{signature}") == 1
+
+
+def test_a_choice_written_straight_before_an_address_is_still_read() -> None:
+    offered = [at(2026, 12, 2, 18), at(2026, 12, 5, 10), at(2026, 12, 6, 13)]
+    choice = parse_choice("2番でお願いします連絡先taro@example.jp", offered)
+    assert choice.status == "chosen" and choice.number == 2
