@@ -979,3 +979,40 @@ def test_private_files_leave_devices_alone(tmp_path: Path) -> None:
     with private_file(tmp_path / "plain.csv", "w") as out:
         out.write("x")
     assert stat.S_IMODE(os.stat(tmp_path / "plain.csv").st_mode) == 0o600
+
+
+@pytest.mark.parametrize("fmt", ["txt", "jsonl"])
+def test_a_concurrent_run_that_logged_first_is_what_the_files_hold(
+    tmp_path: Path, db_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str
+) -> None:
+    # Two runs of one batch: the other run records some keys between this run's look-up and its
+    # insert. The log keeps the other run's message; the file must hold that one, not ours.
+    import dataclasses
+    import datetime as dt
+    import json
+
+    import kizuna.batch.run as batch_run
+    from kizuna.pipeline import record_many as real_record_many
+
+    csv_path = write_csv(tmp_path / "in.csv", [good_row(n) for n in range(1, 7)])
+    other = Log.open(db_path)
+
+    def racing(log: Log, pairs):  # type: ignore[no-untyped-def]
+        theirs = [(dataclasses.replace(m, body=m.body + "\n（別の実行が記録した本文）"), k)
+                  for m, k in pairs[::2]]
+        other.record_outbound_many(theirs)
+        return real_record_many(log, pairs)
+
+    monkeypatch.setattr(batch_run, "record_many", racing)
+    with Log.open(db_path) as log:
+        batch_run.run_batch(csv_path, kind="screening_result", profile=load_profile(), log=log,
+                            out_dir=tmp_path / "out", on=dt.date(2026, 11, 26), fmt=fmt).run()
+        logged = {e.candidate_id: e.body for e in log.timeline()}
+    other.close()
+    assert sum("別の実行" in body for body in logged.values()) == 3
+    if fmt == "txt":
+        for cid, body in logged.items():
+            assert body in (tmp_path / "out" / f"{cid}.txt").read_text(encoding="utf-8")
+    else:
+        lines = [json.loads(x) for x in (tmp_path / "out" / "messages.jsonl").read_text(encoding="utf-8").splitlines()]
+        assert {line["candidate"]["id"]: line["body"] for line in lines} == logged

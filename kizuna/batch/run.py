@@ -344,6 +344,14 @@ class _Work:
         messages = self._compose(fresh)
         pairs = [(message, key) for message, (_, key) in zip(messages, fresh, strict=True)]
         exchanges = record_many(self.log, pairs) if pairs and not self.dry_run else []
+        # Another run of the same batch may have recorded some of these keys between the look-up
+        # and the insert: the log kept its message, and that is the one to write.
+        raced = [key for (message, key), exchange in zip(pairs, exchanges, strict=True)
+                 if (exchange.subject, exchange.body) != (message.subject, message.body)]
+        if raced:
+            theirs = self._logged([row for row, key in fresh if key in set(raced)], raced)
+            pairs = [(theirs[key][1], key) if key in theirs else (message, key)
+                     for message, key in pairs]
         return _Chunk(list(rows), keys, logged, pairs, exchanges)
 
     def _complete(self, chunk: _Chunk, jsonl: StreamFile | None) -> Iterator[BatchEvent]:
