@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
-import tomllib
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
@@ -18,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import ProfileError
 from .seasons import SERVED_YEARS
+from .textfiles import parse_toml, read_text_file
 
 if TYPE_CHECKING:  # profile → slots only: slots knows nothing of profiles
     from .slots import SlotPolicy
@@ -104,17 +104,12 @@ def load_profile(path: str | Path | None = None) -> Profile:
     if path is None:
         return parse_profile(sample_profile_text(), source="<built-in sample profile>")
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    if not p.exists() and not p.is_symlink():
         raise ProfileError(
             "Profile file not found.", path=str(p),
             hint="Create one with `kizuna init DIR`, or drop --profile to use the built-in sample.",
-        ) from None
-    except UnicodeDecodeError:
-        raise ProfileError("Profile is not UTF-8 text.", path=str(p), hint="Save it as UTF-8.") from None
-    except OSError as exc:
-        raise ProfileError(f"Cannot read the profile: {exc.strerror}.", path=str(p)) from None
+        )
+    text = read_text_file(p, what="profile", error=ProfileError)
     return parse_profile(text, source=str(p), base_dir=p.resolve().parent)
 
 
@@ -223,10 +218,7 @@ TABLES = (
 def parse_profile(text: str, *, source: str, base_dir: Path | None = None) -> Profile:
     """Validate profile TOML text into typed objects, once; every error names the file, the
     dotted key (and its line, when the key is written out in the file)."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ProfileError(f"Not valid TOML: {exc}.", path=source) from None
+    data = parse_toml(text, source=source, error=ProfileError)
     try:
         return _parse(data, source, base_dir)
     except ProfileError as exc:

@@ -346,7 +346,8 @@ class _Work:
         exchanges = record_many(self.log, pairs) if pairs and not self.dry_run else []
         # Another run of the same batch may have recorded some of these keys between the look-up
         # and the insert: the log kept its message, and that is the one to write.
-        raced = [key for (message, key), exchange in zip(pairs, exchanges, strict=True)
+        recorded = zip(pairs, exchanges, strict=True) if exchanges else ()  # none in a dry run
+        raced = [key for (message, key), exchange in recorded
                  if (exchange.subject, exchange.body) != (message.subject, message.body)]
         if raced:
             theirs = self._logged([row for row, key in fresh if key in set(raced)], raced)

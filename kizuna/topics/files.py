@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import tomllib
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -21,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 from .. import seasons
 from ..errors import TopicFileError
 from ..models import TONES, Tone
+from ..textfiles import parse_toml, read_text_file
 
 if TYPE_CHECKING:
     from ..profile import Profile
@@ -258,21 +258,11 @@ class _Problems:
 
 
 def _parse_toml(text: str, source: str) -> dict[str, Any]:
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise TopicFileError(f"Not valid TOML: {exc}.", path=source) from None
+    return parse_toml(text, source=source, error=TopicFileError)
 
 
 def _read_text(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise TopicFileError("Topic file not found.", path=str(path)) from None
-    except UnicodeDecodeError:
-        raise TopicFileError("Topic file is not UTF-8 text.", path=str(path)) from None
-    except OSError as exc:
-        raise TopicFileError(f"Cannot read the topic file: {exc.strerror}.", path=str(path)) from None
+    return read_text_file(path, what="topic file", error=TopicFileError)
 
 
 def _month_day(value: Any, problems: _Problems, entry: str, key: str) -> MonthDay | None:
