@@ -76,7 +76,12 @@ def _load_sqlite_utils_lean() -> None:
 
 
 def user_errors(func: F) -> F:
-    """Turn a KizunaError into a one-paragraph ClickException (exit status 1)."""
+    """Turn a KizunaError into a one-paragraph ClickException (exit status 1).
+
+    An OSError that reaches this far comes from a path or device the user named (a file name
+    too long, a full disk, a folder where a file was expected): it gets the same treatment,
+    naming the file, rather than a traceback.
+    """
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -84,6 +89,12 @@ def user_errors(func: F) -> F:
             return func(*args, **kwargs)
         except KizunaError as exc:
             raise click.ClickException(str(exc)) from None
+        except OSError as exc:
+            where = f"{exc.filename}: " if exc.filename else ""
+            raise click.ClickException(
+                f"{where}{exc.strerror or exc}. Check the path (and that the disk has room), then "
+                "run the command again."
+            ) from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -96,6 +107,17 @@ def served(param: click.Parameter | None, value: D) -> D:
         return check_served_date(value, param.opts[0] if param is not None else "date")
     except KizunaError as exc:
         raise click.ClickException(str(exc)) from None
+
+
+def _edit(text: str) -> str | None:
+    """The recruiter's version of a draft from $EDITOR (None: closed without saving)."""
+    try:
+        return click.edit(text, extension=".txt")
+    except UnicodeDecodeError:
+        raise click.ClickException(
+            "The editor saved the draft in an encoding other than UTF-8, so nothing was "
+            "recorded. Set the editor to save UTF-8 and draft again."
+        ) from None
 
 
 def parse_date(ctx: click.Context | None, param: click.Parameter | None, value: str | None) -> dt.date | None:
@@ -217,7 +239,7 @@ def draft(settings: Settings, kind: str, name: str | None, candidate_id: str | N
             profile, kind, candidate, on=on or today_jst(), log=log, result=result, stage=stage,
             slot=slot_from_text(profile, slot_text) if slot_text else None, fmt=fmt,
             charset=charset, fix=fix, ics=bool(ics_path),
-            edit=(lambda text: click.edit(text, extension=".txt")) if edit else None,
+            edit=_edit if edit else None,
         )
     if ics_path and written.ics is not None:
         with private_file(ics_path, "wb") as calendar_file:
@@ -309,7 +331,7 @@ def _parse_moment(ctx: click.Context | None, param: click.Parameter | None, valu
 
 
 @cli.command()
-@click.argument("exchange_id", type=int)
+@click.argument("exchange_id", type=click.IntRange(min=1, max=2**63 - 1))
 @pass_settings
 @user_errors
 def sent(settings: Settings, exchange_id: int) -> None:
@@ -337,10 +359,11 @@ def reply(settings: Settings, candidate_id: str, text: str | None, reply_file: A
     if (text is None) == (reply_file is None):
         raise click.UsageError("Give the reply with exactly one of --text or --file.")
     if reply_file is not None:
-        try:
-            text = reply_file.read().decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise click.ClickException(f"{reply_file.name}: the reply is not UTF-8 text; save it as UTF-8.") from None
+        from .errors import InputError
+        from .textfiles import decode_utf8
+
+        text = decode_utf8(reply_file.read(), path=getattr(reply_file, "name", "<stdin>"), what="reply",
+                           error=InputError)
     assert text is not None
     from .pipeline import handle_reply
 

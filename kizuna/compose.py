@@ -86,7 +86,7 @@ def validate_candidate(candidate: Candidate) -> Candidate:
 def _known_zone(name: str) -> bool:
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file
         return False
     return True
 

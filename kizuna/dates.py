@@ -48,7 +48,7 @@ def zone(name: str | None) -> dt.tzinfo:
         return JST
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file
         raise InputError(
             f"Unknown time zone {name!r}.", field="timezone",
             hint="Use an IANA name such as Europe/London or America/New_York.",
