@@ -98,3 +98,12 @@ def test_a_misbehaving_editor(tmp_path: Path, script: str) -> None:
     assert code == 1 and one_paragraph(out)
     code, listed = run(["--db", str(db), "log"])
     assert "application_received" not in listed  # nothing was recorded
+
+
+def test_an_empty_file_made_beforehand_becomes_a_private_log(tmp_path: Path) -> None:
+    db = tmp_path / "kizuna.db"
+    db.touch()
+    db.chmod(0o644)
+    code, _ = run(["--db", str(db), "draft", "application_received", "--name", "山田 太郎"])
+    assert code == 0
+    assert stat.S_IMODE(db.stat().st_mode) == 0o600

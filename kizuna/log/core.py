@@ -36,6 +36,7 @@ import difflib
 import json
 import os
 import sqlite3
+import stat
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
@@ -698,6 +699,11 @@ def _prepare_file(path: Path) -> None:
     except FileExistsError:
         if not os.access(path, os.R_OK):
             raise LogError("Cannot read the log: permission denied.", path=str(path)) from None
+        info = path.stat()
+        if stat.S_ISREG(info.st_mode) and info.st_size == 0 and stat.S_IMODE(info.st_mode) & 0o077:
+            # An empty file made beforehand (`touch kizuna.db`) is about to hold applicants'
+            # data: it gets the mode a new log has. chmod works on the path, opening nothing.
+            os.chmod(path, 0o600)
         return
     except OSError as exc:
         raise LogError(f"Cannot create the log: {exc.strerror}.", path=str(path)) from None
