@@ -599,3 +599,14 @@ def test_composed_invitation_needs_fix_for_iso2022jp(yamada: Candidate, profile:
     assert check_iso2022jp(
         dataclasses.replace(message, body=body_text(parse(raw))), profile
     ) == []
+
+
+def test_a_very_long_ascii_name_keeps_every_header_line_within_998_octets(profile: Profile) -> None:
+    long = Candidate(id="A-9", name="x" * 5000, email="a@example.jp")
+    message = Message(kind="application_received", candidate=long, date=NOW.date(),
+                      subject="【北上市】応募受付のお知らせ", body="本文です。")
+    raw = as_bytes(to_email(message, profile))
+    assert max(len(line) for line in raw.split(b"\r\n")) <= 998
+    parsed = BytesParser(policy=email.policy.default).parsebytes(raw)
+    # Split into encoded words; RFC 2047 clients join them, Python's parser keeps a space between.
+    assert parsed["To"].addresses[0].display_name.replace(" ", "") == "x" * 5000

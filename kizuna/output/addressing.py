@@ -44,7 +44,8 @@ def address_header(name: str, addr: str, charset: str) -> str:
     """
     if not name:
         return addr
-    if name.isascii() and "=?" not in name:
+    # An ASCII name too long for one header line (998 octets) is split into encoded words too.
+    if name.isascii() and "=?" not in name and len(name) + len(addr) < MAX_LINE_OCTETS - 16:
         if " ".join(name.split()) == name:
             return formataddr((name, addr))
         escaped = name.replace("\\", "\\\\").replace('"', '\\"')
