@@ -10,7 +10,7 @@ from typing import Any
 
 from .errors import KizunaError
 
-__all__ = ["MAX_TEXT_BYTES", "decode_utf8", "parse_toml", "read_text_file"]
+__all__ = ["MAX_TEXT_BYTES", "decode_utf8", "parse_toml", "read_text_file", "spreadsheet_cell"]
 
 # Far beyond any profile, topic file or reply; a device such as /dev/zero stops here.
 MAX_TEXT_BYTES = 4 * 1024 * 1024
@@ -62,3 +62,15 @@ def parse_toml(text: str, *, source: str, error: type[KizunaError]) -> dict[str,
         raise error(f"Not valid TOML: {exc}.", path=source) from None
     except RecursionError:
         raise error("Not valid TOML: arrays or tables are nested too deeply.", path=source) from None
+
+
+# What a spreadsheet reads as a formula at the start of a cell (OWASP's CSV injection list).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_cell(value: object) -> object:
+    """A CSV cell that Excel shows as text: one starting like a formula (``=HYPERLINK(...)``
+    typed as an applicant's name) gets a leading apostrophe, which Excel hides."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value

@@ -107,3 +107,22 @@ def test_an_empty_file_made_beforehand_becomes_a_private_log(tmp_path: Path) -> 
     code, _ = run(["--db", str(db), "draft", "application_received", "--name", "山田 太郎"])
     assert code == 0
     assert stat.S_IMODE(db.stat().st_mode) == 0o600
+
+
+def test_csv_outputs_do_not_hand_excel_a_formula(tmp_path: Path) -> None:
+    import csv
+
+    db = str(tmp_path / "k.db")
+    source = tmp_path / "in.csv"
+    source.write_text(
+        "応募番号,氏名,メールアドレス,結果\n"
+        'A-1,"=HYPERLINK(""http://evil.example/"")",a@example.jp,通過\n'
+        "A-2,+1+1,,不明\n", encoding="utf-8")
+    code, out = run(["--db", db, "batch", str(source), "--kind", "screening_result",
+                     "--out", str(tmp_path / "out"), "--skip-invalid"])
+    assert code == 0, out
+    rejects = list(csv.reader((tmp_path / "out" / "rejects.csv").read_text(encoding="utf-8-sig").splitlines()))
+    assert rejects[1][3] == "'+1+1"
+    run(["--db", db, "export", "--output", str(tmp_path / "x.csv")])
+    rows = list(csv.DictReader((tmp_path / "x.csv").read_text(encoding="utf-8").splitlines()))
+    assert rows[0]["candidate_name"] == "'=HYPERLINK(\"http://evil.example/\")"

@@ -24,6 +24,7 @@ from ..kinds import get_kind
 from ..models import Exchange, Message, Topic
 from ..output.files import StreamFile, prepare_out_dir, sync_dir, write_atomic, writing
 from ..pipeline import prepare_message, record_many
+from ..textfiles import spreadsheet_cell
 from ..topics import TopicChoice
 from .read import (
     TRIM,
@@ -331,7 +332,9 @@ class _Work:
         csv.writer(rejects.handle).writerow([*extra, *self.plan.header])
 
     def _reject(self, rejects: StreamFile, record: Record, reason: str) -> None:
-        csv.writer(rejects.handle).writerow([record.line, reason, *record.fields])
+        csv.writer(rejects.handle).writerow(
+            [record.line, reason, *(spreadsheet_cell(cell) for cell in record.fields)]
+        )
 
     # --- one chunk ---
 

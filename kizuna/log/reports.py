@@ -12,6 +12,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from ..errors import InputError
 from ..models import JST
+from ..textfiles import spreadsheet_cell
 
 if TYPE_CHECKING:
 
@@ -178,7 +179,7 @@ class ReportsMixin(LogCore):
             for row in self.export_rows():
                 row["topics"] = json.dumps(row["topics"], ensure_ascii=False)
                 row["slots"] = json.dumps(row["slots"])
-                writer.writerow(row)
+                writer.writerow({key: spreadsheet_cell(value) for key, value in row.items()})
                 count += 1
             return count
         out.write("[")
