@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import ProfileError
+from .headers import address_problem
 from .seasons import SERVED_YEARS
 from .textfiles import parse_toml, read_text_file
 
@@ -232,6 +233,14 @@ def _parse(data: Mapping[str, Any], source: str, base_dir: Path | None) -> Profi
 
     root = _Reader(data, source).only(TABLES)
     org = root.table("organisation").only(ORGANISATION_KEYS)
+    for key in ("name", "sender"):
+        if not org.text(key).strip():
+            raise ProfileError("This cannot be empty: every message names it.", path=source,
+                               field=f"organisation.{key}")
+    sender_email = org.text("email", "")
+    if sender_email and (problem := address_problem(sender_email)):
+        raise ProfileError(problem, path=source, field="organisation.email",
+                           hint="It is the From address of every .eml; correct it.")
     organisation = Organisation(
         name=org.text("name"),
         office=org.text("office", ""),

@@ -362,3 +362,23 @@ def test_wrong_types_are_profile_errors_and_never_crash_a_draft(tmp_path: Path) 
             except Exception as exc:
                 problems.append(f"{path} = {value!r}: drafting raised {exc!r}")
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize(("key", "value", "said"), [
+    ("email", "not an email", "contains a space"),
+    ("email", "saiyo@例え", "non-ASCII"),
+    ("name", "", "cannot be empty"),
+    ("sender", "  ", "cannot be empty"),
+])
+def test_organisation_values_every_message_relies_on_are_checked_at_load(
+    tmp_path: Path, key: str, value: str, said: str
+) -> None:
+    import re
+
+    text = re.sub(rf'(?m)^{key} = ".*"$', f'{key} = "{value}"', sample_profile_text(), count=1)
+    path = tmp_path / "kizuna.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ProfileError) as caught:
+        load_profile(path)
+    assert caught.value.field == f"organisation.{key}" and said in str(caught.value)
+    assert caught.value.line is not None
