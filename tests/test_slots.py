@@ -623,3 +623,13 @@ def test_a_choice_written_straight_before_an_address_is_still_read() -> None:
     offered = [at(2026, 12, 2, 18), at(2026, 12, 5, 10), at(2026, 12, 6, 13)]
     choice = parse_choice("2番でお願いします連絡先taro@example.jp", offered)
     assert choice.status == "chosen" and choice.number == 2
+
+
+def test_no_slot_is_offered_past_the_last_day_served() -> None:
+    from kizuna.errors import SlotError
+
+    policy = SlotPolicy.from_mapping({})
+    offered = propose(policy, D(2100, 12, 20), 20)
+    assert offered and max(s.start.date() for s in offered) <= D(2100, 12, 31)
+    with pytest.raises(SlotError, match="2100-12-31, the last day kizuna serves"):
+        propose(policy, D(2100, 12, 31), 3, after=D(2101, 1, 6))

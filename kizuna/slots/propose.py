@@ -10,7 +10,7 @@ from dateutil.rrule import DAILY, FR, MO, SA, SU, TH, TU, WE, rrule
 from ..calendar import OfficeCalendar
 from ..errors import InputError, SlotError
 from ..models import JST, Slot
-from ..seasons import check_served_date
+from ..seasons import LAST_YEAR, check_served_date
 from .policy import SlotPolicy
 
 # --------------------------------------------------------------------------------------------
@@ -67,7 +67,13 @@ def propose(
     first = policy.first_day(start_day)
     if after is not None and first <= after:
         first = after + dt.timedelta(days=1)
-    last = first + dt.timedelta(days=policy.horizon_days - 1)
+    # Never past the last day kizuna serves: an interview there could get no reminder.
+    last = min(first + dt.timedelta(days=policy.horizon_days - 1), dt.date(LAST_YEAR, 12, 31))
+    if first > last:
+        raise SlotError(
+            f"No interview slot can be offered: the first possible day, {first.isoformat()}, is "
+            f"after {LAST_YEAR}-12-31, the last day kizuna serves.", field="slots",
+        )
     taken = sorted({u.astimezone(JST) for u in unavailable})
     taken_per_day: dict[dt.date, int] = {}
     for u in taken:
