@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from kizuna.cli import cli
-from kizuna.errors import InputError, KizunaError, ProfileError
+from kizuna.errors import InputError, KizunaError, ProfileError, SlotError
 from kizuna.kinds import KINDS
 from kizuna.models import JST, Candidate, Slot
 from kizuna.output import render_draft
@@ -225,6 +225,9 @@ def test_every_date_option_serves_the_first_and_last_day(tmp_path: Path) -> None
             result = invoke(tmp_path, command, option, value)
             if command == "reply":  # the applicant is not in the log: refused, not for the date
                 ok = result.exit_code == 1 and "1900–2100" not in result.output
+            elif command == "slots" and value.startswith("2100"):
+                # Slots start after the lead days, past the last day served: said so plainly.
+                ok = result.exit_code == 1 and "the last day kizuna serves" in result.output
             else:
                 ok = result.exit_code == 0
             if not ok:
@@ -237,6 +240,11 @@ def test_every_kind_drafts_on_the_edges_of_the_range() -> None:
     for day in (dt.date(1900, 1, 1), dt.date(2100, 12, 31)):
         start = dt.datetime.combine(day, dt.time(10), JST)
         for kind, spec in KINDS.items():
+            if spec.offers_slots and day.year == 2100:
+                # Its slots would fall after the reply deadline, in 2101: refused, not offered.
+                with pytest.raises(SlotError, match="the last day kizuna serves"):
+                    draft_message(profile, kind, Candidate(id="A-0001", name="山田 太郎"), on=day)
+                continue
             drafted = draft_message(
                 profile, kind, Candidate(id="A-0001", name="山田 太郎"), on=day,
                 result="passed" if spec.needs_result else None,
