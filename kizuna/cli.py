@@ -10,6 +10,7 @@ import contextlib
 import datetime as dt
 import functools
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -44,6 +45,9 @@ class Settings:
         return self._profile
 
     def database_path(self) -> Path:
+        if self.db_path is not None and not self.db_path.strip():
+            # An empty --db (or KIZUNA_DB="") is a mistake, not a request for the default log.
+            raise click.UsageError("--db (or KIZUNA_DB) is empty: give the log's file name.")
         if self.db_path:
             return Path(self.db_path)
         return Path(click.get_app_dir("kizuna")) / "kizuna.db"
@@ -109,6 +113,12 @@ def served(param: click.Parameter | None, value: D) -> D:
         raise click.ClickException(str(exc)) from None
 
 
+def _not_empty(value: str, option: str) -> str:
+    if not value.strip():
+        raise click.BadParameter(f"{option} is empty: give a folder.")
+    return value
+
+
 def _edit(text: str) -> str | None:
     """The recruiter's version of a draft from $EDITOR (None: closed without saving)."""
     try:
@@ -154,6 +164,8 @@ def echo_json(data: Any) -> None:
 @click.pass_context
 def cli(ctx: click.Context, profile_path: str | None, db_path: str | None) -> None:
     """Draft warm, careful Japanese emails to job applicants, and log every exchange."""
+    if db_path is None and os.environ.get("KIZUNA_DB") == "":
+        db_path = ""  # click reads an empty variable as unset; it is an empty name here
     ctx.obj = Settings(profile_path, db_path)
 
 
@@ -265,6 +277,7 @@ def draft(settings: Settings, kind: str, name: str | None, candidate_id: str | N
 @click.option("--stage", help="Stage id from the profile. Default: the stage the kind refers to.")
 @click.option("--date", "on", callback=parse_date, help="Date of the messages (YYYY-MM-DD). Default: today in Japan.")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
+              callback=lambda ctx, param, value: _not_empty(value, "--out"),
               help="Folder for the output files (created if needed).")
 @click.option("--format", "fmt", type=click.Choice(["txt", "jsonl", "eml"]), default="txt",
               show_default=True, help="One .txt or .eml per applicant, or one messages.jsonl.")

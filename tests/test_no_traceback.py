@@ -126,3 +126,13 @@ def test_csv_outputs_do_not_hand_excel_a_formula(tmp_path: Path) -> None:
     run(["--db", db, "export", "--output", str(tmp_path / "x.csv")])
     rows = list(csv.DictReader((tmp_path / "x.csv").read_text(encoding="utf-8").splitlines()))
     assert rows[0]["candidate_name"] == "'=HYPERLINK(\"http://evil.example/\")"
+
+
+def test_empty_names_are_refused_not_taken_for_the_default(tmp_path: Path) -> None:
+    code, out = run(["--db", "", "log"])
+    assert code == 2 and "--db (or KIZUNA_DB) is empty" in out
+    code, out = run(["log"], env={"KIZUNA_DB": ""})
+    assert code == 2 and "is empty" in out
+    code, out = run(["--db", str(tmp_path / "k.db"), "batch", str(tmp_path / "x.csv"),
+                     "--kind", "screening_result", "--out", ""])
+    assert code == 2 and "--out is empty" in out
