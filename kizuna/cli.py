@@ -524,14 +524,14 @@ def search(settings: Settings, words: tuple[str, ...], candidate_id: str | None,
 
 @cli.command()
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
-@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to this file instead of the screen.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to this file instead of the screen ('-': the screen).")
 @click.option("--bom", is_flag=True, help="Start with a UTF-8 BOM, so Excel opens the CSV with its Japanese intact.")
 @pass_settings
 @user_errors
 def export(settings: Settings, fmt: str, output: str | None, bom: bool) -> None:
     """Export every exchange with the applicant's name, as CSV or JSON (UTF-8)."""
     with settings.open_log() as log:
-        if output is None:
+        if output is None or output == "-":
             if bom:
                 sys.stdout.write("\ufeff")
             log.write_export(fmt, sys.stdout)

@@ -136,3 +136,17 @@ def test_empty_names_are_refused_not_taken_for_the_default(tmp_path: Path) -> No
     code, out = run(["--db", str(tmp_path / "k.db"), "batch", str(tmp_path / "x.csv"),
                      "--kind", "screening_result", "--out", ""])
     assert code == 2 and "--out is empty" in out
+
+
+def test_export_never_writes_through_a_symbolic_link(tmp_path: Path) -> None:
+    db = str(tmp_path / "k.db")
+    run(["--db", db, "draft", "application_received", "--name", "山田 太郎"])
+    target = tmp_path / "target.txt"
+    target.write_text("keep me")
+    target.chmod(0o644)
+    (tmp_path / "link.csv").symlink_to(target)
+    code, out = run(["--db", db, "export", "--output", str(tmp_path / "link.csv")])
+    assert code == 1 and "symbolic link" in out
+    assert target.read_text() == "keep me" and stat.S_IMODE(target.stat().st_mode) == 0o644
+    code, out = run(["--db", db, "export", "--output", "-"])
+    assert code == 0 and "candidate_name" in out and not (Path.cwd() / "-").exists()

@@ -4,6 +4,7 @@ applicants' data) and swept of the temporaries a killed run left."""
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
 import tempfile
@@ -20,10 +21,15 @@ TMP_SUFFIX = ".kizuna-tmp"
 def private_file(path: str | Path, mode: str, **kwargs: Any) -> IO[Any]:
     """Open ``path`` for writing, readable by its owner only (0600, like the log), whatever the
     umask: what kizuna writes to a file holds applicants' data."""
+    if not str(path).strip():
+        raise InputError("The output file name is empty.", field="output")
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        # O_NOFOLLOW: a symbolic link put where the file goes is refused, not written through
+        # (its target would get applicants' data and a new mode).
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600)
     except OSError as exc:
-        raise InputError(f"Cannot write the file: {exc.strerror}.", path=str(path)) from None
+        reason = "it is a symbolic link" if exc.errno == errno.ELOOP else exc.strerror
+        raise InputError(f"Cannot write the file: {reason}.", path=str(path)) from None
     # A file that was already there keeps its mode otherwise; a device or pipe (/dev/stdout,
     # /dev/null) is not ours to change.
     if hasattr(os, "fchmod") and stat.S_ISREG(os.fstat(fd).st_mode):
