@@ -319,6 +319,47 @@ def sent(settings: Settings, exchange_id: int) -> None:
     click.echo(f"Exchange {exchange.id} to {exchange.candidate_id} is marked sent ({exchange.sent_at}).")
 
 
+@cli.command(name="send")
+@click.argument("exchange_ids", metavar="[ID]...", nargs=-1, type=int)
+@click.option("--drafts", is_flag=True, help="Every unsent draft (and each the server refused before).")
+@click.option("--candidate", "candidate_id", help="Every unsent draft to this applicant.")
+@click.option("--resend", "resend", multiple=True, type=int, metavar="ID",
+              help="Send again a message left 'sending' (its first sending was never answered).")
+@click.option("--dry-run", is_flag=True, help="Render and list what would be sent; connect to nothing.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@pass_settings
+@user_errors
+def send_command(settings: Settings, exchange_ids: tuple[int, ...], drafts: bool,
+                 candidate_id: str | None, resend: tuple[int, ...], dry_run: bool, fmt: str) -> None:
+    """Send drafts through the profile's [mail] SMTP server, each at most once.
+
+    Each message is marked 'sending' before the server is asked, then 'sent' (with the
+    server's reply) or 'failed' (with the refusal; send it again later). One whose sending was
+    never answered stays 'sending' and is listed by every run: check whether it arrived, then
+    `kizuna sent ID`, or `kizuna send --resend ID`. Exit status 1 when a message failed or
+    was left unanswered.
+    """
+    from .mailing import send, stuck_note
+
+    def show(event: Any) -> None:
+        if fmt == "text":
+            click.echo(event.line(), err=True)
+
+    with settings.open_log() as log:
+        report = send(settings.profile, log, exchange_ids, drafts=drafts,
+                      candidate_id=candidate_id, resend=resend, dry_run=dry_run, progress=show)
+    if fmt == "json":
+        echo_json(report.to_dict())
+    else:
+        click.echo(report.summary())
+        if report.stopped:
+            click.echo(report.stopped)
+        for exchange in report.stuck:
+            click.echo(stuck_note(exchange))
+    if report.of("failed") or report.of("sending") or report.not_attempted:
+        raise SystemExit(1)
+
+
 @cli.command()
 @click.argument("candidate_id", metavar="CANDIDATE")
 @click.option("--text", help="What the applicant wrote.")

@@ -195,17 +195,20 @@ def choose_topics(
     return choices
 
 
-def record_many(log: Log, pairs: Sequence[tuple[Message, str]]) -> list[Exchange]:
+def record_many(
+    log: Log, pairs: Sequence[tuple[Message, str]], *, charset: str | None = None
+) -> list[Exchange]:
     """Log many drafted messages, each under its idempotency key, in one transaction; a key
     already logged returns its existing row. Messages that offer slots are drafted one at a
-    time (``draft_message``): their holds need the proposal's lock."""
+    time (``draft_message``): their holds need the proposal's lock. ``charset``: the charset
+    they were written in as email, if they were (``kizuna send`` sends them in it)."""
     for message, _ in pairs:
         if get_kind(message.kind).offers_slots:
             raise InputError(
                 f"'{message.kind}' offers interview slots, which are held one applicant at a time.",
                 field="kind", hint="Draft invitations with draft_message (`kizuna draft`).",
             )
-    return log.record_outbound_many(pairs)
+    return log.record_outbound_many(pairs, charset=charset)
 
 
 def free_slots(
@@ -232,6 +235,7 @@ def record_message(
     *,
     idempotency_key: str | None = None,
     now: dt.datetime | None = None,
+    charset: str | None = None,
 ) -> Exchange:
     """Log a drafted message; for an invitation, hold its slots for this applicant until the
     end of the reply deadline, so nobody else is offered them meanwhile.
@@ -240,10 +244,11 @@ def record_message(
     offered time has been held for someone else since it was proposed (a draft kept open in
     the editor), that is a SlotError and nothing is recorded; run inside ``recording(log,
     kind)`` with the proposal, as ``draft_message`` does, it cannot happen. ``now`` decides
-    which other holds are still running (default: now).
+    which other holds are still running (default: now). ``charset`` is the charset the draft
+    was written in as email, if it was.
     """
     with log.transaction():
-        exchange = log.record_outbound(message, idempotency_key=idempotency_key)
+        exchange = log.record_outbound(message, idempotency_key=idempotency_key, charset=charset)
         if get_kind(message.kind).offers_slots and message.slots:
 
             deadline = message.deadline or message.date
@@ -414,7 +419,10 @@ def draft_output(
             message = revised
         rendered = render_draft(message, profile, fmt if fmt != "json" else "text",
                                 charset=charset, fix=fix, ics=ics)
-        exchange = record_message(log, rendered.message) if log is not None else None
+        exchange = (
+            record_message(log, rendered.message, charset=charset if fmt == "eml" else None)
+            if log is not None else None
+        )
     return Written(rendered.message, rendered.output, rendered.ics, exchange)
 
 

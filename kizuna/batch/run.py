@@ -343,7 +343,10 @@ class _Work:
         fresh = [(row, key) for row, key in zip(rows, keys, strict=True) if key not in logged]
         messages = self._compose(fresh)
         pairs = [(message, key) for message, (_, key) in zip(messages, fresh, strict=True)]
-        exchanges = record_many(self.log, pairs) if pairs and not self.dry_run else []
+        exchanges = (
+            record_many(self.log, pairs, charset=self.charset if self.fmt == "eml" else None)
+            if pairs and not self.dry_run else []
+        )
         return _Chunk(list(rows), keys, logged, pairs, exchanges)
 
     def _complete(self, chunk: _Chunk, jsonl: StreamFile | None) -> Iterator[BatchEvent]:
