@@ -25,15 +25,16 @@ import datetime as dt
 import importlib
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .errors import InputError, KizunaError, ProfileError
 from .models import JST, Exchange, Message
+from .pipeline import ReplyOutcome, handle_reply
 
 if TYPE_CHECKING:
-    from .log import Log
+    from .log import KeptMail, Log
     from .profile import MailSettings, Profile
 
 
@@ -336,3 +337,235 @@ def _check_outbound(exchange: Exchange) -> None:
             "send; nothing was sent.",
             hint="`kizuna log` shows each exchange's direction (→ to the applicant).",
         )
+
+
+# --------------------------------------------------------------------------------------------
+# Reading replies
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InboxEntry:
+    """What became of one message of an import. ``outcome`` is ``recorded`` (``reply`` is
+    what ``kizuna reply`` would have said), ``duplicate`` (imported before), ``kept`` (no
+    applicant found: kept for a later import, ``detail`` says why), ``unreadable`` (kept too,
+    with the problem) or ``own`` (a message kizuna sent, seen again)."""
+
+    source: str
+    position: str
+    outcome: str
+    detail: str
+    candidate_id: str | None = None
+    matched_by: str | None = None
+    message_id: str | None = None
+    subject: str = ""
+    from_address: str = ""
+    reply: ReplyOutcome | None = None
+    kept_id: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source, "position": self.position, "outcome": self.outcome,
+            "detail": self.detail, "candidate_id": self.candidate_id,
+            "matched_by": self.matched_by, "message_id": self.message_id,
+            "subject": self.subject, "from_address": self.from_address,
+            "reply": self.reply.to_dict() if self.reply is not None else None,
+            "kept_id": self.kept_id,
+        }
+
+    def line(self) -> str:
+        where = f"{self.source}: {self.position}" if self.position else self.source
+        who = f" {self.candidate_id}" if self.candidate_id else ""
+        how = f" (by {self.matched_by})" if self.matched_by else ""
+        return f"{where}:{who} {self.outcome}{how}. {self.detail}".rstrip()
+
+
+@dataclass(frozen=True)
+class InboxReport:
+    """An import: one entry per message, and every message kept for a later import after it
+    (this import's and earlier ones' still unmatched)."""
+
+    entries: tuple[InboxEntry, ...]
+    kept: tuple[KeptMail, ...] = ()
+
+    def of(self, outcome: str) -> list[InboxEntry]:
+        return [e for e in self.entries if e.outcome == outcome]
+
+    def summary(self) -> str:
+        counts = collections.Counter(e.outcome for e in self.entries)
+        parts = [f"{counts.get(k, 0)} {k}" for k in
+                 ("recorded", "duplicate", "kept", "unreadable", "own")]
+        return f"{sum(counts.values())} messages: " + ", ".join(parts) + "."
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"entries": [e.to_dict() for e in self.entries],
+                "kept": [k.to_dict() for k in self.kept], "summary": self.summary()}
+
+
+def import_messages(
+    profile: Profile,
+    log: Log,
+    source: str | os.PathLike[str] | bytes | Iterable[bytes] | None = None,
+    *,
+    name: str | None = None,
+    on: dt.date | None = None,
+    retry_kept: bool = True,
+    progress: Callable[[InboxEntry], None] | None = None,
+) -> InboxReport:
+    """Import replies: from a path (an .eml, an mbox, a Maildir), from ``bytes`` (one message
+    or an mbox, named ``name``), or from messages an HR tool fetched itself (an iterable of
+    ``bytes``). With ``retry_kept`` the messages kept by earlier imports are tried first.
+
+    Each message is matched to its applicant (``inbox.match``), recorded once under its
+    Message-ID with its Date, attachments and how it was matched, and handled as ``kizuna
+    reply`` does (``handle_reply``: the chosen slot booked, the confirmation drafted for
+    ``on``, default today in Japan), in one transaction. A message that matches no one, or
+    cannot be read, is kept (``Log.kept_mail``) and listed, never dropped or guessed.
+
+    Raises MailboxError when the source is not a mailbox (its name and why) before anything
+    is imported.
+    """
+    from . import inbox
+
+    items: Iterable[inbox.Item]
+    if source is None:
+        items = ()
+    elif isinstance(source, bytes):
+        items = list(inbox.read_bytes(source, name or "<bytes>"))
+    elif isinstance(source, str | os.PathLike):
+        items = list(inbox.read_path(source))  # a bad source fails before anything is done
+    else:
+        items = inbox.items_of(source, name or "<messages>")
+    day = on or dt.datetime.now(JST).date()
+    entries: list[InboxEntry] = []
+
+    def emit(entry: InboxEntry) -> None:
+        entries.append(entry)
+        if progress is not None:
+            progress(entry)
+
+    if retry_kept:
+        for kept in log.kept_mail():
+            item = inbox._item(kept.source or "kept", f"kept #{kept.id}", kept.raw)
+            if item.mail is None:
+                continue
+            entry = _import_one(profile, log, item, day, retrying=kept.id)
+            if entry.outcome != "kept":
+                emit(entry)
+    for item in items:
+        emit(_import_one(profile, log, item, day))
+    return InboxReport(tuple(entries), tuple(log.kept_mail()))
+
+
+def import_imap(
+    profile: Profile,
+    log: Log,
+    *,
+    on: dt.date | None = None,
+    password: str | None = None,
+    retry_kept: bool = True,
+    progress: Callable[[InboxEntry], None] | None = None,
+) -> InboxReport:
+    """Import the replies in the profile's ``[mail.imap]`` folder that were not read yet
+    (above the last UID read; the folder is opened read-only), as ``import_messages`` does.
+    Each message and the folder's new position are recorded in one transaction, so a run
+    that is stopped goes on where it stopped."""
+    from . import inbox
+
+    settings = profile.imap
+    if settings is None:
+        raise ProfileError(
+            "The profile has no [mail.imap] table, so kizuna does not know where to read "
+            "replies; nothing was read.", path=profile.source, field="mail.imap",
+            hint="Add [mail.imap] with host, user and folder (see `kizuna init`).",
+        )
+    secret = password if password is not None else server_password(
+        settings.password_env, settings.keyring_service, settings.user
+    )
+    account = inbox.imap_account(settings.host, settings.port, settings.user)
+    report = import_messages(profile, log, None, on=on, retry_kept=retry_kept,
+                             progress=progress)
+    entries = list(report.entries)
+    day = on or dt.datetime.now(JST).date()
+    where = f"imap://{account}/{settings.folder}"
+    for validity, uid, raw in inbox.fetch_imap(
+        settings.host, settings.port, security=settings.security, user=settings.user,
+        password=secret, folder=settings.folder, timeout=settings.timeout_seconds,
+        after=log.imap_position(account, settings.folder), ca_file=settings.ca_file,
+    ):
+        item = inbox._item(where, f"UID {uid}", raw)
+        with log.transaction():
+            entry = _import_one(profile, log, item, day)
+            log.set_imap_position(account, settings.folder, validity, uid)
+        entries.append(entry)
+        if progress is not None:
+            progress(entry)
+    return InboxReport(tuple(entries), tuple(log.kept_mail()))
+
+
+def reply_from_mail(
+    profile: Profile,
+    log: Log,
+    candidate_id: str,
+    raw: bytes,
+    *,
+    on: dt.date | None = None,
+    now: dt.datetime | None = None,
+    name: str = "<message>",
+) -> ReplyOutcome:
+    """``kizuna reply ID --file reply.eml``: one message read as mail (decoded, the quote
+    left for ``handle_reply`` to cut), recorded once under its Message-ID for this applicant,
+    at its Date unless ``now`` is given, and handled as any reply."""
+    from . import inbox
+
+    try:
+        mail = inbox.parse_message(raw)
+    except KizunaError as exc:
+        exc.path = name
+        raise
+    when = now or mail.sent_at
+    day = on or (when.astimezone(JST).date() if when else dt.datetime.now(JST).date())
+    return handle_reply(profile, log, candidate_id, mail.text, on=day, now=when,
+                        subject=mail.subject, mail=mail.facts("given"))
+
+
+def _import_one(
+    profile: Profile, log: Log, item: Any, day: dt.date, *, retrying: int | None = None
+) -> InboxEntry:
+    from . import inbox
+
+    mail = item.mail
+    if mail is None:
+        kept = log.keep_unmatched(item.key, item.raw, f"unreadable: {item.problem}",
+                                  source=item.source, position=item.position)
+        return InboxEntry(item.source, item.position, "unreadable",
+                          f"{item.problem} Kept as #{kept.id}.", kept_id=kept.id)
+    common: dict[str, Any] = {"message_id": mail.message_id, "subject": mail.subject,
+                              "from_address": mail.from_address}
+    if mail.message_id is not None:
+        own = log.exchange_by_message_id(mail.message_id)
+        if own is not None and own.direction == "out":
+            return InboxEntry(item.source, item.position, "own",
+                              f"it is exchange #{own.id}, which kizuna sent", own.candidate_id,
+                              **common)
+    found = inbox.match(mail, log)
+    if found.candidate_id is None:
+        kept = log.keep_unmatched(
+            mail.key, mail.raw, found.reason, message_id=mail.message_id, source=item.source,
+            position=item.position, from_address=mail.from_address, subject=mail.subject,
+            sent_at=mail.sent_at,
+        )
+        return InboxEntry(item.source, item.position, "kept",
+                          f"No applicant found: {found.reason} Kept as #{kept.id} for a later "
+                          "import.", kept_id=kept.id, **common)
+    with log.transaction():
+        outcome = handle_reply(profile, log, found.candidate_id, mail.text, on=day,
+                               now=mail.sent_at, subject=mail.subject,
+                               mail=mail.facts(found.how))
+        log.forget_kept(mail.key)
+    detail = outcome.note
+    if retrying is not None:
+        detail = f"(kept #{retrying} until now) {detail}"
+    return InboxEntry(item.source, item.position,
+                      "duplicate" if outcome.duplicate else "recorded", detail,
+                      found.candidate_id, found.how, reply=outcome, **common)

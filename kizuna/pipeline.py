@@ -23,7 +23,7 @@ from .compose import Composer, composer_for
 from .errors import DraftCancelled, InputError, KizunaError, LogError, SlotError, SlotTaken
 from .kinds import get_kind
 from .log import holds
-from .models import JST, Candidate, Exchange, Message, Slot, Topic
+from .models import JST, Candidate, Exchange, MailFacts, Message, Slot, Topic
 from .profile import Profile
 from .seasons import check_served_date
 from .slots import Choice, format_slot, parse_choice, propose
@@ -488,6 +488,7 @@ def handle_reply(
     on: dt.date,
     now: dt.datetime | None = None,
     subject: str = "",
+    mail: MailFacts | None = None,
 ) -> ReplyOutcome:
     """Record an applicant's reply, find the slot it chooses, book it, draft the confirmation.
 
@@ -499,13 +500,24 @@ def handle_reply(
     (``Log.inbound_key``) and changes nothing: it is not read again against what is on offer
     by then. Recording and booking are one transaction, so a reply is never left recorded
     but unread by a failure in between.
+
+    ``mail`` is given for a reply read from mail (``kizuna.mailing``): it is recorded under
+    the key of its Message-ID, with its attachments and how it was matched, and the same
+    message handled again changes nothing either.
     """
     check_served_date(on, "on")
-    key = log.inbound_key(candidate_id, text, now) if now is not None else None
+    if mail is not None:
+        key: str | None = mail.key
+    else:
+        key = log.inbound_key(candidate_id, text, now) if now is not None else None
     with log.transaction():
         earlier = key is not None and log.has_key(key)
-        exchange = log.record_inbound(candidate_id, text, received_at=now, subject=subject,
-                                      idempotency_key=key)
+        if mail is not None:
+            exchange = log.record_mail(candidate_id, text, mail, received_at=now,
+                                       subject=subject)
+        else:
+            exchange = log.record_inbound(candidate_id, text, received_at=now, subject=subject,
+                                          idempotency_key=key)
         if earlier:
             return _already_recorded(log, exchange)
         read = _read_and_book(profile, log, exchange, text, on=on, now=now)
@@ -533,8 +545,10 @@ def handle_reply(
 def _already_recorded(log: Log, exchange: Exchange) -> ReplyOutcome:
     candidate_id = exchange.candidate_id
     note = (
-        f"This reply was already recorded as exchange {exchange.id} (same applicant, time and "
-        "text), so nothing was recorded or booked again"
+        f"This reply was already recorded as exchange {exchange.id} ("
+        + (f"the same Message-ID, {exchange.message_id}" if exchange.message_id else
+           "same applicant, time and text")
+        + "), so nothing was recorded or booked again"
     )
     existing = holds.booked_slot(log, candidate_id)
     note += f"; their interview is {format_slot(existing)}." if existing else "."
