@@ -153,9 +153,13 @@ def _guess(data: bytes) -> str:
         return decode_iso2022jp(data)
     for codec in ("utf-8", "cp932", "euc_jp"):
         try:
-            return data.decode(codec)
+            text = data.decode(codec)
         except UnicodeDecodeError:
             continue
+        # CP932 reads stray bytes 0xFD–0xFF, and both read the user-defined rows, as private
+        # use characters: a sign the guess is wrong.
+        if not any("\ue000" <= ch <= "\uf8ff" for ch in text):
+            return text
     return data.decode("utf-8", "replace")
 
 
