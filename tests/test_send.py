@@ -512,3 +512,18 @@ def test_kill_9_at_a_moment_the_test_does_not_choose_then_run_again(
     assert states.get("sent", 0) + states.get("sending", 0) == 50
     assert states.get("sending", 0) <= 1
     assert code == 0, output
+
+
+def test_a_message_left_sending_that_did_arrive_is_marked_sent_by_hand(
+    tmp_path: Path, db_path: Path, server: tuple[int, Recorder], smtp: Recorder
+) -> None:
+    profile = mail_profile(tmp_path, server[0])
+    (draft,) = make_drafts(db_path, 1)
+    smtp.drop_on_data = True
+    assert run(["send", "--drafts"], profile, db_path)[0] == 1
+    smtp.drop_on_data = False
+    result = CliRunner().invoke(cli, ["--db", str(db_path), "sent", str(draft)])
+    assert result.exit_code == 0, result.output
+    code, output = run(["send", "--drafts"], profile, db_path)
+    assert code == 0 and "still 'sending'" not in output
+    assert statuses(db_path) == {draft: "sent"} and smtp.count() == 0
