@@ -592,7 +592,13 @@ def fetch_imap(
             client = imaplib.IMAP4(host, port, timeout=timeout)
             if security == "starttls":
                 client.starttls(ssl_context=tls_context(ca_file))
-    except (OSError, imaplib.IMAP4.error, ssl.SSLError) as exc:
+    except ssl.SSLError as exc:
+        raise MailServerError(
+            f"TLS with the IMAP server {where} failed ({exc.reason or exc}); nothing was read.",
+            field="mail.imap.security",
+            hint="Check security and port, or name the server's CA in ca_file.",
+        ) from None
+    except (OSError, imaplib.IMAP4.error) as exc:
         reason = str(exc).strip() or type(exc).__name__
         if isinstance(exc, TimeoutError) or "timed out" in reason:
             reason = f"it did not answer within {timeout:g} s"

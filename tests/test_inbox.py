@@ -524,3 +524,25 @@ def test_imap_errors_are_mail_server_errors(profile: Profile) -> None:
     with pytest.raises(MailboxError):
         list(inbox.read_bytes(b"not mail at all", "x"))
     assert JST  # the module's dates are JST
+
+
+def test_imap_starttls_with_the_profiles_ca_file(
+    tmp_path: Path, db_path: Path, invited: dict[str, Invited], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    trustme = pytest.importorskip("trustme")
+    ca = trustme.CA()
+    cert = ca.issue_cert("127.0.0.1")
+    cert.private_key_pem.write_to_path(str(tmp_path / "key.pem"))
+    cert.cert_chain_pems[0].write_to_path(str(tmp_path / "cert.pem"))
+    ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+    monkeypatch.setenv("KIZUNA_IMAP_PASSWORD", IMAP_PASSWORD)
+    with imap_server(tmp_path, cert=(tmp_path / "cert.pem", tmp_path / "key.pem")) as server:
+        imap_append(server, [outlook(invited["A-0001"], "3番でお願いします。")])
+        untrusted = imap_profile(tmp_path, server, security="starttls")
+        code, output = run(db_path, "--profile", str(untrusted), "inbox", "--imap")
+        assert code == 1 and "TLS with the IMAP server" in output and "CERTIFICATE" in output
+        trusted = imap_profile(tmp_path, server, security="starttls", ca_file="ca.pem")
+        code, output = run(db_path, "--profile", str(trusted), "inbox", "--imap", "--date",
+                           "2026-11-27")
+        assert code == 0, output
+    assert booked(db_path, "A-0001") == invited["A-0001"].slots[2]
