@@ -289,9 +289,14 @@ def send(
     limit = _RateLimit(settings.rate_per_minute, clock, sleep)
     stopped: str | None = None
     not_attempted: list[int] = []
-    with connect(settings.host, settings.port, security=settings.security, user=settings.user,
-                 password=secret, timeout=settings.timeout_seconds,
-                 ca_file=settings.ca_file) as connection:
+    try:
+        opened = connect(settings.host, settings.port, security=settings.security,
+                         user=settings.user, password=secret, timeout=settings.timeout_seconds,
+                         ca_file=settings.ca_file)
+    except KizunaError as exc:
+        exc.path = exc.path or profile.source  # the [mail] settings are the profile's
+        raise
+    with opened as connection:
         for item in items:
             if stopped is not None:
                 not_attempted.append(item.exchange.id)
