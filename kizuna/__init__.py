@@ -1,7 +1,8 @@
 """kizuna: warm, careful Japanese emails to job applicants, drafted and logged.
 
 What another HR tool needs is named here: the profile, the applicant, drafting one message or
-many, the log, replies and booking, reminders, batch runs, .eml and .ics, and slot proposal.
+many, the log, replies and booking, reminders, batch runs, .eml and .ics, slot proposal, and
+mail out (``send``) and in (``import_messages``, ``import_imap``).
 Type checkers see every name with its real type (the imports under TYPE_CHECKING); at run time
 the modules that pull in heavy libraries (jinja2, holidays, sqlite_utils, icalendar) load on
 first use, so ``kizuna --help`` stays fast.
@@ -26,6 +27,12 @@ if TYPE_CHECKING:
     from .batch import run_batch as run_batch
     from .compose import Composer as Composer
     from .log import Log as Log
+    from .mailing import InboxReport as InboxReport
+    from .mailing import SendReport as SendReport
+    from .mailing import import_imap as import_imap
+    from .mailing import import_messages as import_messages
+    from .mailing import reply_from_mail as reply_from_mail
+    from .mailing import send as send
     from .output import as_bytes as as_bytes
     from .output import as_text as as_text
     from .output import invitation_ics as invitation_ics
@@ -55,11 +62,13 @@ __all__ = [
     "Composer",
     "Drafted",
     "Exchange",
+    "InboxReport",
     "KizunaError",
     "Log",
     "Message",
     "Profile",
     "ReplyOutcome",
+    "SendReport",
     "Slot",
     "Topic",
     "Written",
@@ -72,13 +81,17 @@ __all__ = [
     "draft_reminders",
     "free_slots",
     "handle_reply",
+    "import_imap",
+    "import_messages",
     "invitation_ics",
     "load_profile",
     "prepare_message",
     "record_many",
     "record_message",
     "render_draft",
+    "reply_from_mail",
     "run_batch",
+    "send",
     "to_email",
 ]
 
@@ -90,6 +103,12 @@ _LAZY = {
     "run_batch": "batch",
     "Composer": "compose",
     "Log": "log",
+    "InboxReport": "mailing",
+    "SendReport": "mailing",
+    "import_imap": "mailing",
+    "import_messages": "mailing",
+    "reply_from_mail": "mailing",
+    "send": "mailing",
     "as_bytes": "output",
     "as_text": "output",
     "invitation_ics": "output",

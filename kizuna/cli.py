@@ -354,10 +354,53 @@ def sent(settings: Settings, exchange_id: int) -> None:
     click.echo(f"Exchange {exchange.id} to {exchange.candidate_id} is marked sent ({exchange.sent_at}).")
 
 
+@cli.command(name="send")
+@click.argument("exchange_ids", metavar="[ID]...", nargs=-1, type=int)
+@click.option("--drafts", is_flag=True, help="Every unsent draft (and each the server refused before).")
+@click.option("--candidate", "candidate_id", help="Every unsent draft to this applicant.")
+@click.option("--resend", "resend", multiple=True, type=int, metavar="ID",
+              help="Send again a message left 'sending' (its first sending was never answered).")
+@click.option("--dry-run", is_flag=True, help="Render and list what would be sent; connect to nothing.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@pass_settings
+@user_errors
+def send_command(settings: Settings, exchange_ids: tuple[int, ...], drafts: bool,
+                 candidate_id: str | None, resend: tuple[int, ...], dry_run: bool, fmt: str) -> None:
+    """Send drafts through the profile's [mail] SMTP server, each at most once.
+
+    Each message is marked 'sending' before the server is asked, then 'sent' (with the
+    server's reply) or 'failed' (with the refusal; send it again later). One whose sending was
+    never answered stays 'sending' and is listed by every run: check whether it arrived, then
+    `kizuna sent ID`, or `kizuna send --resend ID`. Exit status 1 when a message failed or
+    was left unanswered.
+    """
+    from .mailing import send, stuck_note
+
+    def show(event: Any) -> None:
+        if fmt == "text":
+            click.echo(event.line(), err=True)
+
+    with settings.open_log() as log:
+        report = send(settings.profile, log, exchange_ids, drafts=drafts,
+                      candidate_id=candidate_id, resend=resend, dry_run=dry_run, progress=show)
+    if fmt == "json":
+        echo_json(report.to_dict())
+    else:
+        click.echo(report.summary())
+        if report.stopped:
+            click.echo(report.stopped)
+        for exchange in report.stuck:
+            click.echo(stuck_note(exchange))
+    if report.of("failed") or report.of("sending") or report.not_attempted:
+        raise SystemExit(1)
+
+
 @cli.command()
 @click.argument("candidate_id", metavar="CANDIDATE")
 @click.option("--text", help="What the applicant wrote.")
-@click.option("--file", "reply_file", type=click.File("rb"), help="Read the reply from a UTF-8 file ('-' = stdin).")
+@click.option("--file", "reply_file", type=click.File("rb"),
+              help="Read the reply from a UTF-8 text file, or a mail message (.eml: decoded, "
+              "quote cut, its Date and Message-ID kept) ('-' = stdin).")
 @click.option("--subject", default="", help="The reply's subject line, if any.")
 @click.option("--at", "received_at", callback=_parse_moment,
               help="When it arrived (ISO 8601; JST unless an offset is given). Default: now. "
@@ -371,19 +414,31 @@ def reply(settings: Settings, candidate_id: str, text: str | None, reply_file: A
     offered slot it chooses and draft the confirmation; or say why nothing was booked."""
     if (text is None) == (reply_file is None):
         raise click.UsageError("Give the reply with exactly one of --text or --file.")
+    raw: bytes | None = None
     if reply_file is not None:
         from .errors import InputError
+        from .inbox import looks_like_email
         from .textfiles import decode_utf8
 
-        text = decode_utf8(reply_file.read(), path=getattr(reply_file, "name", "<stdin>"), what="reply",
-                           error=InputError)
-    assert text is not None
+        raw = reply_file.read()
+        if not looks_like_email(raw):
+            text = decode_utf8(raw, path=getattr(reply_file, "name", "<stdin>"), what="reply",
+                               error=InputError)
+            raw = None
     from .pipeline import handle_reply
 
     on = received_at.date() if received_at is not None else today_jst()
     with settings.open_log() as log:
-        outcome = handle_reply(settings.profile, log, candidate_id, text, on=on, now=received_at,
-                               subject=subject)
+        if raw is not None:  # a mail message (.eml): decoded, recorded under its Message-ID
+            from .mailing import reply_from_mail
+
+            outcome = reply_from_mail(settings.profile, log, candidate_id, raw,
+                                      on=on if received_at is not None else None,
+                                      now=received_at, name=getattr(reply_file, "name", "<stdin>"))
+        else:
+            assert text is not None
+            outcome = handle_reply(settings.profile, log, candidate_id, text, on=on,
+                                   now=received_at, subject=subject)
     if fmt == "json":
         echo_json(outcome.to_dict())
         return
@@ -397,6 +452,57 @@ def reply(settings: Settings, candidate_id: str, text: str | None, reply_file: A
         from .output import as_text
 
         click.echo(f"\nDrafted {message.kind}{where}:\n\n{as_text(message)}")
+
+
+@cli.command()
+@click.argument("source", metavar="[FILE.eml|MBOX|MAILDIR|-]", required=False)
+@click.option("--imap", is_flag=True, help="Read the profile's [mail.imap] folder (only messages not read yet).")
+@click.option("--date", "on", callback=parse_date,
+              help="Draft confirmations on this day (YYYY-MM-DD). Default: today (JST).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@pass_settings
+@user_errors
+def inbox(settings: Settings, source: str | None, imap: bool, on: dt.date | None, fmt: str) -> None:
+    """Import applicants' replies from mail, book the slots they choose, draft the confirmations.
+
+    Each message is matched to its applicant (the message of kizuna's it answers, else the
+    sender's address, else an applicant number in the subject), decoded (ISO-2022-JP,
+    Shift_JIS, UTF-8, HTML), recorded once under its Message-ID, and handled as `kizuna reply`
+    does. One that matches no applicant is kept and listed, and tried again by every import
+    (with no SOURCE, only those are tried).
+    """
+    from .mailing import import_imap, import_messages
+
+    if source is not None and imap:
+        raise click.UsageError("Give a SOURCE or --imap, not both.")
+
+    def show(entry: Any) -> None:
+        if fmt != "text":
+            return
+        click.echo(entry.line())
+        confirmation = entry.reply.confirmation if entry.reply is not None else None
+        if confirmation is not None and confirmation.exchange is not None:
+            click.echo(f"  Drafted {confirmation.message.kind} for {entry.candidate_id} as "
+                       f"exchange {confirmation.exchange.id}.")
+
+    with settings.open_log() as log:
+        if imap:
+            report = import_imap(settings.profile, log, on=on, progress=show)
+        elif source == "-":
+            report = import_messages(settings.profile, log, sys.stdin.buffer.read(),
+                                     name="<stdin>", on=on, progress=show)
+        else:
+            report = import_messages(settings.profile, log, source, on=on, progress=show)
+    if fmt == "json":
+        echo_json(report.to_dict())
+        return
+    click.echo(report.summary())
+    if report.kept:
+        click.echo(f"Kept for a later import ({len(report.kept)}):")
+        for kept in report.kept:
+            subject = f" '{kept.subject}'" if kept.subject else ""
+            sender = kept.from_address or "unknown sender"
+            click.echo(f"  #{kept.id} {sender}{subject} ({kept.source} {kept.position}): {kept.reason}")
 
 
 @cli.command(name="log")

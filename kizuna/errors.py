@@ -101,6 +101,15 @@ class CharsetError(MailError):
     (``kizuna.mail.CharProblem``)."""
 
 
+class MailServerError(MailError):
+    """The SMTP or IMAP server cannot be reached, refuses the login, or breaks off: raised
+    before anything is marked, or saying exactly what was."""
+
+
+class MailboxError(KizunaError):
+    """A mail file, mbox or Maildir cannot be read as mail: its name and why."""
+
+
 class SlotTaken(SlotError):
     """The slot was booked (or is held) by another applicant; ``slot`` is the one asked for."""
 

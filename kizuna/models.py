@@ -124,6 +124,31 @@ class Message:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file attached to a message read from mail: its name, size in bytes and MIME type."""
+
+    name: str
+    size: int
+    content_type: str = "application/octet-stream"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "size": self.size, "content_type": self.content_type}
+
+
+@dataclass(frozen=True)
+class MailFacts:
+    """What the log keeps of a reply read from mail, beyond its text: the key it is recorded
+    under once (from its Message-ID), the Message-ID and the one it answers, its attachments,
+    and how it was matched to the applicant (thread, address, subject or given)."""
+
+    key: str
+    message_id: str | None = None
+    in_reply_to: str | None = None
+    attachments: tuple[Attachment, ...] = ()
+    matched_by: str | None = None
+
+
+@dataclass(frozen=True)
 class Exchange:
     """One row of the log: a message out to, or in from, an applicant."""
 
@@ -140,6 +165,13 @@ class Exchange:
     slots: tuple[Slot, ...] = ()
     idempotency_key: str | None = None
     sent_at: str | None = None
+    message_id: str | None = None
+    charset: str | None = None
+    server_reply: str | None = None
+    failure: str | None = None
+    in_reply_to: str | None = None
+    attachments: tuple[Attachment, ...] = ()
+    matched_by: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -156,4 +188,11 @@ class Exchange:
             "topics": list(self.topics),
             "slots": [s.to_dict() for s in self.slots],
             "idempotency_key": self.idempotency_key,
+            "message_id": self.message_id,
+            "charset": self.charset,
+            "server_reply": self.server_reply,
+            "failure": self.failure,
+            "in_reply_to": self.in_reply_to,
+            "attachments": [a.to_dict() for a in self.attachments],
+            "matched_by": self.matched_by,
         }

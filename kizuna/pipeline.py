@@ -23,7 +23,7 @@ from .compose import Composer, composer_for
 from .errors import DraftCancelled, InputError, KizunaError, LogError, SlotError, SlotTaken
 from .kinds import get_kind
 from .log import holds
-from .models import JST, Candidate, Exchange, Message, Slot, Topic
+from .models import JST, Candidate, Exchange, MailFacts, Message, Slot, Topic
 from .profile import Profile
 from .seasons import check_served_date
 from .slots import Choice, format_slot, parse_choice, propose
@@ -195,17 +195,20 @@ def choose_topics(
     return choices
 
 
-def record_many(log: Log, pairs: Sequence[tuple[Message, str]]) -> list[Exchange]:
+def record_many(
+    log: Log, pairs: Sequence[tuple[Message, str]], *, charset: str | None = None
+) -> list[Exchange]:
     """Log many drafted messages, each under its idempotency key, in one transaction; a key
     already logged returns its existing row. Messages that offer slots are drafted one at a
-    time (``draft_message``): their holds need the proposal's lock."""
+    time (``draft_message``): their holds need the proposal's lock. ``charset``: the charset
+    they were written in as email, if they were (``kizuna send`` sends them in it)."""
     for message, _ in pairs:
         if get_kind(message.kind).offers_slots:
             raise InputError(
                 f"'{message.kind}' offers interview slots, which are held one applicant at a time.",
                 field="kind", hint="Draft invitations with draft_message (`kizuna draft`).",
             )
-    return log.record_outbound_many(pairs)
+    return log.record_outbound_many(pairs, charset=charset)
 
 
 def free_slots(
@@ -232,6 +235,7 @@ def record_message(
     *,
     idempotency_key: str | None = None,
     now: dt.datetime | None = None,
+    charset: str | None = None,
 ) -> Exchange:
     """Log a drafted message; for an invitation, hold its slots for this applicant until the
     end of the reply deadline, so nobody else is offered them meanwhile.
@@ -240,10 +244,11 @@ def record_message(
     offered time has been held for someone else since it was proposed (a draft kept open in
     the editor), that is a SlotError and nothing is recorded; run inside ``recording(log,
     kind)`` with the proposal, as ``draft_message`` does, it cannot happen. ``now`` decides
-    which other holds are still running (default: now).
+    which other holds are still running (default: now). ``charset`` is the charset the draft
+    was written in as email, if it was.
     """
     with log.transaction():
-        exchange = log.record_outbound(message, idempotency_key=idempotency_key)
+        exchange = log.record_outbound(message, idempotency_key=idempotency_key, charset=charset)
         if get_kind(message.kind).offers_slots and message.slots:
 
             deadline = message.deadline or message.date
@@ -414,7 +419,10 @@ def draft_output(
             message = revised
         rendered = render_draft(message, profile, fmt if fmt != "json" else "text",
                                 charset=charset, fix=fix, ics=ics)
-        exchange = record_message(log, rendered.message) if log is not None else None
+        exchange = (
+            record_message(log, rendered.message, charset=charset if fmt == "eml" else None)
+            if log is not None else None
+        )
     return Written(rendered.message, rendered.output, rendered.ics, exchange)
 
 
@@ -480,6 +488,7 @@ def handle_reply(
     on: dt.date,
     now: dt.datetime | None = None,
     subject: str = "",
+    mail: MailFacts | None = None,
 ) -> ReplyOutcome:
     """Record an applicant's reply, find the slot it chooses, book it, draft the confirmation.
 
@@ -491,13 +500,24 @@ def handle_reply(
     (``Log.inbound_key``) and changes nothing: it is not read again against what is on offer
     by then. Recording and booking are one transaction, so a reply is never left recorded
     but unread by a failure in between.
+
+    ``mail`` is given for a reply read from mail (``kizuna.mailing``): it is recorded under
+    the key of its Message-ID, with its attachments and how it was matched, and the same
+    message handled again changes nothing either.
     """
     check_served_date(on, "on")
-    key = log.inbound_key(candidate_id, text, now) if now is not None else None
+    if mail is not None:
+        key: str | None = mail.key
+    else:
+        key = log.inbound_key(candidate_id, text, now) if now is not None else None
     with log.transaction():
         earlier = key is not None and log.has_key(key)
-        exchange = log.record_inbound(candidate_id, text, received_at=now, subject=subject,
-                                      idempotency_key=key)
+        if mail is not None:
+            exchange = log.record_mail(candidate_id, text, mail, received_at=now,
+                                       subject=subject)
+        else:
+            exchange = log.record_inbound(candidate_id, text, received_at=now, subject=subject,
+                                          idempotency_key=key)
         if earlier:
             return _already_recorded(log, exchange)
         read = _read_and_book(profile, log, exchange, text, on=on, now=now)
@@ -525,8 +545,10 @@ def handle_reply(
 def _already_recorded(log: Log, exchange: Exchange) -> ReplyOutcome:
     candidate_id = exchange.candidate_id
     note = (
-        f"This reply was already recorded as exchange {exchange.id} (same applicant, time and "
-        "text), so nothing was recorded or booked again"
+        f"This reply was already recorded as exchange {exchange.id} ("
+        + (f"the same Message-ID, {exchange.message_id}" if exchange.message_id else
+           "same applicant, time and text")
+        + "), so nothing was recorded or booked again"
     )
     existing = holds.booked_slot(log, candidate_id)
     note += f"; their interview is {format_slot(existing)}." if existing else "."

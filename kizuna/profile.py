@@ -51,6 +51,51 @@ class Stage:
     minutes: int = 0
 
 
+SECURITY_MODES = ("starttls", "tls", "none")
+
+
+@dataclass(frozen=True)
+class ImapSettings:
+    """The profile's ``[mail.imap]``: where replies are read from (``kizuna inbox --imap``).
+    The password is never in the profile: ``password_env`` names the environment variable
+    that holds it, else the system keyring (service ``keyring_service``) is asked."""
+
+    host: str
+    user: str
+    port: int
+    security: str = "tls"
+    folder: str = "INBOX"
+    password_env: str = "KIZUNA_IMAP_PASSWORD"
+    keyring_service: str = "kizuna-imap"
+    timeout_seconds: int = 30
+    ca_file: Path | None = None
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    """The profile's ``[mail]``: the SMTP server ``kizuna send`` hands drafts to.
+
+    ``security`` is "starttls" (port 587), "tls" (implicit TLS, port 465) or "none" (a local
+    relay); ``user`` empty means no login. The password is never in the profile:
+    ``password_env`` names the environment variable that holds it, else the system keyring
+    (service ``keyring_service``, the user name) is asked when the ``keyring`` package is
+    installed. ``rate_per_minute`` caps how many messages go out per minute; ``archive_bcc``
+    gets a blind copy of each; ``charset`` is used for drafts logged without one.
+    """
+
+    host: str
+    port: int
+    security: str = "starttls"
+    user: str = ""
+    password_env: str = "KIZUNA_SMTP_PASSWORD"
+    keyring_service: str = "kizuna-smtp"
+    rate_per_minute: int = 30
+    archive_bcc: str = ""
+    timeout_seconds: int = 30
+    charset: str = "utf-8"
+    ca_file: Path | None = None
+
+
 @dataclass(frozen=True)
 class Profile:
     """A validated profile: every table is checked and typed once, when it is loaded."""
@@ -71,6 +116,8 @@ class Profile:
     source: str
     base_dir: Path | None = None
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    mail: MailSettings | None = None
+    imap: ImapSettings | None = None
 
     def stage(self, stage_id: str | None) -> Stage | None:
         """The stage with this id (None → None); an unknown id is an error listing the stages."""
@@ -209,10 +256,18 @@ ORGANISATION_KEYS = (
     "brand_message", "site", "public_sector",
 )
 STAGE_KEYS = ("id", "label", "format", "tool", "place", "minutes")
+MAIL_KEYS = (
+    "host", "port", "security", "user", "password_env", "keyring_service", "rate_per_minute",
+    "archive_bcc", "timeout_seconds", "charset", "ca_file", "imap",
+)
+IMAP_KEYS = (
+    "host", "port", "security", "user", "password_env", "keyring_service", "folder",
+    "timeout_seconds", "ca_file",
+)
 # Every table a profile may hold.
 TABLES = (
     "organisation", "position", "stages", "wording", "topics", "replies", "slots", "retention",
-    "guide",
+    "guide", "mail",
 )
 
 
@@ -297,6 +352,7 @@ def _parse(data: Mapping[str, Any], source: str, base_dir: Path | None) -> Profi
     replies = root.table("replies").only(("deadline_business_days",))
     retention = root.table("retention").only(("days",))
     guide = root.table("guide").only(GUIDE_KEYS)
+    mail, imap = _mail_settings(root, base_dir)
     return Profile(
         organisation=organisation,
         position=pos.text("title"),
@@ -314,7 +370,97 @@ def _parse(data: Mapping[str, Any], source: str, base_dir: Path | None) -> Profi
         source=source,
         base_dir=base_dir,
         raw=data,
+        mail=mail,
+        imap=imap,
     )
+
+
+_DEFAULT_PORTS = {
+    "smtp": {"starttls": 587, "tls": 465, "none": 25},
+    "imap": {"starttls": 143, "tls": 993, "none": 143},
+}
+
+
+def _refuse_password(table: _Reader) -> None:
+    if "password" in table.data:
+        raise ProfileError(
+            "A password is never kept in the profile.", path=table.source,
+            field=f"{table.prefix}password",
+            hint="Remove it; put it in the environment variable named by password_env, or in "
+            "the system keyring (the keyring package).",
+        )
+
+
+def _server(table: _Reader, kind: str, base_dir: Path | None) -> dict[str, Any]:
+    """The keys [mail] and [mail.imap] share: host, port, security, the password's source,
+    the timeout and an extra CA file."""
+    security = table.text("security", "starttls" if kind == "smtp" else "tls")
+    if security not in SECURITY_MODES:
+        raise table._fail("security", "'starttls', 'tls' or 'none'", security)
+    host = table.text("host")
+    if not host.strip() or any(c.isspace() for c in host):
+        raise table._fail("host", "a host name", host)
+    variable = table.text("password_env", f"KIZUNA_{kind.upper()}_PASSWORD")
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", variable):
+        raise table._fail("password_env", "an environment variable name", variable)
+    ca_text = table.text("ca_file", "")
+    ca_file: Path | None = None
+    if ca_text:
+        ca_file = Path(ca_text)
+        if not ca_file.is_absolute() and base_dir is not None:
+            ca_file = base_dir / ca_file
+    return {
+        "host": host,
+        "port": table.number("port", _DEFAULT_PORTS[kind][security], 1, 65535),
+        "security": security,
+        "password_env": variable,
+        "keyring_service": table.text("keyring_service", f"kizuna-{kind}"),
+        "timeout_seconds": table.number("timeout_seconds", 30, 1, 600),
+        "ca_file": ca_file,
+    }
+
+
+def _mail_settings(
+    root: _Reader, base_dir: Path | None
+) -> tuple[MailSettings | None, ImapSettings | None]:
+    """[mail] (SMTP; absent or holding only [mail.imap] → None) and [mail.imap] (or None)."""
+    from .headers import validate_address
+
+    if "mail" not in root.data:
+        return None, None
+    table = root.table("mail")
+    _refuse_password(table)
+    table.only(MAIL_KEYS)
+    imap: ImapSettings | None = None
+    if "imap" in table.data:
+        sub = table.table("imap")
+        _refuse_password(sub)
+        sub.only(IMAP_KEYS)
+        user = sub.text("user")
+        if not user.strip():
+            raise sub._fail("user", "the IMAP login name", user)
+        imap = ImapSettings(user=user, folder=sub.text("folder", "INBOX") or "INBOX",
+                            **_server(sub, "imap", base_dir))
+    if set(table.data) <= {"imap"}:
+        return None, imap
+    charset = table.text("charset", "utf-8").lower()
+    if charset not in ("utf-8", "iso-2022-jp"):
+        raise table._fail("charset", "'utf-8' or 'iso-2022-jp'", charset)
+    bcc = table.text("archive_bcc", "")
+    if bcc:
+        try:
+            validate_address(bcc, "mail.archive_bcc", error=ProfileError)
+        except ProfileError as exc:
+            exc.path = table.source
+            raise
+    mail = MailSettings(
+        user=table.text("user", ""),
+        rate_per_minute=table.number("rate_per_minute", 30, 1, 6000),
+        archive_bcc=bcc,
+        charset=charset,
+        **_server(table, "smtp", base_dir),
+    )
+    return mail, imap
 
 
 _HEADER_RE = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.-]+)\s*\]")

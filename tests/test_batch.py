@@ -997,11 +997,11 @@ def test_a_concurrent_run_that_logged_first_is_what_the_files_hold(
     csv_path = write_csv(tmp_path / "in.csv", [good_row(n) for n in range(1, 7)])
     other = Log.open(db_path)
 
-    def racing(log: Log, pairs):  # type: ignore[no-untyped-def]
+    def racing(log: Log, pairs, **options):  # type: ignore[no-untyped-def]
         theirs = [(dataclasses.replace(m, body=m.body + "\n（別の実行が記録した本文）"), k)
                   for m, k in pairs[::2]]
         other.record_outbound_many(theirs)
-        return real_record_many(log, pairs)
+        return real_record_many(log, pairs, **options)
 
     monkeypatch.setattr(batch_run, "record_many", racing)
     with Log.open(db_path) as log:

@@ -28,7 +28,14 @@ EXPECTED_COLUMNS = {
     "exchanges": [
         "id", "candidate_id", "direction", "kind", "stage", "result", "subject", "body",
         "topics", "slots", "status", "idempotency_key", "message_date", "created_at", "sent_at",
+        "message_id", "charset", "send_started_at", "send_attempts", "server_reply", "failure",
+        "in_reply_to", "attachments", "matched_by",
     ],
+    "inbox_unmatched": [
+        "id", "mail_key", "message_id", "source", "position", "from_address", "subject",
+        "sent_at", "reason", "raw", "created_at",
+    ],
+    "imap_state": ["account", "folder", "uidvalidity", "last_uid", "updated_at"],
     "slot_holds": [
         "id", "candidate_id", "start", "end", "number", "status", "offered_in", "held_until",
         "created_at", "updated_at",
@@ -36,6 +43,7 @@ EXPECTED_COLUMNS = {
 }
 ALL_MIGRATIONS = [
     "m001_initial", "m002_search", "m003_activity_index", "m004_lazy_search", "m005_eager_search",
+    "m006_mail",
 ]
 
 
@@ -867,3 +875,53 @@ def test_streamed_search_matches_the_plain_rule_with_limits(log: Log) -> None:
             assert got == expected, (text, limit)
         only = [e.id for e in log.search(text, candidate_id="R-005")]
         assert only == [e.id for e in plain if e.candidate_id == "R-005"]
+
+
+def test_upgrade_from_m005_rebuilds_exchanges_keeping_rows_ids_holds_and_index(
+    db_path: Path,
+) -> None:
+    db = sqlite_utils.Database(db_path)
+    migrations().apply(db, stop_before="m006_mail")
+    db.execute("INSERT INTO candidates (id, name, email) VALUES ('A-0001', '山田 太郎', 'a@example.jp')")
+    for direction, body, status in (("out", "面接日程のご案内です。", "sent"),
+                                    ("in", "2番でお願いします。", "received"),
+                                    ("out", "面接日時確定のご連絡です。", "draft")):
+        db.execute(
+            "INSERT INTO exchanges (candidate_id, direction, subject, body, status, sent_at, "
+            "idempotency_key) VALUES ('A-0001', ?, '面接', ?, ?, '2026-11-26T10:00:00+09:00', ?)",
+            [direction, body, status, f"k-{body}"],
+        )
+    db.execute("DELETE FROM exchanges WHERE id = 2")  # ids with a gap survive as they are
+    db.execute(
+        "INSERT INTO slot_holds (candidate_id, start, \"end\", number, status, offered_in) "
+        "VALUES ('A-0001', '2026-12-05T10:00:00+09:00', '2026-12-05T11:00:00+09:00', 2, "
+        "'booked', 1)"
+    )
+    with pytest.raises(sqlite3.IntegrityError):  # m005 knew no 'sending'
+        db.execute("UPDATE exchanges SET status = 'sending' WHERE id = 3")
+    before = db.execute(f"SELECT {', '.join(EXPECTED_COLUMNS['exchanges'][:15])} FROM exchanges "
+                        "ORDER BY id").fetchall()
+    db.close()
+
+    with Log.open(db_path) as log:
+        assert [m.name for m in migrations().applied(log.db)] == ALL_MIGRATIONS
+        assert log.db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+        cols = ", ".join(EXPECTED_COLUMNS["exchanges"][:15])
+        assert log.db.execute(f"SELECT {cols} FROM exchanges ORDER BY id").fetchall() == before
+        assert [e.id for e in log.timeline()] == [1, 3]
+        assert {fk.other_table for fk in log.db["slot_holds"].foreign_keys} == {"candidates", "exchanges"}
+        assert log.db.execute("SELECT offered_in FROM slot_holds").fetchall() == [(1,)]
+        names = {r[0] for r in log.db.execute("SELECT name FROM sqlite_master")}
+        assert {"exchanges_candidate", "exchanges_direction", "exchanges_message_id",
+                "exchanges_fts_ad", "exchanges_fts_au", "inbox_unmatched", "imap_state"} <= names
+        assert [e.id for e in log.search("面接日程")] == [1]
+        _assert_index_exact(log)
+        claimed = log.mark_sending(3, "<kizuna.x.3@example.lg.jp>")
+        assert claimed is not None and claimed.status == "sending"
+        assert log.mark_delivered(3, "250 2.0.0 Ok").status == "sent"
+        log.db.execute("UPDATE exchanges SET body = '差し替えた本文です。' WHERE id = 3")
+        assert [e.id for e in log.search("差し替えた")] == [3]
+        _assert_index_exact(log)
+        with pytest.raises(sqlite3.IntegrityError):  # a broken reference is still refused
+            log.db.execute("INSERT INTO exchanges (candidate_id, direction, status) "
+                           "VALUES ('nobody', 'in', 'received')")

@@ -161,6 +161,7 @@ NEEDS: dict[str, list[str]] = {
     "slots": [],
     "reminders": [],
     "reply": ["A-0001", "--text", "①でお願いします"],
+    "inbox": [],  # no source: only the kept messages are tried (none here)
 }
 
 
@@ -390,3 +391,78 @@ def test_organisation_values_every_message_relies_on_are_checked_at_load(
         load_profile(path)
     assert caught.value.field == f"organisation.{key}" and said in str(caught.value)
     assert caught.value.line is not None
+
+
+# --- [mail] and [mail.imap] ------------------------------------------------------------------
+
+MAIL = """
+[mail]
+host = "smtp.example.lg.jp"
+user = "dx-saiyo@example.lg.jp"
+archive_bcc = "archive@example.lg.jp"
+
+[mail.imap]
+host = "imap.example.lg.jp"
+user = "dx-saiyo@example.lg.jp"
+"""
+
+
+def test_mail_tables_are_typed_with_defaults(tmp_path: Path) -> None:
+    profile = load_profile(write(tmp_path, sample_profile_text() + MAIL))
+    assert profile.mail is not None and profile.imap is not None
+    assert (profile.mail.host, profile.mail.port, profile.mail.security) == (
+        "smtp.example.lg.jp", 587, "starttls")
+    assert profile.mail.password_env == "KIZUNA_SMTP_PASSWORD"
+    assert profile.mail.rate_per_minute == 30 and profile.mail.timeout_seconds == 30
+    assert profile.mail.archive_bcc == "archive@example.lg.jp"
+    assert (profile.imap.port, profile.imap.security, profile.imap.folder) == (993, "tls", "INBOX")
+    assert load_profile().mail is None and load_profile().imap is None
+
+
+def test_the_default_port_follows_security(tmp_path: Path) -> None:
+    text = sample_profile_text() + '\n[mail]\nhost = "localhost"\nsecurity = "tls"\n'
+    profile = load_profile(write(tmp_path, text))
+    assert profile.mail is not None and profile.mail.port == 465
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    ('user = "dx-saiyo@example.lg.jp"\narchive', 'pasword = "x"\narchive',
+     "field 'mail.pasword': Unknown key. Did you mean 'password_env'?"),
+    ('user = "dx-saiyo@example.lg.jp"\narchive', 'password = "hunter2"\narchive',
+     "field 'mail.password': A password is never kept in the profile."),
+    ('host = "smtp.example.lg.jp"', 'host = "smtp.example.lg.jp"\nport = "587"',
+     "field 'mail.port': Expected a whole number from 1 to 65535, found '587'."),
+    ('host = "smtp.example.lg.jp"', 'host = "smtp.example.lg.jp"\nsecurity = "ssl"',
+     "field 'mail.security': Expected 'starttls', 'tls' or 'none', found 'ssl'."),
+    ('host = "smtp.example.lg.jp"', 'host = "smtp.example.lg.jp"\nrate_per_minute = 0',
+     "field 'mail.rate_per_minute': Expected a whole number from 1 to 6000, found 0."),
+    ('host = "smtp.example.lg.jp"', 'host = "smtp.example.lg.jp"\npassword_env = "MY PASS"',
+     "field 'mail.password_env': Expected an environment variable name, found 'MY PASS'."),
+    ('archive_bcc = "archive@example.lg.jp"', 'archive_bcc = "archive＠example.lg.jp"',
+     "field 'mail.archive_bcc': 'archive＠example.lg.jp' contains non-ASCII characters"),
+    ('host = "imap.example.lg.jp"', 'host = "imap.example.lg.jp"\nfolders = "INBOX"',
+     "field 'mail.imap.folders': Unknown key. Did you mean 'folder'?"),
+    ('host = "imap.example.lg.jp"', 'host = "imap.example.lg.jp"\npassword = "x"',
+     "field 'mail.imap.password': A password is never kept in the profile."),
+])
+def test_a_wrong_mail_setting_names_its_key_and_line(
+    tmp_path: Path, old: str, new: str, message: str
+) -> None:
+    mail = MAIL.replace(old, new, 1)
+    assert mail != MAIL
+    text = sample_profile_text() + mail
+    path = write(tmp_path, text)
+    with pytest.raises(ProfileError) as caught:
+        load_profile(path)
+    assert message in str(caught.value)
+    assert str(caught.value).startswith(f"{path}, line ")
+
+
+def test_mail_without_a_host_is_refused(tmp_path: Path) -> None:
+    path = write(tmp_path, sample_profile_text() + '\n[mail]\nuser = "x"\n')
+    with pytest.raises(ProfileError, match="field 'mail.host': Required key is missing."):
+        load_profile(path)
+    # [mail.imap] alone is reading only.
+    text = sample_profile_text() + '\n[mail.imap]\nhost = "imap.example.jp"\nuser = "x"\n'
+    profile = load_profile(write(tmp_path, text))
+    assert profile.mail is None and profile.imap is not None

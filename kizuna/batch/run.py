@@ -346,7 +346,10 @@ class _Work:
         fresh = [(row, key) for row, key in zip(rows, keys, strict=True) if key not in logged]
         messages = self._compose(fresh)
         pairs = [(message, key) for message, (_, key) in zip(messages, fresh, strict=True)]
-        exchanges = record_many(self.log, pairs) if pairs and not self.dry_run else []
+        exchanges = (
+            record_many(self.log, pairs, charset=self.charset if self.fmt == "eml" else None)
+            if pairs and not self.dry_run else []
+        )
         # Another run of the same batch may have recorded some of these keys between the look-up
         # and the insert: the log kept its message, and that is the one to write.
         recorded = zip(pairs, exchanges, strict=True) if exchanges else ()  # none in a dry run

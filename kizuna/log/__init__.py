@@ -1,7 +1,8 @@
 """The exchange log: every message to and from an applicant, in one SQLite database.
 
 The package owns every SQL statement kizuna runs: ``schema`` (the recorded migrations),
-``core`` (opening, transactions, applicants and exchanges), ``holds`` (interview slots offered
+``core`` (opening, transactions, applicants and exchanges), ``mail`` (send states,
+Message-IDs, replies read from mail, mail kept for later, IMAP progress), ``holds`` (interview slots offered
 and booked), ``search`` (the full-text index), ``reports`` (pending, stats, export) and
 ``retention`` (purge). ``Log`` is all of them on one connection.
 """
@@ -9,6 +10,8 @@ and booked), ``search`` (the full-text index), ``reports`` (pending, stats, expo
 from __future__ import annotations
 
 from .core import LogCore
+from .mail import KeptMail as KeptMail
+from .mail import MailMixin
 from .records import CandidateRecord as CandidateRecord
 from .records import PurgeReport as PurgeReport
 from .records import StageCount as StageCount
@@ -23,6 +26,7 @@ from .search import SearchMixin
 __all__ = [
     "DEFAULT_BUSY_TIMEOUT_MS",
     "CandidateRecord",
+    "KeptMail",
     "Log",
     "LogCore",
     "PurgeReport",
@@ -33,9 +37,10 @@ __all__ = [
 ]
 
 
-class Log(SearchMixin, ReportsMixin, RetentionMixin, LogCore):
+class Log(MailMixin, SearchMixin, ReportsMixin, RetentionMixin, LogCore):
     """An open exchange log. Use ``Log.open(path)``; close it, or use it as a context manager.
 
-    Recording, search, reports and retention are methods; slot holds are the functions of
+    Recording, mail (send states, Message-IDs, kept mail), search, reports and retention are
+    methods; slot holds are the functions of
     ``kizuna.log.holds``, which take the log.
     """

@@ -169,12 +169,25 @@ class LogCore:
         # fresh log at the same moment cannot both apply m001. A process that waited out the
         # busy timeout behind another one's migrations and writes looks again: if the other
         # process has brought the schema up to date meanwhile, there is nothing left to do.
+        # Foreign keys are off while migrations run: a migration may rebuild a table that
+        # others refer to (m006, SQLite's documented procedure), which the enforcement would
+        # refuse half-way; the references are checked before the commit instead.
+        conn.execute("PRAGMA foreign_keys = OFF")
         try:
             with self.transaction():
                 found.apply(self.db)
+                broken = conn.execute("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise LogError(
+                        f"Upgrading the log would leave {len(broken)} broken reference(s) "
+                        f"(table {broken[0][0]}); nothing was changed.",
+                        path=str(self.path) if self.path else None,
+                    )
         except LogError:
             if found.pending(self.db):
                 raise
+        finally:
+            conn.execute("PRAGMA foreign_keys = ON")
 
     def _refuse_foreign_database(self) -> None:
         """A database with tables but no kizuna migrations belongs to some other program."""
@@ -363,18 +376,31 @@ class LogCore:
 
     @_translating
     def record_outbound(
-        self, message: Message, *, status: str = "draft", idempotency_key: str | None = None
+        self,
+        message: Message,
+        *,
+        status: str = "draft",
+        idempotency_key: str | None = None,
+        charset: str | None = None,
     ) -> Exchange:
         """Record a message to an applicant (and create or update the applicant).
 
         The same ``idempotency_key`` twice returns the exchange recorded the first time: the
         UNIQUE constraint decides, so two processes racing with one key still get one row.
+        ``charset`` is the charset the draft was written in as email, if it was (``kizuna
+        send`` sends it in that charset).
         """
-        return self.record_outbound_many([(message, idempotency_key)], status=status)[0]
+        return self.record_outbound_many(
+            [(message, idempotency_key)], status=status, charset=charset
+        )[0]
 
     @_translating
     def record_outbound_many(
-        self, items: Iterable[tuple[Message, str | None]], *, status: str = "draft"
+        self,
+        items: Iterable[tuple[Message, str | None]],
+        *,
+        status: str = "draft",
+        charset: str | None = None,
     ) -> list[Exchange]:
         """Record many messages in ONE transaction; all are recorded or none.
 
@@ -451,7 +477,7 @@ class LogCore:
                 exchange_rows.append((
                     candidate.id, "out", message.kind, message.stage, message.result,
                     message.subject, message.body, converted[0], slots_json, status, key,
-                    day_iso, now, sent_at,
+                    day_iso, now, sent_at, charset,
                 ))
                 next_id += 1
                 results.append(Exchange(
@@ -468,6 +494,7 @@ class LogCore:
                     slots=tuple(slots),
                     idempotency_key=key,
                     sent_at=sent_at,
+                    charset=charset,
                 ))
             if exchange_rows:
                 conn.executemany(_CANDIDATE_UPSERT, candidate_rows)
@@ -585,7 +612,7 @@ class LogCore:
                 raise self._unknown_candidate(candidate_id)
             cursor = conn.execute(_EXCHANGE_INSERT, (
                 candidate_id, "in", None, row[0], None, subject, text, "[]", "[]", "received",
-                idempotency_key, received[:10], self._now(), received,
+                idempotency_key, received[:10], self._now(), received, None,
             ))
             if cursor.rowcount:
                 exchange_id = cursor.lastrowid

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from ..errors import InputError
-from ..models import JST, Candidate, Exchange, Message, Slot, Topic
+from ..models import JST, Attachment, Candidate, Exchange, Message, Slot, Topic
 
 if TYPE_CHECKING:
 
@@ -24,6 +24,9 @@ MIGRATION_SET = "kizuna"
 # Statuses that a later, ordinary message must not overwrite: the decision stands.
 DECIDED_STATUSES = ("not_passed", "final_passed", "withdrawn")
 OUTBOUND_STATUSES = ("draft", "sent")
+# Every status an exchange may have (m006): an outbound message is a draft, is being sent
+# (marked before the server is asked), was sent, or was refused; a reply is received.
+EXCHANGE_STATUSES = ("draft", "sending", "sent", "failed", "received")
 EXPORT_FORMATS = ("csv", "json")
 EXPORT_COLUMNS = (
     "id", "candidate_id", "candidate_name", "direction", "kind", "stage", "result", "status",
@@ -98,6 +101,17 @@ def _exchange_from_row(row: Mapping[str, Any]) -> Exchange:
         slots=tuple(Slot.from_dict(s) for s in slots),
         idempotency_key=row["idempotency_key"],
         sent_at=row["sent_at"],
+        message_id=row.get("message_id"),
+        charset=row.get("charset"),
+        server_reply=row.get("server_reply"),
+        failure=row.get("failure"),
+        in_reply_to=row.get("in_reply_to"),
+        attachments=tuple(
+            Attachment(str(a.get("name", "")), int(a.get("size", 0)),
+                       str(a.get("content_type", "application/octet-stream")))
+            for a in json.loads(row.get("attachments") or "[]") if isinstance(a, Mapping)
+        ),
+        matched_by=row.get("matched_by"),
     )
 
 
@@ -193,8 +207,9 @@ _CANDIDATE_UPSERT = f"""
 
 _EXCHANGE_INSERT = """
     INSERT INTO exchanges (candidate_id, direction, kind, stage, result, subject, body, topics,
-                           slots, status, idempotency_key, message_date, created_at, sent_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                           slots, status, idempotency_key, message_date, created_at, sent_at,
+                           charset)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT(idempotency_key) DO NOTHING
 """
 

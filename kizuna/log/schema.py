@@ -225,12 +225,128 @@ def _m005_eager_search(db: sqlite_utils.Database) -> None:
     )
 
 
+# The columns of exchanges before m006, in their order (copied as they are).
+_M005_EXCHANGE_COLUMNS = (
+    "id, candidate_id, direction, kind, stage, result, subject, body, topics, slots, status, "
+    "idempotency_key, message_date, created_at, sent_at"
+)
+
+
+def _m006_mail(db: sqlite_utils.Database) -> None:
+    """Mail out and in: the send states, the Message-ID, and the mail kept for later.
+
+    ``exchanges.status`` gains ``sending`` (marked before the SMTP server is asked, so a
+    process killed mid-send leaves it, and it is never sent again by itself) and ``failed``
+    (the server refused; ``failure`` says why). A CHECK constraint cannot be changed in place,
+    so the table is rebuilt as SQLite's ALTER TABLE documentation describes (a new table, the
+    rows copied with their ids, the old one dropped, the new one renamed), with foreign keys
+    off meanwhile (``LogCore._migrate``) and checked before the commit; the indexes and the
+    search triggers are made again as they were, and the search index, keyed by id, is still
+    right. New columns:
+
+    - ``message_id``: the Message-ID kizuna gave a message it sends (recorded before it is
+      sent), or that a reply carried; unique.
+    - ``charset``: the charset a draft was written in as email (``utf-8``, ``iso-2022-jp``).
+    - ``send_started_at``, ``send_attempts``: when it was last handed to the server, how often.
+    - ``server_reply``: what the server answered when it took the message.
+    - ``failure``: why it was refused, or why it is still ``sending`` (connection lost).
+    - ``in_reply_to``, ``attachments`` (JSON list of name, size, type), ``matched_by``
+      (``thread``, ``address``, ``subject`` or ``given``) for replies read from mail.
+
+    ``inbox_unmatched`` keeps every message an import could not give to an applicant (its
+    raw bytes, why, where it came from), for a later import; ``imap_state`` the last UID
+    read from each IMAP folder.
+    """
+    triggers = [
+        row[0] for row in db.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'exchanges' "
+            "ORDER BY name"
+        ).fetchall()
+    ]
+    db.execute(
+        f"""
+        CREATE TABLE exchanges_m006 (
+            id INTEGER PRIMARY KEY,
+            candidate_id TEXT NOT NULL REFERENCES candidates(id),
+            direction TEXT NOT NULL CHECK (direction IN ('out', 'in')),
+            kind TEXT,
+            stage TEXT,
+            result TEXT,
+            subject TEXT NOT NULL DEFAULT '',
+            body TEXT NOT NULL DEFAULT '',
+            topics TEXT NOT NULL DEFAULT '[]',
+            slots TEXT NOT NULL DEFAULT '[]',
+            status TEXT NOT NULL
+                CHECK (status IN ('draft', 'sending', 'sent', 'failed', 'received')),
+            idempotency_key TEXT UNIQUE,
+            message_date TEXT,
+            created_at TEXT NOT NULL DEFAULT {NOW_JST_SQL},
+            sent_at TEXT,
+            message_id TEXT,
+            charset TEXT,
+            send_started_at TEXT,
+            send_attempts INTEGER NOT NULL DEFAULT 0,
+            server_reply TEXT,
+            failure TEXT,
+            in_reply_to TEXT,
+            attachments TEXT NOT NULL DEFAULT '[]',
+            matched_by TEXT
+        )
+        """
+    )
+    db.execute(
+        f"INSERT INTO exchanges_m006 ({_M005_EXCHANGE_COLUMNS}) "
+        f"SELECT {_M005_EXCHANGE_COLUMNS} FROM exchanges"
+    )
+    db.execute("DROP TABLE exchanges")
+    db.execute("ALTER TABLE exchanges_m006 RENAME TO exchanges")
+    db.execute("CREATE INDEX exchanges_candidate ON exchanges(candidate_id, id)")
+    db.execute("CREATE INDEX exchanges_direction ON exchanges(direction, candidate_id, sent_at)")
+    db.execute("CREATE INDEX exchanges_status ON exchanges(direction, status)")
+    db.execute(
+        "CREATE UNIQUE INDEX exchanges_message_id ON exchanges(message_id) "
+        "WHERE message_id IS NOT NULL"
+    )
+    for sql in triggers:
+        db.execute(sql)
+    db.execute(
+        f"""
+        CREATE TABLE inbox_unmatched (
+            id INTEGER PRIMARY KEY,
+            mail_key TEXT NOT NULL UNIQUE,
+            message_id TEXT,
+            source TEXT NOT NULL DEFAULT '',
+            position TEXT NOT NULL DEFAULT '',
+            from_address TEXT NOT NULL DEFAULT '',
+            subject TEXT NOT NULL DEFAULT '',
+            sent_at TEXT,
+            reason TEXT NOT NULL,
+            raw BLOB NOT NULL,
+            created_at TEXT NOT NULL DEFAULT {NOW_JST_SQL}
+        )
+        """
+    )
+    db.execute(
+        f"""
+        CREATE TABLE imap_state (
+            account TEXT NOT NULL,
+            folder TEXT NOT NULL,
+            uidvalidity INTEGER NOT NULL,
+            last_uid INTEGER NOT NULL,
+            updated_at TEXT NOT NULL DEFAULT {NOW_JST_SQL},
+            PRIMARY KEY (account, folder)
+        )
+        """
+    )
+
+
 _MIGRATION_FUNCTIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _m001_initial,
     _m002_search,
     _m003_activity_index,
     _m004_lazy_search,
     _m005_eager_search,
+    _m006_mail,
 )
 
 

@@ -58,6 +58,15 @@ def _digest(message: Message) -> str:
     ).hexdigest()[:32]
 
 
+def message_id(message: Message, profile: Profile, *, exchange_id: int | None = None) -> str:
+    """The Message-ID kizuna gives a draft: from the draft's digest (the same draft, the same
+    id) and, for a message sent from the log, its exchange id, so that two identical drafts
+    logged twice still get ids of their own. The domain is the sender's."""
+    domain = profile.organisation.email.rpartition("@")[2] or "kizuna.invalid"
+    suffix = f".{exchange_id}" if exchange_id is not None else ""
+    return f"<kizuna.{_digest(message)}{suffix}@{domain}>"
+
+
 def _normal_body(body: str) -> str:
     """LF line ends and one final line break: what the reader of the file gets back."""
     text = body.replace("\r\n", "\n").replace("\r", "\n")
@@ -111,6 +120,8 @@ def to_email(
     fix: bool = False,
     ics: bytes | None = None,
     now: dt.datetime | None = None,
+    msgid: str | None = None,
+    draft: bool = True,
 ) -> EmailMessage:
     """The draft as an RFC 5322 message that mail clients open as an unsent draft.
 
@@ -120,6 +131,9 @@ def to_email(
     with ``charset="iso-2022-jp"``, ISO-2022-JP in 7bit with the headers in ISO-2022-JP too.
     ``fix`` replaces template and profile characters ISO-2022-JP cannot carry (never the
     applicant's name). ``ics`` (from :func:`invitation_ics`) is attached as ``invitation.ics``.
+
+    ``msgid`` replaces the draft's own Message-ID (:func:`message_id`); ``draft=False`` is
+    the message as it is sent: no ``X-Unsent``.
 
     Serialise with :func:`as_bytes`. Raises MailError before building anything if a header value
     is unsafe, an address is invalid, or the charset cannot carry the text (see
@@ -133,7 +147,6 @@ def to_email(
     when = now or dt.datetime.now(JST)
     if when.tzinfo is None:
         raise MailError("The message time must be timezone-aware.", field="date")
-    domain = org.email.rpartition("@")[2]
 
     # MIMEText picks the transfer encoding from the charset: base64 for UTF-8, 7bit for
     # ISO-2022-JP (already 7-bit, and readable by every Japanese mail client).
@@ -163,8 +176,9 @@ def to_email(
     root["Subject"] = Header(message.subject, charset, header_name="Subject")  # type: ignore[assignment]
     root["Date"] = format_datetime(when.astimezone(JST))
     digest = _digest(message)
-    root["Message-ID"] = f"<kizuna.{digest}@{domain}>"
-    root["X-Unsent"] = "1"
+    root["Message-ID"] = msgid or message_id(message, profile)
+    if draft:
+        root["X-Unsent"] = "1"
     # MIME-Version was added first by the MIME classes; move it among the other headers.
     del root["MIME-Version"]
     root["MIME-Version"] = "1.0"

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from ..errors import InputError
@@ -32,10 +33,13 @@ class RenderedDraft:
 
 def render_draft(
     message: Message, profile: Profile, fmt: str, *, charset: str = "utf-8", fix: bool = False,
-    ics: bool = False,
+    ics: bool = False, msgid: str | None = None, draft: bool = True,
+    now: dt.datetime | None = None,
 ) -> RenderedDraft:
     """Turn a draft into text or an .eml. Runs every check (charset, header values, address)
-    before anything is logged or written. A confirmation's .eml carries its .ics."""
+    before anything is logged or written. A confirmation's .eml carries its .ics. ``msgid``,
+    ``draft`` and ``now`` are :func:`to_email`'s (the Message-ID, no ``X-Unsent`` for a
+    message being sent, the Date)."""
     calendar: bytes | None = None
     if fmt == "eml" and charset == "iso-2022-jp" and fix:
         message, _ = fix_iso2022jp(message, profile)
@@ -50,6 +54,7 @@ def render_draft(
         )
     if fmt == "eml":
         attach = calendar if message.kind == "interview_confirmation" else None
-        email = to_email(message, profile, charset=charset, fix=fix, ics=attach)
+        email = to_email(message, profile, charset=charset, fix=fix, ics=attach, now=now,
+                         msgid=msgid, draft=draft)
         return RenderedDraft(message, as_bytes(email), calendar)
     return RenderedDraft(message, as_text(message), calendar)
