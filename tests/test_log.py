@@ -23,19 +23,21 @@ from kizuna.models import JST, Candidate, Message, Slot, Topic
 EXPECTED_COLUMNS = {
     "candidates": [
         "id", "name", "kana", "email", "timezone", "position", "stage", "status", "extra",
-        "created_at", "updated_at",
+        "created_at", "updated_at", "family_name", "given_name",
     ],
     "exchanges": [
         "id", "candidate_id", "direction", "kind", "stage", "result", "subject", "body",
         "topics", "slots", "status", "idempotency_key", "message_date", "created_at", "sent_at",
+        "said", "answers",
     ],
     "slot_holds": [
         "id", "candidate_id", "start", "end", "number", "status", "offered_in", "held_until",
-        "created_at", "updated_at",
+        "created_at", "updated_at", "meeting_url",
     ],
 }
 ALL_MIGRATIONS = [
     "m001_initial", "m002_search", "m003_activity_index", "m004_lazy_search", "m005_eager_search",
+    "m006_names", "m007_conversation",
 ]
 
 

@@ -189,7 +189,7 @@ def test_upgrade_from_m004_makes_every_row_searchable_and_findable(db_path: Path
     assert matches(db_path, "面接のご案内") == [1]
 
     with Log.open(db_path) as log:
-        assert [m.name for m in migrations().applied(log.db)][-1] == "m005_eager_search"
+        assert "m005_eager_search" in [m.name for m in migrations().applied(log.db)]
         assert log.db.execute("SELECT indexed_upto FROM _kizuna_fts_state").fetchone()[0] == 3
         assert matches(db_path, "面接のご案内") == [1, 2, 3]
         assert detect_fts(db_path) == "exchanges_fts"
