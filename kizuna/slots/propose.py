@@ -157,7 +157,7 @@ def _empty_reason(
             "day by slots already booked or held."
         )
     closure = sum(1 for d in days if policy.calendar.in_closure(d))
-    blocked = sum(1 for d in days if d in policy.blocked_dates and not policy.calendar.in_closure(d))
+    blocked = sum(1 for d in days if policy.blocked(d) and not policy.calendar.in_closure(d))
     kinds = [policy.day_kind(d) for d in days]
     holidays = kinds.count("holiday")
     weekdays = kinds.count("weekday")
@@ -165,7 +165,7 @@ def _empty_reason(
     if closure == n:
         return f"all {n} days fall in the year-end closure (slots.closure)."
     if blocked + closure == n:
-        return f"all {n} days are blocked (slots.blocked_dates) or in the closure."
+        return f"all {n} days are blocked (slots.blocked_dates, blocked_periods) or in the closure."
     def days_(k: int, what: str) -> str:
         return f"{k} {what}" if k != 1 else f"1 {what.replace('days', 'day')}"
 
@@ -173,7 +173,7 @@ def _empty_reason(
     if closure:
         parts.append(f"{closure} in the closure (slots.closure)")
     if blocked:
-        parts.append(f"{blocked} blocked (slots.blocked_dates)")
+        parts.append(f"{blocked} blocked (slots.blocked_dates, blocked_periods)")
     if holidays:
         parts.append(f"{holidays} public holidays (slots.offer_holidays is false)")
     if weekdays:
