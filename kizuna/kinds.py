@@ -28,13 +28,18 @@ class Kind:
     # Whether a closing wish for the reader's health ends the message.
     closing: bool = True
     # Closing wishes with these tags do not fit: a wish that sounds like a farewell
-    # (「お元気で」) reads wrong before a meeting (FACTS §8, "Closings").
-    closing_avoids: tuple[str, ...] = ()
+    # (「お元気で」, 「よいお年を」) reads wrong before a meeting, and to someone the
+    # conversation goes on with (FACTS §8, "Closings"); only a not-passed notice parts.
+    closing_avoids: tuple[str, ...] = ("parting",)
     # The town line for this kind is about a later day than the send date (the pre-arrival
     # guide speaks of the season the new colleague arrives in).
     town_on_start_date: bool = False
     # A message the recruiter writes: the body comes from them, kizuna frames it.
     written_by_hand: bool = False
+
+    def closing_avoids_for(self, result: str | None) -> tuple[str, ...]:
+        """The closing tags this kind and result leave out: none in a not-passed notice."""
+        return () if result == "not_passed" else self.closing_avoids
 
     def tones_for(self, result: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """Allowed (opening, town) tones for this kind and result."""
@@ -44,7 +49,6 @@ class Kind:
 
 
 FESTIVE = ("festive", "neutral", "gentle")
-BEFORE_A_MEETING = ("parting",)
 
 KINDS: dict[str, Kind] = {
     k.id: k
@@ -59,7 +63,6 @@ KINDS: dict[str, Kind] = {
             stage_type="interview",
             opening_tones=FESTIVE,
             town_tones=FESTIVE,
-            closing_avoids=BEFORE_A_MEETING,
         ),
         # A confirmation and a reminder are practical: the season appears as care for the
         # journey (snow, ice) written by the template, not as a topic (EXAMPLES.md).
@@ -68,7 +71,7 @@ KINDS: dict[str, Kind] = {
         Kind("interview_reminder", "前日リマインド", needs_slot=True, stage_type="interview",
              opening_tones=(), town_tones=(), closing=False),
         Kind("interview_result", "面接結果", needs_result=True, stage_type="interview",
-             opening_tones=FESTIVE, town_tones=FESTIVE, closing_avoids=BEFORE_A_MEETING),
+             opening_tones=FESTIVE, town_tones=FESTIVE),
         Kind("final_result", "最終結果", needs_result=True, stage_type="final",
              opening_tones=FESTIVE, town_tones=FESTIVE),
         Kind("offer", "採用内定のご連絡", opening_tones=FESTIVE, town_tones=()),

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 
 from .replytext import reply_text
 
-# Travel modes, in the order a confirmation names them; each pattern matches the words an
-# applicant uses for it. 車 alone is also the end of 電車 and 列車, hence the look-behind.
+# Travel modes, in the order a journey takes them (a confirmation names them so); each
+# pattern matches the words an applicant uses for it. 車 alone is also the end of 電車 and 列車, hence the look-behind.
 TRAVEL_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("plane", re.compile(r"飛行機|空路|空港")),
     ("shinkansen", re.compile(r"新幹線")),
     ("train", re.compile(r"電車|在来線|列車|JR|東北本線|北上線")),
-    ("plane", re.compile(r"飛行機|空路|空港")),
     ("bus", re.compile(r"(?<![a-zA-Z])バス")),
     ("taxi", re.compile(r"タクシー")),
     ("car", re.compile(r"自家用車|マイカー|レンタカー|自動車|(?<![電列馬])車で|お車|運転して")),

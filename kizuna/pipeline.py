@@ -126,11 +126,27 @@ def conversation(
             meeting_url = meeting_url or booking.meeting_url
     reply, answers = _latest_reply(log, candidate_id, kind)
     mentions = read_mentions(reply) if reply and kind in ("interview_confirmation", "note") else None
+    travel = mentions.travel if mentions else ()
+    if kind in ("interview_result", "final_result"):
+        # How they came to the interview, from their replies since its invitation.
+        travel = _travel_since_invitation(log, candidate_id)
     return Conversation(
-        said=said, told=told, chosen=chosen, reply=reply,
-        travel=mentions.travel if mentions else (), questions=mentions.questions if mentions else (),
+        said=said, told=told, chosen=chosen, reply=reply, travel=travel,
+        questions=mentions.questions if mentions else (),
         answers=answers, meeting_url=meeting_url, note=note, editing=editing,
     )
+
+
+def _travel_since_invitation(log: Log, candidate_id: str) -> tuple[str, ...]:
+    from .mentions import TRAVEL_PATTERNS, read_mentions
+
+    found: set[str] = set()
+    for exchange in reversed(log.timeline(candidate_id)):
+        if exchange.kind == "interview_invitation":
+            break
+        if exchange.direction == "in":
+            found.update(read_mentions(exchange.body).travel)
+    return tuple(mode for mode, _ in TRAVEL_PATTERNS if mode in found)
 
 
 def _known(log: Log, candidate_id: str) -> bool:
@@ -285,10 +301,7 @@ def prepare_message(
             taken = holds.unavailable(log, moment, exclude_candidate=candidate.id) if log else set()
             # Offer only times after the reply deadline, so every option is still open
             # whenever the applicant answers within it.
-            offered = propose(
-                profile.slots, on, profile.slots.offer_count, unavailable=taken, now=moment,
-                after=deadline,
-            )
+            offered = _propose_for(profile, candidate, stage, on, taken, moment, deadline)
         else:
             offered = tuple(slots)
     talk = conversation(profile, spec.id, candidate.id, log, slot=slot, note=note,
@@ -334,6 +347,40 @@ def _topics_for(
     ahead = choose(start, kind, result=result, candidate_id=candidate_id, history=history,
                    profile=profile)
     return tuple(t for t in (choice.opening, ahead.town, choice.closing) if t is not None)
+
+
+# The local hours an applicant abroad is offered online interviews in.
+AWAKE = (dt.time(7), dt.time(22))
+
+
+def _propose_for(
+    profile: Profile,
+    candidate: Candidate,
+    stage: str | None,
+    on: dt.date,
+    taken: Collection[dt.datetime],
+    moment: dt.datetime,
+    deadline: dt.date | None,
+) -> Sequence[Slot]:
+    """The slots an invitation offers: for an applicant abroad and an online interview, only
+    times from 7:00 to 22:00 where they live, when the policy has any."""
+    from .compose import default_stage
+    from .dates import zone
+
+    policy = profile.slots
+    about = profile.stage(stage) if stage else default_stage(profile, get_kind("interview_invitation"))
+    abroad = candidate.timezone not in ("", "Asia/Tokyo")
+    if abroad and about is not None and about.format == "online":
+        where = zone(candidate.timezone)
+
+        def awake(slot: Slot) -> bool:
+            start, end = slot.start.astimezone(where), slot.end.astimezone(where)
+            return start.date() == end.date() and AWAKE[0] <= start.time() and end.time() <= AWAKE[1]
+
+        with contextlib.suppress(SlotError):
+            return propose(policy, on, policy.offer_count, unavailable=taken, now=moment,
+                           after=deadline, keep=awake)
+    return propose(policy, on, policy.offer_count, unavailable=taken, now=moment, after=deadline)
 
 
 def check_meeting_url(url: str) -> str:

@@ -98,8 +98,8 @@ def test_tone_rule_and_season_hold_on_every_day_of_2026(profile, town: T.TownFil
                 continue
             assert choice.closing is not None, (day, kind)
             assert choice.closing.tone == "gentle" and choice.closing.role == "closing"
-            # Nothing that sounds like a farewell before a meeting.
-            assert not set(KINDS[kind].closing_avoids) & season_line(choice.closing.id).tags
+            # Nothing that sounds like a farewell while the conversation goes on.
+            assert not set(KINDS[kind].closing_avoids_for(result)) & season_line(choice.closing.id).tags
             if result == "not_passed":
                 assert choice.opening is None and choice.town is None, (day, kind)
                 assert choice.topics == (choice.closing,)
@@ -289,7 +289,9 @@ def _reference_batch(day: dt.date, kind: str, ids: list[str], result: str | None
             total = len(allowed)
             quota = [total // n + ((j - offset) % n < total % n) for j in range(n)]
             count = [0] * n
-            for i in waiting:
+            # Those left fewer options choose first (in hash order), then everyone else.
+            narrow = [i for i in waiting if i in allowed and len(allowed[i]) < n]
+            for i in narrow + [i for i in waiting if i not in narrow]:
                 if i in allowed:
                     ring = sorted(allowed[i], key=lambda j: (j - seeds[i] % n) % n)  # noqa: B023
                     free = [j for j in ring if count[j] < quota[j]]

@@ -202,16 +202,18 @@ def _season_status(line: SeasonLine, day: dt.date, town: TownFile) -> str:
     return ""
 
 
-def _closing_status(line: SeasonLine, kind: str) -> str:
-    """"" if a closing wish fits the kind (or the line is no closing), else why not."""
+def _closing_status(line: SeasonLine, kind: str, result: str | None) -> str:
+    """"" if a closing wish fits the kind and result (or the line is no closing), else why
+    not."""
     if line.role != "closing":
         return ""
     spec = get_kind(kind)
     if not spec.closing:
         return "this kind ends without a closing wish"
-    clash = line.tags & set(spec.closing_avoids)
+    clash = line.tags & set(spec.closing_avoids_for(result))
     if clash:
-        return f"does not fit this kind ({', '.join(sorted(clash))}: it sounds like a farewell before a meeting)"
+        return (f"does not fit this kind ({', '.join(sorted(clash))}: it sounds like a farewell, "
+                "and the conversation goes on)")
     return ""
 
 
@@ -262,7 +264,7 @@ def _pools(on: dt.date, kind: str, result: str | None, town_key: tuple[str, str,
     }
     for line in lines:
         allowed = opening_tones if line.role == "opening" else ("gentle",)
-        if line.tone not in allowed or _closing_status(line, spec.id):
+        if line.tone not in allowed or _closing_status(line, spec.id, result):
             continue
         theme = line.theme or line.id
         option = _Option(line.id, "season", line.role, line.tone, (line.text,),
@@ -418,9 +420,9 @@ def _assign(tiers: Sequence[_Tier], order: Sequence[tuple[int, str, int]],
     are the ids that person already received and ``avoid[index]`` the tags to avoid. Within a
     tier each option gets a quota of N // n or N // n + 1 of the N people who take from that
     tier; people, in hash order, take their hash-preferred option, or the next one with quota
-    left that they may still receive. Those with nothing left in a tier move on to the next.
-    With ``reuse`` (the closing wish) those left over take from the first non-empty tier
-    regardless of history.
+    left that they may still receive; those left fewer options than the tier has take theirs
+    first. Those with nothing left in a tier move on to the next. With ``reuse`` those left
+    over take from the first non-empty tier regardless of history.
     """
     picks: list[Topic | None] = [None] * len(used)
     waiting = order
@@ -451,7 +453,15 @@ def _assign(tiers: Sequence[_Tier], order: Sequence[tuple[int, str, int]],
         quota = [base + (1 if (j - offset) % n < extra else 0) for j in range(n)]
         count = [0] * n
         topics = tier.topics
-        for seed, _, i in waiting:
+        # Those left fewer options (by their history or the message's other lines) choose
+        # first, in hash order, so that the others' quotas even the counts out.
+        ordered = waiting
+        if limited:
+            narrow = [w for w in waiting if w[2] in limited and 0 < len(limited[w[2]]) < n]
+            if narrow:
+                chosen_first = {w[2] for w in narrow}
+                ordered = narrow + [w for w in waiting if w[2] not in chosen_first]
+        for seed, _, i in ordered:
             ok = limited.get(i) if limited else None
             preferred = seed % n
             if ok is None:
@@ -617,7 +627,7 @@ def explain(
     for line in season_lines():
         allowed = opening_tones if line.role == "opening" else ("gentle",)
         reason = (_season_status(line, on, town) or _tone_status(line.tone, allowed, line.role, result)
-                  or _closing_status(line, kind) or (ALREADY_USED if line.id in used else "")
+                  or _closing_status(line, kind, result) or (ALREADY_USED if line.id in used else "")
                   or theme_status(line.theme or line.id))
         tags = line.tags | {_theme_tag(line.theme or line.id)}
         if not reason and line.role == "opening" and tags & avoid:
