@@ -49,6 +49,8 @@ class Kind:
 
 
 FESTIVE = ("festive", "neutral", "gentle")
+# A meeting lies ahead: 「よいお年を」 would part before it.
+MEETING_AHEAD = ("parting", "year-farewell")
 
 KINDS: dict[str, Kind] = {
     k.id: k
@@ -63,6 +65,7 @@ KINDS: dict[str, Kind] = {
             stage_type="interview",
             opening_tones=FESTIVE,
             town_tones=FESTIVE,
+            closing_avoids=MEETING_AHEAD,
         ),
         # A confirmation and a reminder are practical: the season appears as care for the
         # journey (snow, ice) written by the template, not as a topic (EXAMPLES.md).
@@ -71,7 +74,7 @@ KINDS: dict[str, Kind] = {
         Kind("interview_reminder", "前日リマインド", needs_slot=True, stage_type="interview",
              opening_tones=(), town_tones=(), closing=False),
         Kind("interview_result", "面接結果", needs_result=True, stage_type="interview",
-             opening_tones=FESTIVE, town_tones=FESTIVE),
+             opening_tones=FESTIVE, town_tones=FESTIVE, closing_avoids=MEETING_AHEAD),
         Kind("final_result", "最終結果", needs_result=True, stage_type="final",
              opening_tones=FESTIVE, town_tones=FESTIVE),
         Kind("offer", "採用内定のご連絡", opening_tones=FESTIVE, town_tones=()),
