@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import KizunaError as KizunaError
 from .models import Candidate as Candidate
+from .models import Conversation as Conversation
 from .models import Exchange as Exchange
 from .models import Message as Message
 from .models import Slot as Slot
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
     from .pipeline import prepare_message as prepare_message
     from .pipeline import record_many as record_many
     from .pipeline import record_message as record_message
+    from .pipeline import set_meeting_url as set_meeting_url
     from .profile import Profile as Profile
     from .profile import load_profile as load_profile
 
@@ -53,6 +55,7 @@ __all__ = [
     "BatchSummary",
     "Candidate",
     "Composer",
+    "Conversation",
     "Drafted",
     "Exchange",
     "KizunaError",
@@ -79,6 +82,7 @@ __all__ = [
     "record_message",
     "render_draft",
     "run_batch",
+    "set_meeting_url",
     "to_email",
 ]
 
@@ -108,6 +112,7 @@ _LAZY = {
     "prepare_message": "pipeline",
     "record_many": "pipeline",
     "record_message": "pipeline",
+    "set_meeting_url": "pipeline",
     "Profile": "profile",
     "load_profile": "profile",
 }

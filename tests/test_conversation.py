@@ -448,3 +448,14 @@ def test_a_deadline_across_the_closure_says_the_office_is_closed() -> None:
     assert late.deadline is not None and late.deadline > dt.date(2027, 1, 3)
     early = pipeline.prepare_message(profile, "interview_invitation", who, on=dt.date(2026, 12, 3))
     assert "閉庁" not in early.body
+
+
+def test_festive_town_lines_in_pass_notices_only(office: tuple[Profile, Log, Clock]) -> None:
+    from kizuna.topics import explain
+
+    profile = timeline_profile()
+    day = dt.date(2027, 4, 20)  # 展勝地's cherries
+    passed = explain(day, "final_result", result="passed", profile=profile)
+    assert any(c.id == "kitakami:sakura-matsuri" for c in passed.eligible("town"))
+    refused = explain(day, "final_result", result="not_passed", profile=profile)
+    assert refused.eligible("town") == [] and refused.eligible("opening") == []
