@@ -85,7 +85,7 @@ def test_each_stage_has_its_own_result_wording(office: tuple[Profile, Log, Clock
 def test_a_passed_interview_is_told_before_the_next_invitation(office: tuple[Profile, Log, Clock]) -> None:
     log, who, _ = run(office, "passed_to_the_first_day")
     final_invitation = by_kind(log, who.id, "interview_invitation")[1]
-    told = "第2次試験（一次面接）の結果、山田様には最終試験（最終面接）にお進みいただくことになりました。"
+    told = "第2次試験（一次面接）の結果、山田様には最終試験（最終面接）へお進みいただくことになりました。"
     assert told in final_invitation
     assert final_invitation.index(told) < final_invitation.index("①")
     # Told already by a result notice: the invitation refers to it instead of saying it again.
