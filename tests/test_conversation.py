@@ -459,3 +459,14 @@ def test_festive_town_lines_in_pass_notices_only(office: tuple[Profile, Log, Clo
     assert any(c.id == "kitakami:sakura-matsuri" for c in passed.eligible("town"))
     refused = explain(day, "final_result", result="not_passed", profile=profile)
     assert refused.eligible("town") == [] and refused.eligible("opening") == []
+
+
+def test_a_note_is_not_a_batch_kind(tmp_path: Path, db_path: Path) -> None:
+    from kizuna.batch import run_batch
+    from kizuna.errors import BatchError
+
+    path = tmp_path / "a.csv"
+    path.write_text("id,name\nA-1,山田 太郎\n", encoding="utf-8")
+    with Log.open(db_path) as log, pytest.raises(BatchError, match="written by the recruiter"):
+        run_batch(path, kind="note", profile=timeline_profile(), log=log, out_dir=tmp_path / "out",
+                  on=dt.date(2026, 12, 1))
