@@ -100,9 +100,9 @@ def child_floor(count: int, work: Path) -> dict[str, float]:
 
     import jinja2
 
-    from kizuna.compose import FILTERS, Composer
+    from kizuna.compose import FILTERS, Composer, blank, say
     from kizuna.kinds import KINDS
-    from kizuna.models import Candidate, Topic
+    from kizuna.models import Candidate, Conversation, Topic
     from kizuna.profile import load_profile
 
     profile = load_profile()
@@ -112,6 +112,7 @@ def child_floor(count: int, work: Path) -> dict[str, float]:
         keep_trailing_newline=True,
     )
     env.filters.update(FILTERS)
+    env.globals.update(say=say, blank=blank)
     template = env.get_template(f"{KIND}.txt")
     subject_block = template.blocks["subject"]
     # One context built up front; per applicant only the applicant's own values change.
@@ -119,7 +120,7 @@ def child_floor(count: int, work: Path) -> dict[str, float]:
     opening = Topic("floor-opening", "season", "opening", "neutral", "小雪を過ぎ、朝晩の冷え込みが増してまいりました。")
     town = Topic("floor-town", "town", "town", "neutral", "北上では冬支度が始まっています。")
     base = Composer(profile)._context(KINDS[KIND], Candidate("x", "x"), DAY, "passed", stage,
-                                      {"opening": opening, "town": town}, (), None)
+                                      {"opening": opening, "town": town}, (), None, Conversation())
     conn = sqlite3.connect(work / "floor.db")
     conn.execute("CREATE TABLE messages (candidate_id TEXT, subject TEXT, body TEXT)")
     # The same search index kizuna keeps current on every write (FTS5, trigram, over subject
@@ -133,7 +134,8 @@ def child_floor(count: int, work: Path) -> dict[str, float]:
         for n in range(count):
             name = f"{SURNAMES[n % len(SURNAMES)]} {GIVEN[(n // len(SURNAMES)) % len(GIVEN)]}"
             passed = bool(n % 3)
-            context = dict(base, name=name, candidate=Candidate(f"S-{n:06d}", name),
+            person = Candidate(f"S-{n:06d}", name)
+            context = dict(base, name=name, candidate=person, sama=person.sama,
                            result="passed" if passed else "not_passed", passed=passed,
                            opening=opening if passed else None, town=town if passed else None)
             body = template.render(context)

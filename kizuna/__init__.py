@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import KizunaError as KizunaError
 from .models import Candidate as Candidate
+from .models import Conversation as Conversation
 from .models import Exchange as Exchange
 from .models import Message as Message
 from .models import Slot as Slot
@@ -51,6 +52,7 @@ if TYPE_CHECKING:
     from .pipeline import prepare_message as prepare_message
     from .pipeline import record_many as record_many
     from .pipeline import record_message as record_message
+    from .pipeline import set_meeting_url as set_meeting_url
     from .profile import Profile as Profile
     from .profile import load_profile as load_profile
 
@@ -60,6 +62,7 @@ __all__ = [
     "BatchSummary",
     "Candidate",
     "Composer",
+    "Conversation",
     "Drafted",
     "Exchange",
     "InboxReport",
@@ -92,6 +95,7 @@ __all__ = [
     "reply_from_mail",
     "run_batch",
     "send",
+    "set_meeting_url",
     "to_email",
 ]
 
@@ -127,6 +131,7 @@ _LAZY = {
     "prepare_message": "pipeline",
     "record_many": "pipeline",
     "record_message": "pipeline",
+    "set_meeting_url": "pipeline",
     "Profile": "profile",
     "load_profile": "profile",
 }

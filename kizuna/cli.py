@@ -183,6 +183,8 @@ def kinds() -> None:
             needs.append("--result")
         if kind.needs_slot:
             needs.append("--slot or a booking")
+        if kind.written_by_hand:
+            needs.append("--body-file or --edit")
         suffix = f"  (needs {', '.join(needs)})" if needs else ""
         click.echo(f"{kind.id:<24}{kind.label}{suffix}")
 
@@ -223,19 +225,26 @@ def init(directory: str, force: bool) -> None:
 @click.option("--ics", "ics_path", type=click.Path(dir_okay=False, writable=True),
               help="Also write the interview as a calendar file (.ics) here.")
 @click.option("--edit", is_flag=True, help="Open the draft in $EDITOR before it is logged.")
+@click.option("--body-file", type=click.File("r", encoding="utf-8"),
+              help="For the kind note: your own text, which kizuna frames ('-' = stdin).")
+@click.option("--meeting-url", default="", help="An online interview's meeting URL; recorded on "
+              "the booking, so its reminder carries it.")
+@click.option("--force", is_flag=True, help="Draft even when the --slot day is closed or the "
+              "kind does not follow the applicant's history in the log.")
 @click.option("--no-log", is_flag=True, help="Do not record the draft in the log.")
 @pass_settings
 @user_errors
 def draft(settings: Settings, kind: str, name: str | None, candidate_id: str | None, email: str,
           kana: str, tz: str, result: str | None, stage: str | None, on: dt.date | None,
           slot_text: str | None, fmt: str, charset: str, fix: bool, ics_path: str | None,
-          edit: bool, no_log: bool) -> None:
+          edit: bool, body_file: Any, meeting_url: str, force: bool, no_log: bool) -> None:
     """Draft one message of KIND for an applicant and record it in the log.
 
     \b
     Examples:
       kizuna draft screening_result --name "山田 太郎" --result passed
       kizuna draft interview_invitation --candidate A-0001 --format json
+      kizuna draft note --candidate A-0001 --body-file answer.txt
     """
     from .output import private_file
     from .pipeline import applicant, draft_output, slot_from_text
@@ -249,9 +258,11 @@ def draft(settings: Settings, kind: str, name: str | None, candidate_id: str | N
                               timezone=tz)
         written = draft_output(
             profile, kind, candidate, on=on or today_jst(), log=log, result=result, stage=stage,
-            slot=slot_from_text(profile, slot_text) if slot_text else None, fmt=fmt,
+            slot=slot_from_text(profile, slot_text, force=force) if slot_text else None, fmt=fmt,
             charset=charset, fix=fix, ics=bool(ics_path),
             edit=_edit if edit else None,
+            note=body_file.read() if body_file is not None else "", meeting_url=meeting_url,
+            force=force,
         )
     if ics_path and written.ics is not None:
         with private_file(ics_path, "wb") as calendar_file:
@@ -452,6 +463,9 @@ def reply(settings: Settings, candidate_id: str, text: str | None, reply_file: A
         from .output import as_text
 
         click.echo(f"\nDrafted {message.kind}{where}:\n\n{as_text(message)}")
+        if message.kind == "interview_confirmation" and "question-ack" in message.said:
+            click.echo(f"The reply asks a question: answer it with `kizuna draft note --candidate "
+                       f"{message.candidate.id} --edit`.")
 
 
 @cli.command()
@@ -783,6 +797,22 @@ def slots_command(settings: Settings, start_day: dt.date | None, count: int | No
         return
     for number, slot in enumerate(found, start=1):
         click.echo(f"{circled(number)} {format_slot(slot)}")
+
+
+@cli.command()
+@click.argument("candidate_id", metavar="CANDIDATE")
+@click.argument("url")
+@pass_settings
+@user_errors
+def meeting(settings: Settings, candidate_id: str, url: str) -> None:
+    """Record URL as the meeting room of CANDIDATE's booked online interview; its reminder
+    carries it."""
+    from .dates import slot_text
+    from .pipeline import set_meeting_url
+
+    with settings.open_log() as log:
+        slot = set_meeting_url(log, candidate_id, url)
+    click.echo(f"Recorded the meeting URL of {candidate_id}'s interview {slot_text(slot)}.")
 
 
 @cli.command()

@@ -23,7 +23,7 @@ from .dates import circled, clock, era_date, full_date, local_note, month_day, s
 from .errors import InputError, TemplateProblem
 from .headers import check_header_value
 from .kinds import Kind, get_kind
-from .models import Candidate, Message, Slot, Topic
+from .models import JST, Candidate, Conversation, Message, Slot, Topic
 from .profile import Profile, Stage
 
 TEMPLATE_LANGUAGE = "ja"
@@ -92,29 +92,85 @@ def _known_zone(name: str) -> bool:
 
 
 def default_stage(profile: Profile, kind: Kind) -> Stage | None:
-    """The stage a kind refers to when none is given: screening for its result, the first
-    interview for invitations, the last stage for the final result."""
+    """The stage a kind refers to when none is given: the first document screening for its
+    result, the first interview for invitations and interview results, the last stage for the
+    final result; none for the kinds that are about no stage."""
     stages = profile.stages
-    if kind.id in ("application_received", "pre_arrival_guide"):
+    if kind.stage_type == "":
         return None
-    if kind.id == "screening_result":
-        return stages[0]
-    if kind.id == "final_result":
+    if kind.stage_type == "final":
         return stages[-1]
-    interviews = [s for s in stages if s.format]
+    if kind.stage_type == "document":
+        documents = [s for s in stages if not s.interview]
+        return documents[0] if documents else stages[0]
+    interviews = [s for s in stages if s.interview]
     return interviews[0] if interviews else stages[-1]
+
+
+def check_stage(profile: Profile, kind: Kind, stage: Stage | None) -> None:
+    """Refuse a stage the kind cannot be about: an interview result is never worded as a
+    document screening's (「書類をもとに」), and the other way round."""
+    if stage is None or kind.stage_type == "":
+        return
+    last = profile.stages[-1]
+    problem = hint = ""
+    if kind.stage_type == "document" and stage.interview:
+        problem = f"'{stage.id}' ({stage.label}) is an interview, not a document screening."
+        hint = ("Use interview_result for an interview's result, or final_result for the last "
+                "stage's.")
+    elif kind.stage_type == "interview" and not stage.interview:
+        problem = f"'{stage.id}' ({stage.label}) is a document screening, not an interview."
+        hint = "Choose an interview stage (one with a format), or use screening_result."
+    elif kind.id == "interview_result" and stage is last:
+        problem = f"'{stage.id}' ({stage.label}) is the last stage: its result is the final one."
+        hint = "Use final_result."
+    elif kind.stage_type == "final" and stage is not last:
+        problem = f"final_result is about the last stage ({last.id}), not '{stage.id}'."
+        hint = ("Use interview_result for an interview before it, screening_result for a "
+                "document screening.")
+    if problem:
+        raise InputError(problem, field="stage", hint=hint)
 
 
 # Private-use markers standing in for an applicant while a message is rendered once for many.
 _MARK_START = "\ue000"
-_MARKS = {f: f"\ue000kizuna-{f}\ue001" for f in ("id", "name", "kana", "email")}
+_MARKS = {f: f"\ue000kizuna-{f}\ue001"
+          for f in ("id", "name", "kana", "email", "family", "given", "sama")}
+_NAME_MARKS = ("name", "family", "given", "sama")
 _MEMO_SIZE = 4096
+
+# A statement of substance a template makes (``say("evening-weekend")``) leaves this marker in
+# the rendered text; the composer collects the ids into Message.said and removes the markers.
+_SAY = re.compile("\ue010([a-z0-9-]+)\ue011")
+
+# A spot in a draft that only the recruiter can fill in (``blank("...")``): the editor shows
+# it, and a draft that still holds one is never recorded (kizuna.pipeline.apply_edit).
+BLANK_START = "<<<"
+BLANK_END = ">>>"
+
+
+def say(statement: str) -> str:
+    """The template global: mark a statement this message makes (see ``_SAY``)."""
+    return f"\ue010{statement}\ue011"
+
+
+def blank(what: str) -> str:
+    """The template global: a marked spot for the recruiter to write in."""
+    return f"{BLANK_START}{what}{BLANK_END}"
+
+
+def _take_said(text: str) -> tuple[str, tuple[str, ...]]:
+    if "\ue010" not in text:
+        return text, ()
+    said = tuple(dict.fromkeys(_SAY.findall(text)))
+    return _SAY.sub("", text), said
 
 
 @dataclass(frozen=True)
 class _Rendered:
     subject: str
     body: str
+    said: tuple[str, ...] = ()
 
 
 class Composer:
@@ -147,6 +203,7 @@ class Composer:
             auto_reload=False,
         )
         self.env.filters.update(FILTERS)
+        self.env.globals.update(say=say, blank=blank)
         self.sandboxed = isinstance(self.env, SandboxedEnvironment)
         self._templates: dict[str, jinja2.Template] = {}
         self._static = self._static_context()
@@ -188,9 +245,11 @@ class Composer:
         slots: Sequence[Slot] = (),
         deadline: dt.date | None = None,
         extra: Mapping[str, Any] | None = None,
+        conversation: Conversation | None = None,
     ) -> Message:
         """Render one message. ``topics`` are placed by role (opening, town, closing); a
-        missing role simply leaves its line out."""
+        missing role simply leaves its line out. ``conversation`` is what the applicant's
+        timeline holds before this message (empty: as if it were the first)."""
         spec = get_kind(kind)
         validate_candidate(candidate)
         if spec.needs_result and result not in ("passed", "not_passed"):
@@ -210,15 +269,49 @@ class Composer:
             raise InputError(
                 "An interview invitation needs at least one slot to offer.", field="slots",
             )
+        if spec.id == "offer" and not self.profile.organisation.public_sector:
+            raise InputError(
+                "'offer' is the public employer's 採用内定 notice; for a private employer the "
+                "final pass is the offer.", field="kind",
+                hint="Send final_result --result passed (its wording says 内定).",
+            )
+        if spec.id == "pre_arrival_guide":
+            start = self.profile.start_date
+            if start is not None and start <= on:
+                raise InputError(
+                    f"The first day ({start.isoformat()}) is not after the send date "
+                    f"({on.isoformat()}): a guide to prepare for it would come too late.",
+                    field="position.start_date",
+                    hint="Set [position] start_date in the profile to the planned first day, or "
+                    "give an earlier --date.",
+                )
+        if spec.written_by_hand and not (
+            conversation and (conversation.note.strip() or conversation.editing)
+        ):
+            raise InputError(
+                f"'{kind}' is written by the recruiter, and its text is empty.", field="body",
+                hint="Give the text with --body-file FILE, or write it with --edit.",
+            )
+        conv = conversation or Conversation()
         stage_obj = self.profile.stage(stage) if stage else default_stage(self.profile, spec)
+        check_stage(self.profile, spec, stage_obj)
+        if (spec.id == "interview_reminder" and stage_obj is not None
+                and stage_obj.format == "online" and not (conv.meeting_url or stage_obj.meeting_url)):
+            raise InputError(
+                f"The reminder of an online interview carries its meeting URL, and none is known "
+                f"for {candidate.id} ({stage_obj.label}).", field="meeting_url",
+                hint="Record it with `kizuna meeting CANDIDATE URL` (or --meeting-url), or set "
+                "the stage's meeting_url in the profile.",
+            )
         by_role: dict[str, Topic] = {t.role: t for t in topics}
         ordered = tuple(by_role[r] for r in ("opening", "town", "closing") if r in by_role)
         rendered = None
         if not extra and not self.sandboxed and spec.id not in self._unmemoisable:
             rendered = self._memoised(spec, candidate, on, result, stage_obj, by_role, ordered,
-                                      tuple(slots), deadline)
+                                      tuple(slots), deadline, conv)
         if rendered is None:
-            context = self._context(spec, candidate, on, result, stage_obj, by_role, slots, deadline)
+            context = self._context(spec, candidate, on, result, stage_obj, by_role, slots,
+                                    deadline, conv)
             if extra:
                 context.update(extra)
             rendered = self._render(spec.id, context)
@@ -234,6 +327,8 @@ class Composer:
             topics=ordered,
             slots=tuple(slots),
             deadline=deadline,
+            said=rendered.said,
+            answers=conv.answers,
         )
 
     def _memoised(
@@ -247,42 +342,55 @@ class Composer:
         ordered: tuple[Topic, ...],
         slots: tuple[Slot, ...],
         deadline: dt.date | None,
+        conversation: Conversation,
     ) -> _Rendered | None:
         """The message rendered once for a stand-in applicant, with the real name put in.
 
         A batch sends the same kind, result and topics to many people, and the built-in
-        templates use the applicant only as ``name`` / ``candidate.name``: rendering once per
-        combination and replacing a private-use marker with the name gives the same text as
-        rendering each message (tests compare the two), several times faster. The name is
-        still only ever data. A template that reads any other applicant field, or transforms
-        the name, leaves a marker or a fragment of one in its output and is rendered per
-        message from then on.
+        templates use the applicant only as ``name`` / ``candidate.name`` and ``sama`` (the
+        family name + 様): rendering once per combination and replacing private-use markers
+        with the name gives the same text as rendering each message (tests compare the two),
+        several times faster. The name is still only ever data. A template that reads any
+        other applicant field, or transforms the name, leaves a marker or a fragment of one in
+        its output and is rendered per message from then on.
         """
         tz = candidate.timezone or "Asia/Tokyo"
-        key = (spec.id, result, stage.id if stage else None, ordered, slots, deadline, on, tz)
+        key = (spec.id, result, stage.id if stage else None, ordered, slots, deadline, on, tz,
+               conversation)
         cached = self._memo.get(key)
         if cached is None:
             stand_in = Candidate(id=_MARKS["id"], name=_MARKS["name"], kana=_MARKS["kana"],
-                                 email=_MARKS["email"], timezone=tz)
-            context = self._context(spec, stand_in, on, result, stage, by_role, slots, deadline)
+                                 email=_MARKS["email"], timezone=tz, family_name=_MARKS["family"],
+                                 given_name=_MARKS["given"])
+            context = self._context(spec, stand_in, on, result, stage, by_role, slots, deadline,
+                                    conversation)
+            context["sama"] = _MARKS["sama"]
             try:
                 cached = self._render(spec.id, context)
             except TemplateProblem:
                 cached = None
-            name_mark = _MARKS["name"]
-            if cached is None or any(
-                _MARK_START in text.replace(name_mark, "") for text in (cached.subject, cached.body)
-            ):
+
+            def leftover(text: str) -> bool:
+                for field in _NAME_MARKS:
+                    text = text.replace(_MARKS[field], "")
+                return _MARK_START in text
+
+            if cached is None or leftover(cached.subject) or leftover(cached.body):
                 self._unmemoisable.add(spec.id)
                 return None
             if len(self._memo) >= _MEMO_SIZE:
                 self._memo.clear()
             self._memo[key] = cached
-        name = candidate.name
-        return _Rendered(
-            subject=cached.subject.replace(_MARKS["name"], name),
-            body=cached.body.replace(_MARKS["name"], name),
-        )
+        values = {"name": candidate.name, "family": candidate.family_name,
+                  "given": candidate.given_name, "sama": candidate.sama}
+        subject, body = cached.subject, cached.body
+        for field in _NAME_MARKS:
+            mark = _MARKS[field]
+            if mark in subject:
+                subject = subject.replace(mark, values[field])
+            if mark in body:
+                body = body.replace(mark, values[field])
+        return _Rendered(subject=subject, body=body, said=cached.said)
 
     def _static_context(self) -> dict[str, Any]:
         """The part of every message's context that only the profile decides, built once."""
@@ -298,6 +406,8 @@ class Composer:
             "public_sector": profile.organisation.public_sector,
             "joining": "入庁" if profile.organisation.public_sector else "入社",
             "guide": profile.guide,
+            "onsite": profile.onsite,
+            "offer": profile.offer,
         }
 
     def signature(self, result: str | None) -> str:
@@ -327,31 +437,93 @@ class Composer:
         by_role: Mapping[str, Topic],
         slots: Sequence[Slot],
         deadline: dt.date | None,
+        conversation: Conversation,
     ) -> dict[str, Any]:
-        stages = self.profile.stages
+        profile = self.profile
+        stages = profile.stages
         index = stages.index(stage) if stage in stages else -1
+        previous = stages[index - 1] if index > 0 else None
+        slot = slots[0] if slots else None
         context = dict(self._static)
         context.update(
             kind=spec.id,
             kind_label=spec.label,
             candidate=candidate,
             name=candidate.name,
+            family_name=candidate.family_name,
+            given_name=candidate.given_name,
+            sama=candidate.sama,
             date=on,
             result=result,
             passed=result == "passed",
             stage=stage,
-            previous_stage=stages[index - 1] if index > 0 else None,
+            previous_stage=previous,
             next_stage=stages[index + 1] if 0 <= index < len(stages) - 1 else None,
+            # The invitation says the previous stage was passed unless a result notice did.
+            announce_pass=previous is not None and (previous.id, "passed") not in conversation.told,
             opening=by_role.get("opening"),
             town=by_role.get("town"),
             closing=by_role.get("closing"),
             slots=list(slots),
-            slot=slots[0] if slots else None,
+            slot=slot,
             deadline=deadline,
             tz=candidate.timezone or "Asia/Tokyo",
             signature=self.signature(result),
+            conversation=conversation,
+            said=conversation.said,
+            chosen=conversation.chosen,
+            travel=conversation.travel,
+            questions=conversation.questions,
+            replied=bool(conversation.reply),
+            meeting_url=conversation.meeting_url or (stage.meeting_url if stage else ""),
+            note=conversation.note.strip("\n"),
+            editing=conversation.editing,
+            tomorrow=slot is not None and slot.start.astimezone(JST).date() == on + dt.timedelta(days=1),
+            after_hours=slot is not None and self._after_hours(slot),
+            snow=self._snowy(spec, on, slots),
+            closed_span=self._closed_span(on, deadline),
+            reply_by=self._reply_by(spec, on),
         )
+        if spec.id == "offer":
+            context["closed_span"] = self._closed_span(on, context["reply_by"])
         return context
+
+    def _after_hours(self, slot: Slot) -> bool:
+        """An interview when the reception and switchboard are closed: a weekend, a holiday,
+        or a weekday after the reception's closing time."""
+        from .calendar import holiday_name
+
+        start = slot.start.astimezone(JST)
+        if start.weekday() >= 5 or holiday_name(start.date()) is not None:
+            return True
+        return start.time() >= self.profile.onsite.reception_closes
+
+    def _snowy(self, spec: Kind, on: dt.date, slots: Sequence[Slot]) -> bool:
+        """An interview (or, for other kinds, the send date) in the town's snow months."""
+        onsite = self.profile.onsite
+        if slots:
+            return any(onsite.snowy(s.start.astimezone(JST).date()) for s in slots)
+        return onsite.snowy(on)
+
+    def _closed_span(self, on: dt.date, until: dt.date | None) -> tuple[dt.date, dt.date] | None:
+        """The year-end closure's first and last day when it falls between the send date and
+        a reply deadline, else None."""
+        closure = self.profile.slots.calendar.closure
+        if until is None or closure is None:
+            return None
+        (m1, d1), (m2, d2) = closure
+        for year in (on.year - 1, on.year):
+            first = dt.date(year, m1, d1)
+            last = dt.date(year + (1 if (m2, d2) < (m1, d1) else 0), m2, d2)
+            if first <= until and last >= on:
+                return first, last
+        return None
+
+    def _reply_by(self, spec: Kind, on: dt.date) -> dt.date | None:
+        """The day an offer is to be answered by: the profile's business days later."""
+        if spec.id != "offer":
+            return None
+        return self.profile.slots.calendar.add_business_days(on, self.profile.offer.reply_days)
 
     def _render(self, kind_id: str, context: dict[str, Any]) -> _Rendered:
         tmpl = self.template(kind_id)
@@ -364,6 +536,8 @@ class Composer:
                     hint="Every kind's template must define its subject line in a 'subject' block.",
                 )
             subject = "".join(block(tmpl.new_context(context))).strip()
+            body, said = _take_said(body)
+            subject, _ = _take_said(subject)
         except jinja2.UndefinedError as exc:
             raise TemplateProblem(
                 f"The template uses a variable that was not given: {exc.message}.",
@@ -374,7 +548,7 @@ class Composer:
             raise TemplateProblem(
                 f"Template error: {exc}.", path=_template_file(tmpl, exc), line=_error_line(exc),
             ) from None
-        return _Rendered(subject=subject, body=tidy(body))
+        return _Rendered(subject=subject, body=tidy(body), said=said)
 
 
 def _error_line(exc: BaseException) -> int | None:

@@ -18,10 +18,28 @@ class Kind:
     needs_result: bool = False
     needs_slot: bool = False
     offers_slots: bool = False
+    # Which stages the kind may be about: "document" (a screening without the applicant),
+    # "interview" (any stage with a format), "final" (the last stage), or "" for any or none.
+    stage_type: str = ""
     # Tones allowed for the opening season line and the town line, by result ("" = no result).
     # A not-passed notice gets neither: only a gentle closing wish (FACTS §3, DESIGN "Tone").
     opening_tones: tuple[str, ...] = ("neutral", "gentle")
     town_tones: tuple[str, ...] = ("neutral", "gentle")
+    # Whether a closing wish for the reader's health ends the message.
+    closing: bool = True
+    # Closing wishes with these tags do not fit: a wish that sounds like a farewell
+    # (「お元気で」, 「よいお年を」) reads wrong before a meeting, and to someone the
+    # conversation goes on with (FACTS §8, "Closings"); only a not-passed notice parts.
+    closing_avoids: tuple[str, ...] = ("parting",)
+    # The town line for this kind is about a later day than the send date (the pre-arrival
+    # guide speaks of the season the new colleague arrives in).
+    town_on_start_date: bool = False
+    # A message the recruiter writes: the body comes from them, kizuna frames it.
+    written_by_hand: bool = False
+
+    def closing_avoids_for(self, result: str | None) -> tuple[str, ...]:
+        """The closing tags this kind and result leave out: none in a not-passed notice."""
+        return () if result == "not_passed" else self.closing_avoids
 
     def tones_for(self, result: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """Allowed (opening, town) tones for this kind and result."""
@@ -31,23 +49,38 @@ class Kind:
 
 
 FESTIVE = ("festive", "neutral", "gentle")
+# A meeting lies ahead: 「よいお年を」 would part before it.
+MEETING_AHEAD = ("parting", "year-farewell")
 
 KINDS: dict[str, Kind] = {
     k.id: k
     for k in (
         Kind("application_received", "応募受付", opening_tones=FESTIVE, town_tones=FESTIVE),
-        Kind("screening_result", "書類選考結果", needs_result=True),
+        Kind("screening_result", "書類選考結果", needs_result=True, stage_type="document",
+             opening_tones=FESTIVE, town_tones=FESTIVE),
         Kind(
             "interview_invitation",
             "面接のご案内",
             offers_slots=True,
+            stage_type="interview",
             opening_tones=FESTIVE,
             town_tones=FESTIVE,
+            closing_avoids=MEETING_AHEAD,
         ),
-        Kind("interview_confirmation", "面接日時の確定", needs_slot=True),
-        Kind("interview_reminder", "前日リマインド", needs_slot=True, town_tones=()),
-        Kind("final_result", "最終結果", needs_result=True),
-        Kind("pre_arrival_guide", "入庁前のご案内", opening_tones=FESTIVE, town_tones=FESTIVE),
+        # A confirmation and a reminder are practical: the season appears as care for the
+        # journey (snow, ice) written by the template, not as a topic (EXAMPLES.md).
+        Kind("interview_confirmation", "面接日時の確定", needs_slot=True, stage_type="interview",
+             opening_tones=(), town_tones=(), closing=False),
+        Kind("interview_reminder", "前日リマインド", needs_slot=True, stage_type="interview",
+             opening_tones=(), town_tones=(), closing=False),
+        Kind("interview_result", "面接結果", needs_result=True, stage_type="interview",
+             opening_tones=FESTIVE, town_tones=FESTIVE, closing_avoids=MEETING_AHEAD),
+        Kind("final_result", "最終結果", needs_result=True, stage_type="final",
+             opening_tones=FESTIVE, town_tones=FESTIVE),
+        Kind("offer", "採用内定のご連絡", opening_tones=FESTIVE, town_tones=()),
+        Kind("pre_arrival_guide", "入庁前のご案内", opening_tones=FESTIVE, town_tones=FESTIVE,
+             town_on_start_date=True),
+        Kind("note", "担当者からのご連絡", town_tones=(), written_by_hand=True),
     )
 }
 

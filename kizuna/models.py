@@ -20,9 +20,41 @@ RESULTS: tuple[str, ...] = ("passed", "not_passed")
 TONES: tuple[str, ...] = ("festive", "neutral", "gentle")
 
 
+# The spaces that separate 姓 and 名 in a name typed as one field (ASCII or full-width).
+_NAME_SPACES = (" ", "\u3000")
+
+
+def _is_japanese(text: str) -> bool:
+    """True if ``text`` holds kana or kanji: a name written in Japanese order (姓 first)."""
+    return any("\u3040" <= c <= "\u30ff" or "\u3400" <= c <= "\u9fff" or "\uf900" <= c <= "\ufaff"
+               for c in text)
+
+
+def split_name(name: str) -> tuple[str, str]:
+    """(family, given) of a full name typed as one field.
+
+    A Japanese name is split on its first space, ASCII or full-width (「山田 太郎」, 「山田　太郎」);
+    a name with no space stays whole as the family name. A name in Latin letters is not split:
+    which part is the family name cannot be told from the order, so it stays whole too.
+    """
+    text = name.strip(" \u3000")
+    if not _is_japanese(text):
+        return text, ""
+    cut = min((i for i in (text.find(s) for s in _NAME_SPACES) if i >= 0), default=-1)
+    if cut < 0:
+        return text, ""
+    return text[:cut], text[cut + 1:].strip(" \u3000")
+
+
 @dataclass(frozen=True)
 class Candidate:
-    """One applicant. ``id`` is the job site's or the CSV's applicant number."""
+    """One applicant. ``id`` is the job site's or the CSV's applicant number.
+
+    ``name`` is the full name as the applicant wrote it (the 宛名 uses it whole);
+    ``family_name`` and ``given_name`` are 姓 and 名. Give them when they are known apart (a
+    CSV with 姓 and 名 columns): without them they are derived from ``name`` (``split_name``),
+    and without a ``name`` it is made from them.
+    """
 
     id: str
     name: str
@@ -30,11 +62,31 @@ class Candidate:
     email: str = ""
     timezone: str = "Asia/Tokyo"
     extra: Mapping[str, str] = field(default_factory=dict)
+    family_name: str = ""
+    given_name: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.family_name and not self.given_name:
+            family, given = split_name(self.name)
+            object.__setattr__(self, "family_name", family)
+            object.__setattr__(self, "given_name", given)
+        elif not self.name.strip():
+            full = f"{self.family_name} {self.given_name}".strip()
+            object.__setattr__(self, "name", full)
+
+    @property
+    def sama(self) -> str:
+        """How the body of a letter addresses the applicant: the family name + 様 (山田様);
+        a name in Latin letters, kept whole, gets a space before 様."""
+        family = self.family_name or self.name
+        return f"{family} 様" if family[-1:].isascii() else f"{family}様"
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "name": self.name,
+            "family_name": self.family_name,
+            "given_name": self.given_name,
             "kana": self.kana,
             "email": self.email,
             "timezone": self.timezone,
@@ -51,6 +103,8 @@ class Topic:
     role: Role
     tone: Tone
     text: str
+    # What the line is about (its file's ``theme``): an applicant reads each theme once.
+    theme: str = ""
 
     def to_dict(self) -> dict[str, str]:
         return {
@@ -58,6 +112,7 @@ class Topic:
             "source": self.source,
             "role": self.role,
             "tone": self.tone,
+            "theme": self.theme or self.id,
             "text": self.text,
         }
 
@@ -103,6 +158,11 @@ class Message:
     topics: tuple[Topic, ...] = ()
     slots: tuple[Slot, ...] = ()
     deadline: dt.date | None = None
+    # Statements of substance the message makes (ids such as "evening-weekend"), so that a
+    # later message in the applicant's timeline does not make them again.
+    said: tuple[str, ...] = ()
+    # The exchange (the applicant's message) this one answers, when it answers one.
+    answers: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -149,6 +209,34 @@ class MailFacts:
 
 
 @dataclass(frozen=True)
+class Conversation:
+    """What the applicant's timeline holds before a message, as the templates need it.
+
+    The pipeline reads it from the log (``kizuna.pipeline.conversation``); without a log it
+    is empty, and each message reads as if it were the first of its kind.
+    """
+
+    # Statement ids already made in earlier messages (see Message.said).
+    said: frozenset[str] = frozenset()
+    # (stage id, result) of every result the applicant was told, drafts included.
+    told: frozenset[tuple[str, str]] = frozenset()
+    # The number (① = 1) the booked slot had in its invitation.
+    chosen: int | None = None
+    # The applicant's latest message, and what it mentions (``kizuna.mentions``).
+    reply: str = ""
+    travel: tuple[str, ...] = ()
+    questions: tuple[str, ...] = ()
+    # The exchange id of that message, when this one answers it.
+    answers: int | None = None
+    # The online interview's meeting URL (the booking's, else the stage's).
+    meeting_url: str = ""
+    # The recruiter's own text, for a message written by hand (kind ``note``).
+    note: str = ""
+    # Drafted to be edited: leave a marked spot where only the recruiter can write.
+    editing: bool = False
+
+
+@dataclass(frozen=True)
 class Exchange:
     """One row of the log: a message out to, or in from, an applicant."""
 
@@ -172,6 +260,10 @@ class Exchange:
     in_reply_to: str | None = None
     attachments: tuple[Attachment, ...] = ()
     matched_by: str | None = None
+    said: tuple[str, ...] = ()
+    answers: int | None = None
+    result: str | None = None
+    message_date: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -195,4 +287,8 @@ class Exchange:
             "in_reply_to": self.in_reply_to,
             "attachments": [a.to_dict() for a in self.attachments],
             "matched_by": self.matched_by,
+            "said": list(self.said),
+            "answers": self.answers,
+            "result": self.result,
+            "message_date": self.message_date,
         }

@@ -23,7 +23,7 @@ from .compose import Composer, composer_for
 from .errors import DraftCancelled, InputError, KizunaError, LogError, SlotError, SlotTaken
 from .kinds import get_kind
 from .log import holds
-from .models import JST, Candidate, Exchange, MailFacts, Message, Slot, Topic
+from .models import JST, Candidate, Conversation, Exchange, MailFacts, Message, Slot, Topic
 from .profile import Profile
 from .seasons import check_served_date
 from .slots import Choice, format_slot, parse_choice, propose
@@ -69,10 +69,12 @@ def _latest_stage(log: Log, candidate_id: str, kinds: Collection[str]) -> str | 
 
 
 def infer_stage(profile: Profile, kind: str, candidate_id: str, log: Log | None) -> str | None:
-    """The stage a message is about when the caller did not say: a confirmation or reminder is
-    about the stage of the latest invitation; an invitation is for the next interview stage
-    after the last one this applicant was invited to."""
-    if log is None or kind not in ("interview_invitation", "interview_confirmation", "interview_reminder"):
+    """The stage a message is about when the caller did not say: a confirmation, reminder or
+    interview result is about the stage of the latest invitation; an invitation is for the
+    next interview stage after the last one this applicant was invited to."""
+    if log is None or kind not in (
+        "interview_invitation", "interview_confirmation", "interview_reminder", "interview_result",
+    ):
         return None
     try:
         log.get_candidate(candidate_id)
@@ -91,6 +93,151 @@ def infer_stage(profile: Profile, kind: str, candidate_id: str, log: Log | None)
     return invited
 
 
+def conversation(
+    profile: Profile,
+    kind: str,
+    candidate_id: str,
+    log: Log | None,
+    *,
+    slot: Slot | None = None,
+    note: str = "",
+    meeting_url: str = "",
+    editing: bool = False,
+) -> Conversation:
+    """What the applicant's timeline in the log holds before a message of ``kind``: the
+    statements already made, the results already told, the number of the booked slot, the
+    applicant's latest message and what it mentions, and the meeting URL. Without a log (or
+    for an applicant it does not know) only what the caller gives."""
+    from .mentions import read_mentions
+
+    if log is None or not _known(log, candidate_id):
+        return Conversation(note=note, meeting_url=meeting_url, editing=editing)
+    history = log.topic_history(candidate_id)
+    said = frozenset(item[5:] for item in history if item.startswith("said:"))
+    told = frozenset(
+        (stage, result) for item in history if item.startswith("told:")
+        for stage, _, result in [item[5:].rpartition(":")]
+    )
+    chosen: int | None = None
+    if kind in ("interview_confirmation", "interview_reminder"):
+        booking = holds.booking(log, candidate_id)
+        if booking is not None and (slot is None or booking.slot.start == slot.start):
+            chosen = booking.number
+            meeting_url = meeting_url or booking.meeting_url
+    reply, answers = _latest_reply(log, candidate_id, kind)
+    mentions = read_mentions(reply) if reply and kind in ("interview_confirmation", "note") else None
+    travel = mentions.travel if mentions else ()
+    if kind in ("interview_result", "final_result"):
+        # How they came to the interview, from their replies since its invitation.
+        travel = _travel_since_invitation(log, candidate_id)
+    return Conversation(
+        said=said, told=told, chosen=chosen, reply=reply, travel=travel,
+        questions=mentions.questions if mentions else (),
+        answers=answers, meeting_url=meeting_url, note=note, editing=editing,
+    )
+
+
+def _travel_since_invitation(log: Log, candidate_id: str) -> tuple[str, ...]:
+    from .mentions import TRAVEL_PATTERNS, read_mentions
+
+    found: set[str] = set()
+    for exchange in reversed(log.timeline(candidate_id)):
+        if exchange.kind == "interview_invitation":
+            break
+        if exchange.direction == "in":
+            found.update(read_mentions(exchange.body).travel)
+    return tuple(mode for mode, _ in TRAVEL_PATTERNS if mode in found)
+
+
+def _known(log: Log, candidate_id: str) -> bool:
+    try:
+        log.get_candidate(candidate_id)
+    except LogError:
+        return False
+    return True
+
+
+def _latest_reply(log: Log, candidate_id: str, kind: str) -> tuple[str, int | None]:
+    """The applicant's latest message that this kind answers, and its exchange id: for a
+    confirmation, the reply after the invitation; for a note, the latest message no earlier
+    note answered. ("", None) when there is none."""
+    if kind not in ("interview_confirmation", "note"):
+        return "", None
+    timeline = log.timeline(candidate_id)
+    for index in range(len(timeline) - 1, -1, -1):
+        exchange = timeline[index]
+        if exchange.direction == "in":
+            later = timeline[index + 1:]
+            if kind == "note" and any(e.kind == "note" for e in later):
+                return "", None
+            return exchange.body, exchange.id
+        if kind == "interview_confirmation" and exchange.kind == "interview_invitation":
+            return "", None
+    return "", None
+
+
+# What each kind follows in an applicant's history (checked when a log is given).
+_AFTER_A_DECISION = ("interview_invitation", "interview_confirmation", "interview_reminder",
+                     "offer", "pre_arrival_guide")
+
+
+def check_history(
+    profile: Profile, kind: str, candidate: Candidate, stage: str | None, log: Log | None,
+) -> None:
+    """Refuse a message whose step does not follow the applicant's history in the log, with
+    an error naming what is missing: an offer (採用内定) before a final pass, a pre-arrival
+    guide before the offer, an interview's result with no interview at that stage, anything
+    but a result or a note after a not-passed notice. A confirmation without a booking is
+    refused where its slot is looked for (``prepare_message``)."""
+    if log is None:
+        return
+    try:
+        record = log.get_candidate_record(candidate.id)
+    except LogError:
+        record = None
+    out = [e for e in log.timeline(candidate.id) if e.direction == "out"] if record else []
+    who = f"{candidate.name} ({candidate.id})"
+    force = "Pass --force to draft it all the same."
+    if record is not None and record.status in ("not_passed", "withdrawn") and kind in _AFTER_A_DECISION:
+        what = "did not pass" if record.status == "not_passed" else "withdrew"
+        raise InputError(
+            f"{who} {what} (status '{record.status}' in the log), so '{kind}' does not follow.",
+            field="kind", hint=f"Write to them with the kind note instead. {force}",
+        )
+    final = profile.stages[-1].id
+    final_pass = any(e.kind == "final_result" and e.result == "passed" for e in out)
+    if kind == "offer" and not final_pass:
+        raise InputError(
+            f"'offer' (採用内定) follows a final pass, and {who} has no final_result passed in "
+            "the log.", field="kind",
+            hint=f"Draft final_result --result passed first (stage '{final}'). {force}",
+        )
+    if kind == "pre_arrival_guide":
+        public = profile.organisation.public_sector
+        if public and not any(e.kind == "offer" for e in out):
+            raise InputError(
+                f"The pre-arrival guide follows the offer (採用内定), and {who} has no offer in "
+                "the log.", field="kind", hint=f"Draft the offer first. {force}",
+            )
+        if not public and not final_pass:
+            raise InputError(
+                f"The pre-arrival guide follows the final pass (内定), and {who} has none in the "
+                "log.", field="kind", hint=f"Draft final_result --result passed first. {force}",
+            )
+    if kind in ("interview_result", "final_result") and record is not None:
+        about = stage or (final if kind == "final_result" else infer_stage(profile, kind, candidate.id, log))
+        if about is not None and not any(
+            e.kind == "interview_invitation" and e.stage == about for e in out
+        ):
+            label = profile.stage(about)
+            raise InputError(
+                f"{who} has no interview at stage '{about}' ({label.label if label else about}) "
+                f"in the log: no invitation to it was drafted, so '{kind}' has nothing to report.",
+                field="stage",
+                hint=f"Give the stage they were interviewed at with --stage. {force}",
+            )
+
+
 def prepare_message(
     profile: Profile,
     kind: str,
@@ -106,19 +253,31 @@ def prepare_message(
     topics: Sequence[Topic] | None = None,
     composer: Composer | None = None,
     now: dt.datetime | None = None,
+    note: str = "",
+    meeting_url: str = "",
+    editing: bool = False,
+    force: bool = False,
 ) -> Message:
     """Compose one message without writing anything.
 
     Topics come from the topic engine unless given; the applicant's history is read from the
     log unless given. An invitation offers ``slots`` or, when None, proposes free ones; a
-    confirmation or reminder uses ``slot`` or the applicant's booking.
+    confirmation or reminder uses ``slot`` or the applicant's booking. With a log, the kind
+    must follow the applicant's history (``check_history``) unless ``force``, and the message
+    knows the conversation so far (``conversation``). ``note`` is the recruiter's own text for
+    the kind ``note``; ``meeting_url`` an online interview's room; ``editing`` leaves marked
+    spots for the recruiter instead of a generic sentence.
     """
     check_served_date(on, "on")
     spec = get_kind(kind)
+    if meeting_url:
+        meeting_url = check_meeting_url(meeting_url)
     if stage is None:
         stage = infer_stage(profile, kind, candidate.id, log)
     else:
         profile.stage(stage)  # an unknown stage is an error that lists the profile's stages
+    if not force:
+        check_history(profile, spec.id, candidate, stage, log)
     offered: Sequence[Slot] = ()
     deadline: dt.date | None = None
     if spec.needs_slot:
@@ -142,20 +301,17 @@ def prepare_message(
             taken = holds.unavailable(log, moment, exclude_candidate=candidate.id) if log else set()
             # Offer only times after the reply deadline, so every option is still open
             # whenever the applicant answers within it.
-            offered = propose(
-                profile.slots, on, profile.slots.offer_count, unavailable=taken, now=moment,
-                after=deadline,
-            )
+            offered = _propose_for(profile, candidate, stage, on, taken, moment, deadline)
         else:
             offered = tuple(slots)
+    talk = conversation(profile, spec.id, candidate.id, log, slot=slot, note=note,
+                        meeting_url=meeting_url, editing=editing)
+    if history is not None:
+        talk = dataclasses.replace(
+            talk, said=talk.said | {h[5:] for h in history if h.startswith("said:")},
+        )
     if topics is None:
-        if history is None:
-            topics = choose_topics(profile, spec.id, [(candidate.id, result)], on=on, log=log)[0].topics
-        else:
-            topics = choose(
-                on, spec.id, result=result, candidate_id=candidate.id, history=history,
-                profile=profile,
-            ).topics
+        topics = _topics_for(profile, spec.id, candidate.id, result, on=on, log=log, history=history)
     return (composer or composer_for(profile)).compose(
         spec.id,
         candidate,
@@ -165,7 +321,79 @@ def prepare_message(
         topics=topics,
         slots=offered,
         deadline=deadline,
+        conversation=talk,
     )
+
+
+def _topics_for(
+    profile: Profile,
+    kind: str,
+    candidate_id: str,
+    result: str | None,
+    *,
+    on: dt.date,
+    log: Log | None,
+    history: Collection[str] | None,
+) -> tuple[Topic, ...]:
+    """The topics of one message. A kind whose town line speaks of a later day (the guide:
+    the season of the first day) takes its town line from that day's choice."""
+    if history is None:
+        history = log.topic_history(candidate_id) if log is not None else set()
+    choice = choose(on, kind, result=result, candidate_id=candidate_id, history=history,
+                    profile=profile)
+    start = profile.start_date
+    if not get_kind(kind).town_on_start_date or start is None or start <= on:
+        return choice.topics
+    ahead = choose(start, kind, result=result, candidate_id=candidate_id, history=history,
+                   profile=profile)
+    return tuple(t for t in (choice.opening, ahead.town, choice.closing) if t is not None)
+
+
+# The local hours an applicant abroad is offered online interviews in.
+AWAKE = (dt.time(7), dt.time(22))
+
+
+def _propose_for(
+    profile: Profile,
+    candidate: Candidate,
+    stage: str | None,
+    on: dt.date,
+    taken: Collection[dt.datetime],
+    moment: dt.datetime,
+    deadline: dt.date | None,
+) -> Sequence[Slot]:
+    """The slots an invitation offers: for an applicant abroad and an online interview, only
+    times from 7:00 to 22:00 where they live, when the policy has any."""
+    from .compose import default_stage
+    from .dates import zone
+
+    policy = profile.slots
+    about = profile.stage(stage) if stage else default_stage(profile, get_kind("interview_invitation"))
+    abroad = candidate.timezone not in ("", "Asia/Tokyo")
+    if abroad and about is not None and about.format == "online":
+        where = zone(candidate.timezone)
+
+        def awake(slot: Slot) -> bool:
+            start, end = slot.start.astimezone(where), slot.end.astimezone(where)
+            return start.date() == end.date() and AWAKE[0] <= start.time() and end.time() <= AWAKE[1]
+
+        with contextlib.suppress(SlotError):
+            return propose(policy, on, policy.offer_count, unavailable=taken, now=moment,
+                           after=deadline, keep=awake)
+    return propose(policy, on, policy.offer_count, unavailable=taken, now=moment, after=deadline)
+
+
+def check_meeting_url(url: str) -> str:
+    """A meeting URL as given (http or https, no spaces), else an InputError."""
+    from .headers import check_header_value
+
+    value = check_header_value(url.strip(), "meeting_url")
+    if not value.startswith(("https://", "http://")) or any(c.isspace() for c in value):
+        raise InputError(
+            f"'{url}' is not a meeting URL.", field="meeting_url",
+            hint="Give the whole address, e.g. https://example.zoom.us/j/123456789.",
+        )
+    return value
 
 
 def choose_topics(
@@ -290,24 +518,45 @@ def draft_message(
     composer: Composer | None = None,
     idempotency_key: str | None = None,
     now: dt.datetime | None = None,
+    note: str = "",
+    meeting_url: str = "",
+    force: bool = False,
 ) -> Drafted:
     """Compose a message and, when a log is given, record it before returning (an invitation's
-    proposal and holds in one transaction, see ``recording``)."""
+    proposal and holds in one transaction, see ``recording``). A message written by hand
+    (``note``) with an empty text is cancelled: DraftCancelled, nothing recorded."""
+    _check_note(kind, note, editing=False)
     with recording(log, kind):
         message = prepare_message(
             profile, kind, candidate, on=on, log=log, result=result, stage=stage, slot=slot,
-            slots=slots, history=history, topics=topics, composer=composer, now=now,
+            slots=slots, history=history, topics=topics, composer=composer, now=now, note=note,
+            meeting_url=meeting_url, force=force,
         )
         exchange = (
             record_message(log, message, idempotency_key=idempotency_key, now=now)
             if log is not None else None
         )
+        if log is not None and meeting_url and message.slots:
+            holds.set_meeting_url(log, candidate.id, message.slots[0], check_meeting_url(meeting_url))
     return Drafted(message=message, exchange=exchange)
 
 
-def slot_from_text(profile: Profile, text: str) -> Slot:
+def _check_note(kind: str, note: str, *, editing: bool) -> None:
+    """A message the recruiter writes needs their text: none (and no editor to write it in)
+    cancels it, recording nothing."""
+    if get_kind(kind).written_by_hand and not note.strip() and not editing:
+        raise DraftCancelled(
+            f"Draft cancelled: '{kind}' is written by you and its text is empty, so nothing "
+            "was recorded.",
+            field="body", hint="Write the text in a file for --body-file, or use --edit.",
+        )
+
+
+def slot_from_text(profile: Profile, text: str, *, force: bool = False) -> Slot:
     """A slot typed by hand (``--slot 2026-12-05T10:00``): a time without an offset is
-    Asia/Tokyo; the end is the profile's interview duration later."""
+    Asia/Tokyo; the end is the profile's interview duration later. A day the office is closed
+    or the policy blocks (a holiday, the year-end closure, a blocked date or period) is
+    refused unless ``force``: such a slot is most likely a typo."""
     try:
         start = dt.datetime.fromisoformat(text.strip())
     except ValueError:
@@ -317,7 +566,29 @@ def slot_from_text(profile: Profile, text: str) -> Slot:
         ) from None
     start = start.replace(tzinfo=JST) if start.tzinfo is None else start.astimezone(JST)
     check_served_date(start, "slot")
+    if not force:
+        _check_open_day(profile, start.date())
     return Slot(start, start + profile.slots.duration)
+
+
+def _check_open_day(profile: Profile, day: dt.date) -> None:
+    from .calendar import holiday_name
+    from .dates import full_date
+
+    policy = profile.slots
+    why = policy.day_kind(day)
+    if why not in ("closed", "holiday"):
+        return
+    if policy.calendar.in_closure(day):
+        reason = "falls in the year-end closure (slots.closure)"
+    elif why == "holiday":
+        reason = f"is a public holiday ({holiday_name(day)}; slots.offer_holidays is false)"
+    else:
+        reason = "is blocked for interviews (slots.blocked_dates or slots.blocked_periods)"
+    raise SlotError(
+        f"{day.isoformat()} ({full_date(day)}) {reason}.", field="slot",
+        hint="Check the date, or pass --force to use it all the same.",
+    )
 
 
 def apply_edit(message: Message, edited: str) -> Message | None:
@@ -340,6 +611,16 @@ def apply_edit(message: Message, edited: str) -> Message | None:
             break
     if not text.strip():
         return None
+    from .compose import BLANK_END, BLANK_START
+
+    start = text.find(BLANK_START)
+    if start >= 0 and text.find(BLANK_END, start) > start:
+        spot = text[start:text.find(BLANK_END, start) + len(BLANK_END)]
+        raise DraftCancelled(
+            f"Draft cancelled: it still holds a spot marked for you to write in ({spot}), so "
+            "nothing was recorded.",
+            hint="Draft it again and replace the marked spot with your text.",
+        )
     return replace(message, subject=subject, body=tidy(text))
 
 
@@ -363,7 +644,8 @@ def applicant(
             )
         known = log.get_candidate(candidate_id)
         return Candidate(id=known.id, name=known.name, kana=kana or known.kana,
-                         email=email or known.email, timezone=known.timezone, extra=known.extra)
+                         email=email or known.email, timezone=known.timezone, extra=known.extra,
+                         family_name=known.family_name, given_name=known.given_name)
     return Candidate(id=candidate_id or manual_candidate_id(name, email), name=name, kana=kana,
                      email=email, timezone=timezone)
 
@@ -393,6 +675,9 @@ def draft_output(
     fix: bool = False,
     ics: bool = False,
     edit: Callable[[str], str | None] | None = None,
+    note: str = "",
+    meeting_url: str = "",
+    force: bool = False,
 ) -> Written:
     """Draft one message, let the recruiter edit it, render it (text, JSON's message, .eml and
     .ics) and, with a log, record what was rendered, in that order: every check runs before
@@ -405,9 +690,11 @@ def draft_output(
     """
     from .output import as_text, render_draft
 
+    _check_note(kind, note, editing=edit is not None)
     with recording(None if edit else log, kind):
         message = prepare_message(profile, kind, candidate, on=on, log=log, result=result,
-                                  stage=stage, slot=slot)
+                                  stage=stage, slot=slot, note=note, meeting_url=meeting_url,
+                                  editing=edit is not None, force=force)
         if edit is not None:
             edited = edit(as_text(message))
             revised = apply_edit(message, edited) if edited is not None else None
@@ -423,6 +710,8 @@ def draft_output(
             record_message(log, rendered.message, charset=charset if fmt == "eml" else None)
             if log is not None else None
         )
+        if log is not None and meeting_url and message.slots:
+            holds.set_meeting_url(log, candidate.id, message.slots[0], check_meeting_url(meeting_url))
     return Written(rendered.message, rendered.output, rendered.ics, exchange)
 
 
@@ -656,11 +945,28 @@ def draft_reminders(
     command can run every day (or twice) without drafting a second one.
     """
     check_served_date(on, "on")
+    due = [(cid, slot) for cid, slot in holds.interviews_on(log, on + dt.timedelta(days=1))
+           if not log.has_key(reminder_key(cid, slot))]
+    # Every reminder of an online interview carries its URL: say every one that lacks it
+    # before drafting any, rather than stop half-way.
+    missing = []
+    for candidate_id, _ in due:
+        stage = profile.stage(infer_stage(profile, "interview_reminder", candidate_id, log))
+        booking = holds.booking(log, candidate_id)
+        if stage is not None and stage.format == "online" and not stage.meeting_url and not (
+            booking and booking.meeting_url
+        ):
+            missing.append(candidate_id)
+    if missing:
+        raise InputError(
+            f"No reminder was drafted: the online interviews of {', '.join(missing)} have no "
+            "meeting URL, which the reminder carries.", field="meeting_url",
+            hint="Record each with `kizuna meeting CANDIDATE URL`, or set the stage's "
+            "meeting_url in the profile, then run again.",
+        )
     drafted: list[Drafted] = []
-    for candidate_id, slot in holds.interviews_on(log, on + dt.timedelta(days=1)):
+    for candidate_id, slot in due:
         key = reminder_key(candidate_id, slot)
-        if log.has_key(key):
-            continue
         candidate = log.get_candidate(candidate_id)
         drafted.append(
             draft_message(
@@ -669,3 +975,17 @@ def draft_reminders(
             )
         )
     return drafted
+
+
+def set_meeting_url(log: Log, candidate_id: str, url: str) -> Slot:
+    """Record the meeting URL of the applicant's booked interview (an online one's room), so
+    that its reminder carries it; returns the booked slot. No booking is a LogError."""
+    booking = holds.booking(log, candidate_id)
+    if booking is None:
+        log.get_candidate(candidate_id)  # an unknown applicant → near matches
+        raise LogError(
+            f"{candidate_id} has no booked interview, so there is nothing to attach a meeting "
+            "URL to.", hint="Record their reply with `kizuna reply` to book a slot first.",
+        )
+    holds.set_meeting_url(log, candidate_id, booking.slot, check_meeting_url(url))
+    return booking.slot

@@ -49,6 +49,58 @@ class Stage:
     tool: str = ""
     place: str = ""
     minutes: int = 0
+    # An online stage's meeting URL, when every interview of the stage uses the same room;
+    # a booking's own URL (`kizuna draft ... --meeting-url`) wins over it.
+    meeting_url: str = ""
+
+    @property
+    def interview(self) -> bool:
+        """True for a stage the applicant attends (online or on site), False for a document
+        screening."""
+        return bool(self.format)
+
+
+@dataclass(frozen=True)
+class Onsite:
+    """What an applicant needs to come to an on-site interview ([onsite]); every sentence
+    may be empty, and a message then leaves it out."""
+
+    station_route: str = ""
+    parking: str = ""
+    reception: str = ""
+    # Weekday closing time of the reception; later, and on weekends and holidays, the
+    # after-hours entrance and number apply (a city hall's switchboard is closed then).
+    reception_closes: dt.time = dt.time(17, 15)
+    after_hours_entrance: str = ""
+    after_hours_phone: str = ""
+    travel_costs: str = ""
+    online_alternative: str = ""
+    # The town's snow months (inclusive MM-DD span, may wrap the year end) and what to say
+    # about snow, icy roads and train delays to someone coming then.
+    snow_months: tuple[tuple[int, int], tuple[int, int]] | None = None
+    snow_note: str = ""
+
+    def snowy(self, day: dt.date) -> bool:
+        """True if ``day`` falls in the snow months."""
+        if self.snow_months is None:
+            return False
+        first, last = self.snow_months
+        key = (day.month, day.day)
+        return first <= key <= last if first <= last else key >= first or key <= last
+
+
+@dataclass(frozen=True)
+class Offer:
+    """The 採用内定 notice of a public employer ([offer])."""
+
+    # Business days the candidate is given to answer.
+    reply_days: int = 10
+    # The terms of the appointment worth saying in the notice (a fixed term, housing, ...).
+    terms: str = ""
+    # How to accept: a reply, a form sent by post, ...
+    how_to_accept: str = ""
+    # Whom to ask, with a number; empty: the sender, with the organisation's phone.
+    contact: str = ""
 
 
 SECURITY_MODES = ("starttls", "tls", "none")
@@ -114,6 +166,8 @@ class Profile:
     retention_days: int
     guide: Mapping[str, str]
     source: str
+    onsite: Onsite = field(default_factory=Onsite)
+    offer: Offer = field(default_factory=Offer)
     base_dir: Path | None = None
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
     mail: MailSettings | None = None
@@ -228,6 +282,45 @@ class _Reader:
             raise self._fail(key, f"a whole number from {minimum} to {maximum}", value)
         return value
 
+    def url(self, key: str) -> str:
+        """An http(s) URL, or "" when the key is left out."""
+        value = self.text(key, "")
+        if value and not _URL_RE.match(value):
+            raise self._fail(key, "a URL starting with https://", value)
+        return value
+
+    def clock(self, key: str, default: dt.time) -> dt.time:
+        """A time of day as "HH:MM" (24-hour)."""
+        value = self.data.get(key)
+        if value is None:
+            return default
+        if isinstance(value, dt.time) and value.tzinfo is None:
+            return value.replace(second=0, microsecond=0)
+        match = _CLOCK_RE.match(value) if isinstance(value, str) else None
+        if match is None:
+            raise self._fail(key, 'a time as "HH:MM", e.g. "17:15"', value)
+        return dt.time(int(match.group(1)), int(match.group(2)))
+
+    def month_days(self, key: str) -> tuple[tuple[int, int], tuple[int, int]] | None:
+        """An inclusive span of the year as ["MM-DD", "MM-DD"] (it may wrap the year end), or
+        None when the key is left out."""
+        value = self.data.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, list) or len(value) != 2:
+            raise self._fail(key, 'two month-days as ["12-01", "03-31"]', value)
+        days: list[tuple[int, int]] = []
+        for item in value:
+            match = _MONTH_DAY_RE.match(item) if isinstance(item, str) else None
+            try:
+                if match is None:
+                    raise ValueError
+                dt.date(2000, int(match.group(1)), int(match.group(2)))
+            except ValueError:
+                raise self._fail(key, 'two month-days as ["12-01", "03-31"]', value) from None
+            days.append((int(match.group(1)), int(match.group(2))))
+        return days[0], days[1]
+
     def date(self, key: str) -> dt.date | None:
         value = self.data.get(key, "")
         if value in ("", None):
@@ -248,14 +341,14 @@ class _Reader:
         return day
 
 
-# Guide paragraphs may be written as TOML multi-line strings.
-_MULTILINE_OK = {"visit", "relocation", "housing", "reading", "first_day", "contact"}
+# Guide paragraphs and the offer's terms may be written as TOML multi-line strings.
+_MULTILINE_OK = {"visit", "relocation", "housing", "reading", "first_day", "contact", "terms"}
 GUIDE_KEYS = ("visit", "relocation", "housing", "reading", "first_day", "contact")
 ORGANISATION_KEYS = (
     "name", "office", "department", "sender", "sender_kana", "phone", "email", "address",
     "brand_message", "site", "public_sector",
 )
-STAGE_KEYS = ("id", "label", "format", "tool", "place", "minutes")
+STAGE_KEYS = ("id", "label", "format", "tool", "place", "minutes", "meeting_url")
 MAIL_KEYS = (
     "host", "port", "security", "user", "password_env", "keyring_service", "rate_per_minute",
     "archive_bcc", "timeout_seconds", "charset", "ca_file", "imap",
@@ -264,11 +357,19 @@ IMAP_KEYS = (
     "host", "port", "security", "user", "password_env", "keyring_service", "folder",
     "timeout_seconds", "ca_file",
 )
+ONSITE_KEYS = (
+    "station_route", "parking", "reception", "reception_closes", "after_hours_entrance",
+    "after_hours_phone", "travel_costs", "online_alternative", "snow_months", "snow_note",
+)
+OFFER_KEYS = ("reply_days", "terms", "how_to_accept", "contact")
 # Every table a profile may hold.
 TABLES = (
     "organisation", "position", "stages", "wording", "topics", "replies", "slots", "retention",
-    "guide", "mail",
+    "guide", "mail", "onsite", "offer",
 )
+_URL_RE = re.compile(r"^https?://[^\s]+$")
+_CLOCK_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+_MONTH_DAY_RE = re.compile(r"^(\d{2})-(\d{2})$")
 
 
 def parse_profile(text: str, *, source: str, base_dir: Path | None = None) -> Profile:
@@ -328,6 +429,7 @@ def _parse(data: Mapping[str, Any], source: str, base_dir: Path | None) -> Profi
             tool=st.text("tool", ""),
             place=st.text("place", ""),
             minutes=st.number("minutes", 0, 0, 24 * 60),
+            meeting_url=st.url("meeting_url"),
         )
         if stage.format not in ("", "online", "onsite"):
             raise ProfileError(
@@ -353,6 +455,32 @@ def _parse(data: Mapping[str, Any], source: str, base_dir: Path | None) -> Profi
     retention = root.table("retention").only(("days",))
     guide = root.table("guide").only(GUIDE_KEYS)
     mail, imap = _mail_settings(root, base_dir)
+    site = root.table("onsite").only(ONSITE_KEYS)
+    onsite = Onsite(
+        station_route=site.text("station_route", ""),
+        parking=site.text("parking", ""),
+        reception=site.text("reception", ""),
+        reception_closes=site.clock("reception_closes", dt.time(17, 15)),
+        after_hours_entrance=site.text("after_hours_entrance", ""),
+        after_hours_phone=site.text("after_hours_phone", ""),
+        travel_costs=site.text("travel_costs", ""),
+        online_alternative=site.text("online_alternative", ""),
+        snow_months=site.month_days("snow_months"),
+        snow_note=site.text("snow_note", ""),
+    )
+    if onsite.snow_months is not None and not onsite.snow_note:
+        raise ProfileError(
+            "snow_months is set but snow_note is empty.", path=source, field="onsite.snow_note",
+            hint="Write what an applicant coming in those months should know (snow, icy roads, "
+            "train delays), or clear snow_months.",
+        )
+    offer_table = root.table("offer").only(OFFER_KEYS)
+    offer = Offer(
+        reply_days=offer_table.number("reply_days", 10, 1, 60),
+        terms=offer_table.text("terms", ""),
+        how_to_accept=offer_table.text("how_to_accept", ""),
+        contact=offer_table.text("contact", ""),
+    )
     return Profile(
         organisation=organisation,
         position=pos.text("title"),
@@ -372,6 +500,8 @@ def _parse(data: Mapping[str, Any], source: str, base_dir: Path | None) -> Profi
         raw=data,
         mail=mail,
         imap=imap,
+        onsite=onsite,
+        offer=offer,
     )
 
 

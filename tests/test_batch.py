@@ -624,7 +624,8 @@ def test_a_failed_write_is_one_paragraph_and_a_rerun_finishes(tmp_path: Path, ru
 
 def test_a_days_batch_spreads_evenly_over_the_lines(tmp_path: Path, db_path: Path) -> None:
     """273 applicants (the seed city's count) on one day: each eligible line is used by
-    N // n or N // n + 1 of those who passed."""
+    N // n or N // n + 1 of those who passed, although a message never says one theme twice
+    (those whose opening line rules a closing wish out choose first)."""
     from collections import Counter
 
     csv_path = write_csv(tmp_path / "273.csv", [good_row(n) for n in range(273)])

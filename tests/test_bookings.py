@@ -410,6 +410,8 @@ def test_reminders_once_per_interview(profile: Profile, log: Log, yamada: Candid
     bookings.book(log, yamada.id, OFFER[1], now=NOW)  # Saturday 12/5 10:00
     bookings.hold(log, sato.id, [at(2026, 12, 6, 10)], until=UNTIL, now=NOW)
     bookings.book(log, sato.id, at(2026, 12, 6, 10), now=NOW)
+    for who in (yamada, sato):  # an online interview's reminder carries its room
+        pipeline.set_meeting_url(log, who.id, f"https://meet.example.jp/{who.id}")
     assert pipeline.draft_reminders(profile, log, on=dt.date(2026, 12, 3)) == []
     drafted = pipeline.draft_reminders(profile, log, on=dt.date(2026, 12, 4))
     assert [d.message.candidate.id for d in drafted] == [yamada.id]
@@ -477,9 +479,14 @@ def test_cli_reply_books_and_reminders(runner: CliRunner, db_path: Path, yamada:
     assert "Drafted interview_confirmation" in result.output and "件名：" in result.output
 
     day_before = (offered[2].start - dt.timedelta(days=1)).date().isoformat()
+    missing = runner.invoke(cli, ["reminders", "--date", day_before])
+    assert missing.exit_code == 1 and "meeting URL" in missing.output and "A-0001" in missing.output
+    recorded = runner.invoke(cli, ["meeting", yamada.id, "https://meet.example.jp/a1"])
+    assert recorded.exit_code == 0, recorded.output
     first = runner.invoke(cli, ["reminders", "--date", day_before])
     assert first.exit_code == 0, first.output
     assert "Drafted interview_reminder for A-0001" in first.output
+    assert "https://meet.example.jp/a1" in first.output
     again = runner.invoke(cli, ["reminders", "--date", day_before, "--format", "json"])
     assert again.exit_code == 0 and json.loads(again.output) == []
 

@@ -109,7 +109,7 @@ def test_draft_json_fields(runner: CliRunner) -> None:
     assert data["candidate"] == {"id": "A-0001", "name": "山田 太郎", "email": ""}
     assert data["slots"] and all(s["start"].endswith("+09:00") for s in data["slots"])
     for topic in data["topics"]:
-        assert set(topic) == {"id", "source", "role", "tone", "text"}
+        assert set(topic) == {"id", "source", "role", "tone", "theme", "text"}
         assert topic["text"] in data["body"]
     assert data["exchange_id"] == 1
 

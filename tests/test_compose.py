@@ -16,7 +16,7 @@ from kizuna.compose import Composer, tidy
 from kizuna.dates import circled, month_day, slot_text, time_range
 from kizuna.errors import InputError, TemplateProblem
 from kizuna.kinds import KINDS
-from kizuna.models import JST, Candidate, Slot, Topic
+from kizuna.models import JST, Candidate, Conversation, Slot, Topic
 from kizuna.profile import load_profile, parse_profile, sample_profile_text
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -35,10 +35,20 @@ CASES = [
     ("interview_invitation", None),
     ("interview_confirmation", None),
     ("interview_reminder", None),
+    ("interview_result", "passed"),
+    ("interview_result", "not_passed"),
     ("final_result", "passed"),
     ("final_result", "not_passed"),
+    ("offer", None),
     ("pre_arrival_guide", None),
+    ("note", None),
 ]
+# What a kind needs from the conversation when composed alone: a reminder of an online
+# interview carries its room, a note the recruiter's text.
+CONVERSATIONS = {
+    "interview_reminder": Conversation(meeting_url="https://meet.example.jp/r/2026-12-05"),
+    "note": Conversation(note="ご質問の駐車場については、本庁舎の来庁者用駐車場をご利用いただけます。"),
+}
 
 
 @pytest.fixture(scope="module")
@@ -47,11 +57,17 @@ def composer() -> Composer:
 
 
 def render(composer: Composer, kind: str, result: str | None, candidate: Candidate, **kw: object):
-    topics = (CLOSING,) if result == "not_passed" else (OPENING, TOWN, CLOSING)
+    spec = KINDS[kind]
+    opening_tones, town_tones = spec.tones_for(result)
+    # The topics the kind may carry (a confirmation carries none, a not-passed notice only
+    # the closing wish).
+    topics = tuple(t for t, allowed in ((OPENING, opening_tones), (TOWN, town_tones),
+                                        (CLOSING, spec.closing)) if allowed)
     slots = {"interview_invitation": (SLOT_A, SLOT_B, SLOT_C)}.get(
         kind, (SLOT_B,) if KINDS[kind].needs_slot else ()
     )
     deadline = dt.date(2026, 12, 1) if kind == "interview_invitation" else None
+    kw.setdefault("conversation", CONVERSATIONS.get(kind))
     return composer.compose(
         kind, candidate, on=dt.date(2026, 11, 26), result=result, topics=topics, slots=slots,
         deadline=deadline, **kw,  # type: ignore[arg-type]
@@ -74,18 +90,21 @@ def test_golden(composer: Composer, yamada: Candidate, kind: str, result: str | 
 
 @pytest.mark.parametrize(("kind", "result"), CASES)
 def test_layout_order_and_keigo(composer: Composer, yamada: Candidate, kind: str, result: str | None) -> None:
-    body = render(composer, kind, result, yamada).body
+    message = render(composer, kind, result, yamada)
+    body = message.body
     lines = body.splitlines()
     assert lines[0] == "山田 太郎 様"
     assert lines[2] == "北上市役所 企画部 都市プロモーション課の北上 花子です。"
     # 宛名 → 名乗り → season line → body → town line → closing → signature
     signature = body.index("────────────")
-    assert body.index(CLOSING.text) < signature
-    if result != "not_passed":
-        assert body.index(OPENING.text) < body.index(TOWN.text) < body.index(CLOSING.text)
+    places = [body.index(t.text) for t in message.topics]
+    assert places == sorted(places) and all(p < signature for p in places)
     assert "\n\n\n" not in body
-    for wrong in ("おっしゃられ", "ご覧になられ", "お越しになられ", "ご活躍されます", "各位様", "させていただきます"):
+    for wrong in ("おっしゃられ", "ご覧になられ", "お越しになられ", "ご活躍されます", "各位様", "させていただきます",
+                  "ご対応いただき", "ご対応くださ"):
         assert wrong not in body
+    # The full name only in the 宛名: the body says 山田様.
+    assert "山田 太郎" not in body.split("\n", 1)[1]
 
 
 @pytest.mark.parametrize("kind", ["screening_result", "final_result"])

@@ -23,13 +23,14 @@ from kizuna.models import JST, Candidate, Message, Slot, Topic
 EXPECTED_COLUMNS = {
     "candidates": [
         "id", "name", "kana", "email", "timezone", "position", "stage", "status", "extra",
-        "created_at", "updated_at",
+        "created_at", "updated_at", "family_name", "given_name",
     ],
     "exchanges": [
         "id", "candidate_id", "direction", "kind", "stage", "result", "subject", "body",
         "topics", "slots", "status", "idempotency_key", "message_date", "created_at", "sent_at",
         "message_id", "charset", "send_started_at", "send_attempts", "server_reply", "failure",
         "in_reply_to", "attachments", "matched_by",
+        "said", "answers",
     ],
     "inbox_unmatched": [
         "id", "mail_key", "message_id", "source", "position", "from_address", "subject",
@@ -38,12 +39,13 @@ EXPECTED_COLUMNS = {
     "imap_state": ["account", "folder", "uidvalidity", "last_uid", "updated_at"],
     "slot_holds": [
         "id", "candidate_id", "start", "end", "number", "status", "offered_in", "held_until",
-        "created_at", "updated_at",
+        "created_at", "updated_at", "meeting_url",
     ],
 }
 ALL_MIGRATIONS = [
     "m001_initial", "m002_search", "m003_activity_index", "m004_lazy_search", "m005_eager_search",
     "m006_mail",
+    "m007_names", "m008_conversation",
 ]
 
 

@@ -184,7 +184,9 @@ def invoke(tmp_path: Path, command: str, option: str, value: str) -> Any:
     csv = tmp_path / "a.csv"
     csv.write_text("id,name,email,result\nA-0001,山田 太郎,t@example.com,passed\n", encoding="utf-8")
     if command == "draft" and option == "--slot":
-        args = ["interview_confirmation", "--name", "山田 太郎", "--no-log", "--date", "2026-11-26"]
+        # 1900-01-01 and 2100-12-31 fall in the year-end closure: --force takes them anyway.
+        args = ["interview_confirmation", "--name", "山田 太郎", "--no-log", "--date", "2026-11-26",
+                "--force"]
         value = f"{value}T10:00"
     elif option == "--at":
         value = f"{value}T10:00"
@@ -246,10 +248,13 @@ def test_every_kind_drafts_on_the_edges_of_the_range() -> None:
                 with pytest.raises(SlotError, match="the last day kizuna serves"):
                     draft_message(profile, kind, Candidate(id="A-0001", name="山田 太郎"), on=day)
                 continue
+            if kind == "pre_arrival_guide" and profile.start_date and day >= profile.start_date:
+                continue  # refused: a guide for a first day already past (tested in test_conversation)
             drafted = draft_message(
                 profile, kind, Candidate(id="A-0001", name="山田 太郎"), on=day,
                 result="passed" if spec.needs_result else None,
                 slot=Slot(start, start + dt.timedelta(hours=1)) if spec.needs_slot else None,
+                **extras(kind),
             )
             assert drafted.message.date == day
 
@@ -328,6 +333,15 @@ def with_value(path: tuple[str | int, ...], value: Any) -> dict[str, Any]:
     return data  # type: ignore[no-any-return]
 
 
+def extras(kind: str) -> dict[str, str]:
+    """What a kind needs besides a result and a slot: a note's text, a reminder's meeting URL."""
+    if KINDS[kind].written_by_hand:
+        return {"note": "書類の受け取りについてご連絡いたします。"}
+    if kind == "interview_reminder":
+        return {"meeting_url": "https://meet.example.jp/r/1"}
+    return {}
+
+
 def draft_every_kind(profile: Profile) -> int:
     """Draft and render every kind; a KizunaError is a fine answer, anything else is a bug.
     Returns how many kinds drafted."""
@@ -339,6 +353,7 @@ def draft_every_kind(profile: Profile) -> int:
             drafted = draft_message(
                 profile, kind, candidate, on=ON, result="passed" if spec.needs_result else None,
                 slot=Slot(start, start + dt.timedelta(hours=1)) if spec.needs_slot else None,
+                **extras(kind),
             )
             render_draft(drafted.message, profile, "eml")
         except KizunaError:

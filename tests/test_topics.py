@@ -92,12 +92,18 @@ def test_tone_rule_and_season_hold_on_every_day_of_2026(profile, town: T.TownFil
         for kind, result in kind_results():
             opening_tones, town_tones = KINDS[kind].tones_for(result)
             choice = T.choose(day, kind, result=result, candidate_id="A-0001", profile=profile)
+            if not KINDS[kind].closing:
+                # A confirmation or reminder is practical: no season topic at all.
+                assert choice.topics == (), (day, kind)
+                continue
             assert choice.closing is not None, (day, kind)
             assert choice.closing.tone == "gentle" and choice.closing.role == "closing"
+            # Nothing that sounds like a farewell while the conversation goes on.
+            assert not set(KINDS[kind].closing_avoids_for(result)) & season_line(choice.closing.id).tags
             if result == "not_passed":
                 assert choice.opening is None and choice.town is None, (day, kind)
                 assert choice.topics == (choice.closing,)
-            else:
+            elif opening_tones:
                 # Every kind that allows an opening line gets one, every day of the year.
                 assert choice.opening is not None, (day, kind)
             if choice.opening is not None:
@@ -114,9 +120,20 @@ def test_tone_rule_and_season_hold_on_every_day_of_2026(profile, town: T.TownFil
                 assert town_topic(town, choice.town.id).phase_on(day) is not None, (day, choice.town.id)
 
 
-def test_reminder_gets_no_town_topic(profile) -> None:  # type: ignore[no-untyped-def]
-    choice = T.choose(dt.date(2026, 8, 8), "interview_reminder", candidate_id="A-1", profile=profile)
-    assert choice.town is None and choice.opening is not None
+def test_confirmation_and_reminder_get_no_topic_lines(profile) -> None:  # type: ignore[no-untyped-def]
+    # Their season is practical care written by the template (snow, ice), not a topic.
+    for kind in ("interview_confirmation", "interview_reminder"):
+        choice = T.choose(dt.date(2026, 8, 8), kind, candidate_id="A-1", profile=profile)
+        assert choice.topics == ()
+
+
+def test_no_farewell_wish_before_a_meeting(profile) -> None:  # type: ignore[no-untyped-def]
+    day = dt.date(2026, 11, 26)
+    report = T.explain(day, "interview_invitation", profile=profile)
+    genki = next(c for c in report.considered if c.id == "closing-any-genki")
+    assert not genki.eligible and "farewell" in genki.reason
+    after = T.explain(day, "final_result", result="not_passed", profile=profile)
+    assert next(c for c in after.considered if c.id == "closing-any-genki").eligible
 
 
 def test_invitation_on_2026_11_26_gets_a_shosetsu_line(profile, send_date: dt.date) -> None:  # type: ignore[no-untyped-def]
@@ -162,19 +179,35 @@ def test_six_messages_across_a_season_never_repeat_a_topic(profile) -> None:  # 
     ]
     for cid in ("A-0001", "A-0002", "A-0003", "X-9"):
         history: list[str] = []
+        themes: list[str] = []
         for day, kind, result in timeline:
             choice = T.choose(day, kind, result=result, candidate_id=cid, history=history, profile=profile)
-            assert choice.opening is not None and choice.closing is not None
+            if KINDS[kind].closing:
+                assert choice.opening is not None and choice.closing is not None
             history += [t.id for t in choice.topics]
+            themes += [t.theme for t in choice.topics]
         assert len(history) == len(set(history)), (cid, history)
+        # Not the same theme twice either (four openings saying "spring is near" repeat).
+        assert len(themes) == len(set(themes)), (cid, themes)
 
 
-def test_used_lines_are_skipped_and_only_the_closing_may_repeat(profile) -> None:  # type: ignore[no-untyped-def]
+def test_a_theme_read_once_rules_out_its_other_lines(profile) -> None:  # type: ignore[no-untyped-def]
+    day = dt.date(2026, 2, 10)  # 立春: several lines say that spring is near
+    near = [line.id for line in T.season_lines() if line.theme == "spring-near"
+            and line.role == "opening"]
+    assert len(near) >= 4
+    report = T.explain(day, "interview_invitation", history={"daikan-risshun-near"}, profile=profile)
+    for c in report.considered:
+        if c.id in near and c.id != "daikan-risshun-near":
+            assert not c.eligible, c.id
+    assert all(line.theme for line in T.season_lines())  # every built-in line has a theme
+
+
+def test_used_lines_are_skipped_and_a_closing_wish_is_never_repeated(profile) -> None:  # type: ignore[no-untyped-def]
     day = dt.date(2026, 11, 26)
     everything = {c.id for c in T.explain(day, "interview_invitation", profile=profile).considered}
     choice = T.choose(day, "interview_invitation", candidate_id="A-1", history=everything, profile=profile)
-    assert choice.opening is None and choice.town is None
-    assert choice.closing is not None  # a health wish is never dropped
+    assert choice.topics == ()  # the template's own closing ends the message instead
 
 
 def test_no_eligible_town_topic_gives_none(tmp_path: Path) -> None:
@@ -256,7 +289,9 @@ def _reference_batch(day: dt.date, kind: str, ids: list[str], result: str | None
             total = len(allowed)
             quota = [total // n + ((j - offset) % n < total % n) for j in range(n)]
             count = [0] * n
-            for i in waiting:
+            # Those left fewer options choose first (in hash order), then everyone else.
+            narrow = [i for i in waiting if i in allowed and len(allowed[i]) < n]
+            for i in narrow + [i for i in waiting if i not in narrow]:
                 if i in allowed:
                     ring = sorted(allowed[i], key=lambda j: (j - seeds[i] % n) % n)  # noqa: B023
                     free = [j for j in ring if count[j] < quota[j]]
@@ -268,16 +303,19 @@ def _reference_batch(day: dt.date, kind: str, ids: list[str], result: str | None
             waiting = [i for i in waiting if i not in allowed]
         return picks
 
-    none = [frozenset()] * len(ids)
-    towns = assign(pools.town, none, "town")
-    openings = assign(pools.opening, [C._tags_of(pools.town, t) for t in towns], "opening")
-    closings = assign(pools.closing, none, "closing", reuse=True)
+    # The themes each applicant read: never a second line of one (closings included).
+    read = C._themes_read(used, C.town_cache_key(profile))
+    towns = assign(pools.town, read, "town")
+    openings = assign(pools.opening, [r | C._tags_of(pools.town, t) for r, t in zip(read, towns, strict=True)],
+                      "opening")
+    after = [r | ({C._theme_tag(o.theme)} if o else frozenset()) for r, o in zip(read, openings, strict=True)]
+    closings = assign(pools.closing, after, "closing")
     return [T.TopicChoice(o, t, c) for o, t, c in zip(openings, towns, closings, strict=True)]
 
 
 def test_batch_matches_the_plain_rule_with_and_without_history(profile) -> None:  # type: ignore[no-untyped-def]
     # choose_many precomputes and takes fast paths; it must give exactly the plain rule's picks,
-    # including applicants whose history or town topic rules lines out, and repeated closings.
+    # including applicants whose history, themes or town topic rule lines out.
     ids = [f"B-{n:03d}" for n in range(90)]
     for day in (dt.date(2026, 2, 3), dt.date(2026, 4, 25), dt.date(2026, 8, 10), dt.date(2026, 11, 26)):
         for kind, result in (("interview_invitation", None), ("screening_result", "passed"),

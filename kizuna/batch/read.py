@@ -26,6 +26,9 @@ MAX_STEM = 100
 COLUMN_NAMES: dict[str, tuple[str, ...]] = {
     "id": ("応募番号", "id"),
     "name": ("氏名", "name"),
+    # 姓 and 名 in two columns, beside 氏名 or instead of it (氏名 is then 姓 + space + 名).
+    "family": ("姓", "family_name", "family"),
+    "given": ("名", "given_name", "given"),
     "kana": ("ふりがな", "フリガナ", "kana"),
     "email": ("メールアドレス", "email"),
     "result": ("結果", "result"),
@@ -305,22 +308,32 @@ class _Layout(NamedTuple):
 
     width: int
     id: int
-    name: int
+    name: int  # -1 when 姓 and 名 come in their own columns only
     kana: int
     email: int
     result: int  # -1 also when the kind needs no result
     extra: tuple[tuple[int, str], ...]
     require_email: bool
+    family: int = -1
+    given: int = -1
 
     @classmethod
     def of(cls, plan: BatchPlan) -> _Layout:
         columns = plan.columns
         needs_result = KINDS[plan.kind].needs_result
         return cls(
-            len(plan.header), columns["id"], columns["name"], columns.get("kana", -1),
+            len(plan.header), columns["id"], columns.get("name", -1), columns.get("kana", -1),
             columns.get("email", -1), columns["result"] if needs_result else -1,
-            plan.extra_columns, plan.require_email,
+            plan.extra_columns, plan.require_email, columns.get("family", -1),
+            columns.get("given", -1),
         )
+
+    def names(self, cells: list[str]) -> tuple[str, str, str]:
+        """(full name, family name, given name) of a row, as the columns give them."""
+        name = cells[self.name].strip(TRIM) if self.name >= 0 else ""
+        family = cells[self.family].strip(TRIM) if self.family >= 0 else ""
+        given = cells[self.given].strip(TRIM) if self.given >= 0 else ""
+        return name, family, given
 
 
 @dataclass
@@ -398,7 +411,7 @@ class BatchPlan:
             )
         bad_lines = self._bad
         layout = _Layout.of(self)
-        width, id_at, name_at, kana_at, email_at, result_at, extra, require_email = layout
+        width, id_at, _, kana_at, email_at, result_at, extra, require_email, _, _ = layout
         unwanted = HEADER_BREAK.search
         words = RESULT_WORDS
         with _open_text(self.path, self.encoding) as handle:
@@ -417,18 +430,19 @@ class BatchPlan:
                     continue
                 if len(cells) == width and not unwanted(joined):
                     candidate_id = cells[id_at].strip(TRIM)
-                    name = cells[name_at].strip(TRIM)
+                    name, family, given = layout.names(cells)
                     email = cells[email_at].strip(TRIM) if email_at >= 0 else ""
                     result: str | None = None
                     if result_at >= 0:
                         raw = cells[result_at].strip(TRIM)
                         result = words.get(raw) or words.get(raw.casefold())
                     stem = safe_file_stem(candidate_id) if candidate_id else None
-                    if (stem is not None and name and (email or not require_email)
+                    if (stem is not None and (name or family) and (email or not require_email)
                             and (result is not None or result_at < 0)):
                         kana = cells[kana_at].strip(TRIM) if kana_at >= 0 else ""
                         fields = {key: cells[index].strip(TRIM) for index, key in extra} if extra else {}
-                        candidate = Candidate(id=candidate_id, name=name, kana=kana, email=email, extra=fields)
+                        candidate = Candidate(id=candidate_id, name=name, kana=kana, email=email, extra=fields,
+                                              family_name=family, given_name=given)
                         row = BatchRow(line, candidate, result, stem)
                         yield Record(line, cells, row, []) if records else row
                         continue
@@ -457,7 +471,7 @@ def plan_batch(
     plan = _read_header(path, spec.id, enc, require_email)
     plan.stamp = _stamp(path)
     layout = _Layout.of(plan)
-    width, id_at, name_at, _, email_at, result_at, _, _ = layout
+    width, id_at, _, _, email_at, result_at, _, _, _, _ = layout
     seen = _SeenIds()
     unwanted = HEADER_BREAK.search
     words = RESULT_WORDS
@@ -481,7 +495,7 @@ def plan_batch(
                 stem = safe_file_stem(candidate_id) if candidate_id else None
                 if (
                     stem is not None
-                    and cells[name_at].strip(TRIM)
+                    and any(layout.names(cells)[:2])
                     and ((len(email) <= 254 and PLAIN_ADDRESS.fullmatch(email)) if email else not require_email)
                     and (result_at < 0 or (raw := cells[result_at].strip(TRIM)) in words
                          or raw.casefold() in words)
@@ -577,6 +591,8 @@ def _read_header(path: Path, kind: str, encoding: str, require_email: bool) -> B
         columns[role] = index
         japanese = japanese or not name.isascii()
     needed = ["id", "name"] + (["result"] if KINDS[kind].needs_result else [])
+    if "name" not in columns and "family" in columns:
+        needed.remove("name")  # 姓 (and 名) make the name
     missing = [role for role in needed if role not in columns]
     if missing:
         found = ", ".join(name or "(empty)" for name in header)
@@ -648,9 +664,12 @@ def _parse_row(
                 line, header[columns["id"]],
                 f"id '{candidate_id}' cannot name a file (it needs a letter or digit and at most {MAX_STEM} characters)",
             ))
-    name = cells[columns["name"]].strip(TRIM)
-    if not name:
-        problems.append(RowProblem(line, header[columns["name"]], "empty name"))
+    name = cells[columns["name"]].strip(TRIM) if "name" in columns else ""
+    family = cells[columns["family"]].strip(TRIM) if "family" in columns else ""
+    given = cells[columns["given"]].strip(TRIM) if "given" in columns else ""
+    if not name and not family:
+        column = header[columns["name"]] if "name" in columns else header[columns["family"]]
+        problems.append(RowProblem(line, column, "empty name"))
     kana = cells[columns["kana"]].strip(TRIM) if "kana" in columns else ""
     email = cells[columns["email"]].strip(TRIM) if "email" in columns else ""
     if email:
@@ -672,7 +691,8 @@ def _parse_row(
     if problems or stem is None:
         return None
     extra = {key: cells[index].strip(TRIM) for index, key in plan.extra_columns}
-    candidate = Candidate(id=candidate_id, name=name, kana=kana, email=email, extra=extra)
+    candidate = Candidate(id=candidate_id, name=name, kana=kana, email=email, extra=extra,
+                          family_name=family, given_name=given)
     return BatchRow(line, candidate, result, stem)
 
 

@@ -192,6 +192,11 @@ def run_batch(
     if charset != "utf-8" and fmt != "eml":
         raise _fail("A charset applies to .eml output only.", hint="Add --format eml.")
     spec = get_kind(kind)
+    if spec.written_by_hand:
+        raise _fail(
+            f"'{kind}' is written by the recruiter for one applicant, answering what they wrote.",
+            hint="Draft it with `kizuna draft note --candidate ID --body-file FILE`.",
+        )
     if spec.needs_slot or spec.offers_slots:
         raise _fail(
             f"'{kind}' works with interview slots, which are offered and booked one applicant at a time.",

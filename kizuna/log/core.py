@@ -57,6 +57,7 @@ from .rows import (
     _INDEX_ABOVE_MARK,
     _MARK_ALL_INDEXED,
     DEFAULT_BUSY_TIMEOUT_MS,
+    HISTORY_SQL,
     LAST_EXCHANGE_TIME,
     OUTBOUND_STATUSES,
     _candidate_from_row,
@@ -437,6 +438,7 @@ class LogCore:
             topic_cache: dict[tuple[Topic, ...], tuple[str, tuple[str, ...]]] = {}
             slot_cache: dict[tuple[Slot, ...], str] = {(): "[]"}
             date_cache: dict[dt.date, str] = {}
+            said_cache: dict[tuple[str, ...], str] = {(): "[]"}
             for index, (message, key) in enumerate(entries):
                 candidate = message.candidate
                 if key is not None:
@@ -474,10 +476,14 @@ class LogCore:
                 day_iso = date_cache.get(day)
                 if day_iso is None:
                     day_iso = date_cache[day] = day.isoformat()
+                said = message.said
+                said_json = said_cache.get(said)
+                if said_json is None:
+                    said_json = said_cache[said] = json.dumps(list(said))
                 exchange_rows.append((
                     candidate.id, "out", message.kind, message.stage, message.result,
                     message.subject, message.body, converted[0], slots_json, status, key,
-                    day_iso, now, sent_at, charset,
+                    day_iso, now, sent_at, charset, said_json, message.answers,
                 ))
                 next_id += 1
                 results.append(Exchange(
@@ -495,6 +501,10 @@ class LogCore:
                     idempotency_key=key,
                     sent_at=sent_at,
                     charset=charset,
+                    said=said,
+                    answers=message.answers,
+                    result=message.result,
+                    message_date=day_iso,
                 ))
             if exchange_rows:
                 conn.executemany(_CANDIDATE_UPSERT, candidate_rows)
@@ -559,14 +569,7 @@ class LogCore:
         for start in range(0, len(unique), 500):
             chunk = unique[start:start + 500]
             marks = ",".join("?" * len(chunk))
-            for cid, topic_id in self.db.conn.execute(
-                f"""
-                SELECT DISTINCT e.candidate_id, json_extract(t.value, '$.id')
-                FROM exchanges e, json_each(e.topics) t
-                WHERE e.candidate_id IN ({marks}) AND e.direction = 'out'
-                """,
-                chunk,
-            ):
+            for cid, topic_id in self.db.conn.execute(HISTORY_SQL.format(marks=marks), chunk * 3):
                 if topic_id is not None:
                     found.setdefault(cid, set()).add(topic_id)
         return found
@@ -612,7 +615,7 @@ class LogCore:
                 raise self._unknown_candidate(candidate_id)
             cursor = conn.execute(_EXCHANGE_INSERT, (
                 candidate_id, "in", None, row[0], None, subject, text, "[]", "[]", "received",
-                idempotency_key, received[:10], self._now(), received, None,
+                idempotency_key, received[:10], self._now(), received, None, "[]", None,
             ))
             if cursor.rowcount:
                 exchange_id = cursor.lastrowid
@@ -688,16 +691,10 @@ class LogCore:
 
     @_translating
     def topic_history(self, candidate_id: str) -> set[str]:
-        """Ids of the topics already used in messages to this applicant (drafts included)."""
-        rows = self.db.conn.execute(
-            """
-            SELECT DISTINCT json_extract(t.value, '$.id')
-            FROM exchanges e, json_each(e.topics) t
-            WHERE e.candidate_id = ? AND e.direction = 'out'
-            """,
-            [candidate_id],
-        ).fetchall()
-        return {row[0] for row in rows if row[0] is not None}
+        """What this applicant already read (drafts included): the ids of the topics used in
+        messages to them, ``said:<id>`` for each statement made, and ``told:<stage>:<result>``
+        for each result they were told (``HISTORY_SQL``)."""
+        return self.topic_histories([candidate_id]).get(candidate_id, set())
 
 
 def _prepare_file(path: Path) -> None:

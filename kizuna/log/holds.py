@@ -18,10 +18,13 @@ from ..dates import slot_text as format_slot
 from ..errors import SlotError, SlotTaken
 from ..models import JST, Slot
 from .core import LogCore as Log
+from .records import Booking
 
 __all__ = [
     "book",
     "booked_slot",
+    "booking",
+    "set_meeting_url",
     "hold",
     "interviews_on",
     "offered",
@@ -274,6 +277,31 @@ def booked_slot(log: Log, candidate_id: str) -> Slot | None:
         [candidate_id],
     ).fetchone()
     return _slot(row) if row else None
+
+
+def booking(log: Log, candidate_id: str) -> Booking | None:
+    """The applicant's booked interview (the most recently booked one) with its number in the
+    invitation and its meeting URL, or None."""
+    row = log.db.conn.execute(
+        'SELECT start, "end", number, offered_in, meeting_url FROM slot_holds '
+        "WHERE candidate_id = ? AND status = 'booked' ORDER BY updated_at DESC, id DESC LIMIT 1",
+        [candidate_id],
+    ).fetchone()
+    if row is None:
+        return None
+    return Booking(_slot(row[:2]), row[2], row[3], row[4] or "")
+
+
+def set_meeting_url(log: Log, candidate_id: str, slot: Slot, url: str) -> bool:
+    """Record the meeting URL of the applicant's booked interview at ``slot``; False when no
+    such booking exists (a slot given by hand that was never booked)."""
+    with log.transaction() as db:
+        cursor = db.conn.execute(
+            "UPDATE slot_holds SET meeting_url = ? WHERE candidate_id = ? AND start = ? "
+            "AND status = 'booked'",
+            [url, candidate_id, _iso(slot.start)],
+        )
+    return bool(cursor.rowcount)
 
 
 def interviews_on(log: Log, day: dt.date) -> list[tuple[str, Slot]]:

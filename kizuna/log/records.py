@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..models import JST, Candidate
+from ..models import JST, Candidate, Slot
 
 if TYPE_CHECKING:
 
@@ -15,6 +15,18 @@ if TYPE_CHECKING:
 
 
 # --------------------------------------------------------------------------- result types
+
+
+@dataclass(frozen=True)
+class Booking:
+    """An applicant's booked interview: the slot, the number it had in the invitation that
+    offered it (① = 1), that invitation's exchange id, and its own meeting URL if one was
+    recorded."""
+
+    slot: Slot
+    number: int | None
+    offered_in: int | None
+    meeting_url: str = ""
 
 
 @dataclass(frozen=True)

@@ -44,8 +44,9 @@ class ReportsMixin(LogCore):
     ) -> list[Waiting]:
         """Applicants whose latest message has no answer yet, oldest first.
 
-        Answered means an outbound exchange with status 'sent' whose ``sent_at`` is at or after
-        the applicant's message: a draft is not an answer, but shows as ``draft_ready``.
+        Answered means an outbound exchange with status 'sent' that answers the applicant's
+        message (``answers``, set for a confirmation of their reply and a note) or whose
+        ``sent_at`` is at or after it: a draft is not an answer, but shows as ``draft_ready``.
         ``business_days`` counts office days after the day it arrived up to ``today``
         (weekends, Japanese holidays and the year-end closure do not count).
         """
@@ -65,13 +66,13 @@ class ReportsMixin(LogCore):
                    EXISTS (
                        SELECT 1 FROM exchanges o
                        WHERE o.candidate_id = l.candidate_id AND o.direction = 'out'
-                         AND o.status = 'draft' AND o.created_at >= l.sent_at
+                         AND o.status = 'draft' AND (o.created_at >= l.sent_at OR o.answers = l.id)
                    ) AS draft_ready
             FROM latest l JOIN candidates c ON c.id = l.candidate_id
             WHERE l.rn = 1 AND NOT EXISTS (
                 SELECT 1 FROM exchanges o
                 WHERE o.candidate_id = l.candidate_id AND o.direction = 'out'
-                  AND o.status = 'sent' AND o.sent_at >= l.sent_at
+                  AND o.status = 'sent' AND (o.sent_at >= l.sent_at OR o.answers = l.id)
             )
             ORDER BY l.sent_at, l.id
             """

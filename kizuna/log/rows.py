@@ -112,6 +112,10 @@ def _exchange_from_row(row: Mapping[str, Any]) -> Exchange:
             for a in json.loads(row.get("attachments") or "[]") if isinstance(a, Mapping)
         ),
         matched_by=row.get("matched_by"),
+        said=tuple(json.loads(row.get("said") or "[]")),
+        answers=row.get("answers"),
+        result=row.get("result"),
+        message_date=row.get("message_date"),
     )
 
 
@@ -119,7 +123,8 @@ def _message_from_row(row: Mapping[str, Any], candidate: Candidate) -> Message:
     """A logged outbound exchange as the Message that was recorded."""
     topics = tuple(
         Topic(id=str(t["id"]), source=t.get("source", "season"), role=t.get("role", "opening"),
-              tone=t.get("tone", "neutral"), text=str(t.get("text", "")))
+              tone=t.get("tone", "neutral"), text=str(t.get("text", "")),
+              theme=str(t.get("theme", "")))
         for t in json.loads(row["topics"] or "[]") if isinstance(t, Mapping) and "id" in t
     )
     slots = tuple(Slot.from_dict(s) for s in json.loads(row["slots"] or "[]") if isinstance(s, Mapping))
@@ -128,6 +133,7 @@ def _message_from_row(row: Mapping[str, Any], candidate: Candidate) -> Message:
         kind=row["kind"] or "", candidate=candidate, date=dt.date.fromisoformat(str(day)[:10]),
         subject=row["subject"] or "", body=row["body"] or "", result=row["result"],
         stage=row["stage"], topics=topics, slots=slots,
+        said=tuple(json.loads(row.get("said") or "[]")), answers=row.get("answers"),
     )
 
 
@@ -139,6 +145,8 @@ def _candidate_from_row(row: Mapping[str, Any]) -> Candidate:
         email=row["email"] or "",
         timezone=row["timezone"] or "Asia/Tokyo",
         extra=json.loads(row["extra"] or "{}"),
+        family_name=row.get("family_name") or "",
+        given_name=row.get("given_name") or "",
     )
 
 
@@ -170,7 +178,7 @@ def _candidate_row(
     return (
         candidate.id, candidate.name, candidate.kana, candidate.email, candidate.timezone,
         json.dumps(dict(extra), ensure_ascii=False, sort_keys=True) if extra else "{}",
-        position, stage, status, force_status, now,
+        position, stage, status, force_status, now, candidate.family_name, candidate.given_name,
     )
 
 
@@ -182,13 +190,15 @@ def _like_pattern(term: str) -> str:
 # Numbered parameters bound from a tuple: binding by name costs a dictionary lookup per value,
 # which a batch pays for every column of every row.
 # ?1 id, ?2 name, ?3 kana, ?4 email, ?5 timezone, ?6 extra, ?7 position, ?8 stage, ?9 status,
-# ?10 force_status, ?11 now.
+# ?10 force_status, ?11 now, ?12 family_name, ?13 given_name.
 _CANDIDATE_UPSERT = f"""
     INSERT INTO candidates (id, name, kana, email, timezone, extra, position, stage, status,
-                            created_at, updated_at)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?11, ?11)
+                            created_at, updated_at, family_name, given_name)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?11, ?11, ?12, ?13)
     ON CONFLICT(id) DO UPDATE SET
         name = excluded.name,
+        family_name = excluded.family_name,
+        given_name = excluded.given_name,
         -- An empty value from a later message never erases what the log already knows.
         kana = COALESCE(NULLIF(excluded.kana, ''), candidates.kana),
         email = COALESCE(NULLIF(excluded.email, ''), candidates.email),
@@ -205,11 +215,29 @@ _CANDIDATE_UPSERT = f"""
         updated_at = excluded.updated_at
 """
 
+# What applicants already read, one row per item: topic ids, "said:<id>" for the statements
+# their messages made, "told:<stage>:<result>" for the results they were told. ``{marks}`` is
+# the list of applicant ids, given three times.
+HISTORY_SQL = """
+    SELECT DISTINCT e.candidate_id, json_extract(t.value, '$.id')
+    FROM exchanges e, json_each(e.topics) t
+    WHERE e.candidate_id IN ({marks}) AND e.direction = 'out'
+    UNION
+    SELECT DISTINCT e.candidate_id, 'said:' || s.value
+    FROM exchanges e, json_each(e.said) s
+    WHERE e.candidate_id IN ({marks}) AND e.direction = 'out'
+    UNION
+    SELECT DISTINCT candidate_id, 'told:' || stage || ':' || result
+    FROM exchanges
+    WHERE candidate_id IN ({marks}) AND direction = 'out' AND result IS NOT NULL
+      AND stage IS NOT NULL
+"""
+
 _EXCHANGE_INSERT = """
     INSERT INTO exchanges (candidate_id, direction, kind, stage, result, subject, body, topics,
                            slots, status, idempotency_key, message_date, created_at, sent_at,
-                           charset)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                           charset, said, answers)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT(idempotency_key) DO NOTHING
 """
 

@@ -340,6 +340,31 @@ def _m006_mail(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m007_names(db: sqlite_utils.Database) -> None:
+    """姓 and 名 apart: ``family_name`` and ``given_name`` beside the full ``name``.
+
+    Rows written before are left with both empty, which reads as "derive them from the name"
+    (``kizuna.models.split_name``), exactly what kizuna did for them until now.
+    """
+    db.execute("ALTER TABLE candidates ADD COLUMN family_name TEXT NOT NULL DEFAULT ''")
+    db.execute("ALTER TABLE candidates ADD COLUMN given_name TEXT NOT NULL DEFAULT ''")
+
+
+def _m008_conversation(db: sqlite_utils.Database) -> None:
+    """What makes one conversation of an applicant's messages.
+
+    - ``exchanges.said``: the statements of substance a message made (a JSON list of ids,
+      such as "evening-weekend"), so a later message does not make them again;
+    - ``exchanges.answers``: the exchange (the applicant's message) an outbound message
+      answers; ``pending`` counts it answered once that answer is sent, whatever the clocks;
+    - ``slot_holds.meeting_url``: an online interview's own meeting URL, carried by its
+      reminder.
+    """
+    db.execute("ALTER TABLE exchanges ADD COLUMN said TEXT NOT NULL DEFAULT '[]'")
+    db.execute("ALTER TABLE exchanges ADD COLUMN answers INTEGER")
+    db.execute("ALTER TABLE slot_holds ADD COLUMN meeting_url TEXT NOT NULL DEFAULT ''")
+
+
 _MIGRATION_FUNCTIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _m001_initial,
     _m002_search,
@@ -347,6 +372,8 @@ _MIGRATION_FUNCTIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _m004_lazy_search,
     _m005_eager_search,
     _m006_mail,
+    _m007_names,
+    _m008_conversation,
 )
 
 

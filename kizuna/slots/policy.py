@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ..calendar import OfficeCalendar, calendar_from_settings, holiday_name
+from ..calendar import OfficeCalendar, calendar_from_settings, holiday_name, parse_month_day
 from ..dates import CIRCLED
 from ..errors import ProfileError
 
@@ -26,7 +26,9 @@ DEFAULTS: dict[str, Any] = {
     "offer_count": 3,
 }
 
-SLOT_KEYS = frozenset(DEFAULTS) | {"closure", "blocked_dates"}
+SLOT_KEYS = frozenset(DEFAULTS) | {"closure", "blocked_dates", "blocked_periods"}
+
+MonthDaySpan = tuple[tuple[int, int], tuple[int, int]]
 
 _TIME_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
@@ -56,6 +58,19 @@ class SlotPolicy:
     offer_count: int = 3
     closure: tuple[tuple[int, int], tuple[int, int]] | None = ((12, 29), (1, 3))
     blocked_dates: frozenset[dt.date] = field(default_factory=frozenset)
+    # Spans of every year with no interviews (MM-DD to MM-DD, inclusive, e.g. お盆): the office
+    # is open, so they are business days for deadlines, but nobody is there to interview.
+    blocked_periods: tuple[MonthDaySpan, ...] = ()
+
+    def blocked(self, day: dt.date) -> bool:
+        """True if ``day`` is a blocked date or in a blocked period."""
+        if day in self.blocked_dates:
+            return True
+        key = (day.month, day.day)
+        for first, last in self.blocked_periods:
+            if (first <= key <= last) if first <= last else (key >= first or key <= last):
+                return True
+        return False
 
     @property
     def calendar(self) -> OfficeCalendar:
@@ -110,6 +125,18 @@ class SlotPolicy:
         blocked_raw = data.get("blocked_dates", [])
         if not isinstance(blocked_raw, list):
             raise fail("blocked_dates", "a list of dates like \"2026-12-10\"", blocked_raw)
+        periods_raw = data.get("blocked_periods", [])
+        periods: list[MonthDaySpan] = []
+        if not isinstance(periods_raw, list):
+            raise fail("blocked_periods", 'a list of spans like ["08-13", "08-16"]', periods_raw)
+        for i, span in enumerate(periods_raw):
+            if not isinstance(span, list) or len(span) != 2:
+                raise fail(f"blocked_periods[{i}]", 'a span like ["08-13", "08-16"]', span)
+            try:
+                first, last = (parse_month_day(v, "blocked_periods") for v in span)
+            except ValueError:
+                raise fail(f"blocked_periods[{i}]", 'a span like ["08-13", "08-16"]', span) from None
+            periods.append((first, last))
         closure_raw = data.get("closure")
         if closure_raw is not None and not isinstance(closure_raw, list):
             raise fail("closure", "two dates as MM-DD, e.g. [\"12-29\", \"01-03\"]", closure_raw)
@@ -134,6 +161,7 @@ class SlotPolicy:
             offer_count=whole("offer_count", 1, len(CIRCLED)),
             closure=calendar.closure,
             blocked_dates=calendar.blocked,
+            blocked_periods=tuple(periods),
         )
         for key, values in (("weekday_times", policy.weekday_times),
                             ("weekend_times", policy.weekend_times)):
@@ -150,7 +178,7 @@ class SlotPolicy:
 
     def day_kind(self, day: dt.date) -> Literal["weekday", "weekend", "closed", "holiday"]:
         """How this policy treats a day: which times it gets, or why it gets none."""
-        if self.calendar.in_closure(day) or day in self.blocked_dates:
+        if self.calendar.in_closure(day) or self.blocked(day):
             return "closed"
         if holiday_name(day) is not None:
             return "weekend" if self.offer_holidays else "holiday"

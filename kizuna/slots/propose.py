@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from dateutil.rrule import DAILY, FR, MO, SA, SU, TH, TU, WE, rrule
 
@@ -50,6 +50,7 @@ def propose(
     unavailable: Iterable[dt.datetime] = (),
     now: dt.datetime | None = None,
     after: dt.date | None = None,
+    keep: Callable[[Slot], bool] | None = None,
 ) -> list[Slot]:
     """Up to ``count`` free slots, in time order, spread over weekend days and weekday evenings.
 
@@ -59,7 +60,8 @@ def propose(
     plus the buffer away from one, and when it is not after ``now``. Picking alternates weekend
     days and weekday evenings, one slot per day per round and a different time on each day, so
     a proposal is not five times on one Saturday. Raises SlotError naming the rule that left
-    nothing.
+    nothing. ``keep``, when given, leaves out the starts it refuses (an applicant abroad is
+    not offered the middle of their night).
     """
     check_served_date(start_day, "start_day")
     if count < 1:
@@ -80,6 +82,8 @@ def propose(
         taken_per_day[u.date()] = taken_per_day.get(u.date(), 0) + 1
 
     grid = sorted(_occurrences(policy, first, last))
+    if keep is not None:
+        grid = [s for s in grid if keep(Slot(s, s + policy.duration))]
     free: dict[dt.date, list[dt.datetime]] = {}
     past = clash = capped = 0
     for start in grid:
@@ -163,7 +167,7 @@ def _empty_reason(
             "day by slots already booked or held."
         )
     closure = sum(1 for d in days if policy.calendar.in_closure(d))
-    blocked = sum(1 for d in days if d in policy.blocked_dates and not policy.calendar.in_closure(d))
+    blocked = sum(1 for d in days if policy.blocked(d) and not policy.calendar.in_closure(d))
     kinds = [policy.day_kind(d) for d in days]
     holidays = kinds.count("holiday")
     weekdays = kinds.count("weekday")
@@ -171,7 +175,7 @@ def _empty_reason(
     if closure == n:
         return f"all {n} days fall in the year-end closure (slots.closure)."
     if blocked + closure == n:
-        return f"all {n} days are blocked (slots.blocked_dates) or in the closure."
+        return f"all {n} days are blocked (slots.blocked_dates, blocked_periods) or in the closure."
     def days_(k: int, what: str) -> str:
         return f"{k} {what}" if k != 1 else f"1 {what.replace('days', 'day')}"
 
@@ -179,7 +183,7 @@ def _empty_reason(
     if closure:
         parts.append(f"{closure} in the closure (slots.closure)")
     if blocked:
-        parts.append(f"{blocked} blocked (slots.blocked_dates)")
+        parts.append(f"{blocked} blocked (slots.blocked_dates, blocked_periods)")
     if holidays:
         parts.append(f"{holidays} public holidays (slots.offer_holidays is false)")
     if weekdays:

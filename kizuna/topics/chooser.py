@@ -156,7 +156,10 @@ class Explanation:
 
 @dataclass(frozen=True)
 class _Option:
-    """An eligible topic before the per-applicant pick (town topics carry their variants)."""
+    """An eligible topic before the per-applicant pick (town topics carry their variants).
+
+    ``tags`` holds the subject tags and ``theme:<theme>``, so that avoiding a subject and
+    avoiding a theme are one test."""
 
     id: str
     source: Source
@@ -164,6 +167,11 @@ class _Option:
     tone: Tone
     texts: tuple[str, ...]
     tags: frozenset[str]
+    theme: str = ""
+
+
+def _theme_tag(theme: str) -> str:
+    return f"theme:{theme}"
 
 
 @dataclass(frozen=True)
@@ -191,6 +199,21 @@ def _season_status(line: SeasonLine, day: dt.date, town: TownFile) -> str:
     for rule in rules:
         if rule.suppresses(day):
             return f"suppressed by the town's climate ({rule.id})"
+    return ""
+
+
+def _closing_status(line: SeasonLine, kind: str, result: str | None) -> str:
+    """"" if a closing wish fits the kind and result (or the line is no closing), else why
+    not."""
+    if line.role != "closing":
+        return ""
+    spec = get_kind(kind)
+    if not spec.closing:
+        return "this kind ends without a closing wish"
+    clash = line.tags & set(spec.closing_avoids_for(result))
+    if clash:
+        return (f"does not fit this kind ({', '.join(sorted(clash))}: it sounds like a farewell, "
+                "and the conversation goes on)")
     return ""
 
 
@@ -233,6 +256,7 @@ def _pools(on: dt.date, kind: str, result: str | None, town_key: tuple[str, str,
     applicant has already had every seasonal line: a line about the day beats a stock one.
     """
     town = town_from_key(town_key)
+    spec = get_kind(kind)
     opening_tones, town_tones = _allowed_tones(kind, result)
     lines, phases = _in_season(on, town_key)
     tiers: dict[str, tuple[list[_Option], list[_Option]]] = {
@@ -240,15 +264,19 @@ def _pools(on: dt.date, kind: str, result: str | None, town_key: tuple[str, str,
     }
     for line in lines:
         allowed = opening_tones if line.role == "opening" else ("gentle",)
-        if line.tone not in allowed:
+        if line.tone not in allowed or _closing_status(line, spec.id, result):
             continue
-        option = _Option(line.id, "season", line.role, line.tone, (line.text,), line.tags)
+        theme = line.theme or line.id
+        option = _Option(line.id, "season", line.role, line.tone, (line.text,),
+                         line.tags | {_theme_tag(theme)}, theme)
         tiers[line.role][1 if line.when.all_year else 0].append(option)
     for topic, phase in phases:
         if topic.tone not in town_tones:
             continue
         texts = topic.lines if phase == "main" else topic.lead
-        option = _Option(town.topic_id(topic, phase), "town", "town", topic.tone, texts, topic.tags)
+        theme = topic.theme or topic.id
+        option = _Option(town.topic_id(topic, phase), "town", "town", topic.tone, texts,
+                         topic.tags | {_theme_tag(theme)}, theme)
         tiers["town"][1 if topic.window.all_year else 0].append(option)
 
     def frozen(role: str) -> tuple[tuple[_Option, ...], ...]:
@@ -287,7 +315,8 @@ def _seed_bytes(candidate_id: str, kind: str, on: dt.date) -> bytes:
 def _topic(option: _Option, seed: int) -> Topic:
     # The variant is taken from higher bits than the line index, so the two are independent.
     text = option.texts[(seed >> 32) % len(option.texts)]
-    return Topic(id=option.id, source=option.source, role=option.role, tone=option.tone, text=text)
+    return Topic(id=option.id, source=option.source, role=option.role, tone=option.tone, text=text,
+                 theme=option.theme)
 
 
 def _history_set(history: Iterable[str]) -> frozenset[str]:
@@ -307,10 +336,11 @@ def choose(
     batch of one (there is one rule, whether it serves one applicant or a thousand).
 
     Each topic is true on ``on`` in the profile's town, allowed by the kind's tone for
-    ``result`` (a not-passed notice gets only a gentle closing wish), and not in ``history``
-    (topic ids this applicant already received). When every line of a role has been used the
-    opening or town topic is left out, while the closing wish may repeat. The pick is a stable
-    hash of applicant, kind and date over the eligible lines.
+    ``result`` (a not-passed notice gets only a gentle closing wish), and neither in
+    ``history`` (topic ids this applicant already received) nor of a theme those had. When
+    every line of a role has been used, that line is left out (a closing wish is never
+    repeated either). The pick is a stable hash of applicant, kind and date over the
+    eligible lines.
     """
     return choose_many(
         on, kind, (candidate_id,), result=result, histories={candidate_id: history},
@@ -348,7 +378,8 @@ class _Tier:
 def _tier(options: Sequence[_Option], kind: str, on: dt.date, role: str) -> _Tier:
     """Prepare one tier of ``role`` for a batch of ``kind`` sent on ``on``."""
     topics = tuple(
-        tuple(Topic(id=o.id, source=o.source, role=o.role, tone=o.tone, text=text) for text in o.texts)
+        tuple(Topic(id=o.id, source=o.source, role=o.role, tone=o.tone, text=text, theme=o.theme)
+              for text in o.texts)
         for o in options
     )
     return _Tier(
@@ -389,9 +420,9 @@ def _assign(tiers: Sequence[_Tier], order: Sequence[tuple[int, str, int]],
     are the ids that person already received and ``avoid[index]`` the tags to avoid. Within a
     tier each option gets a quota of N // n or N // n + 1 of the N people who take from that
     tier; people, in hash order, take their hash-preferred option, or the next one with quota
-    left that they may still receive. Those with nothing left in a tier move on to the next.
-    With ``reuse`` (the closing wish) those left over take from the first non-empty tier
-    regardless of history.
+    left that they may still receive; those left fewer options than the tier has take theirs
+    first. Those with nothing left in a tier move on to the next. With ``reuse`` those left
+    over take from the first non-empty tier regardless of history.
     """
     picks: list[Topic | None] = [None] * len(used)
     waiting = order
@@ -422,7 +453,15 @@ def _assign(tiers: Sequence[_Tier], order: Sequence[tuple[int, str, int]],
         quota = [base + (1 if (j - offset) % n < extra else 0) for j in range(n)]
         count = [0] * n
         topics = tier.topics
-        for seed, _, i in waiting:
+        # Those left fewer options (by their history or the message's other lines) choose
+        # first, in hash order, so that the others' quotas even the counts out.
+        ordered = waiting
+        if limited:
+            narrow = [w for w in waiting if w[2] in limited and 0 < len(limited[w[2]]) < n]
+            if narrow:
+                chosen_first = {w[2] for w in narrow}
+                ordered = narrow + [w for w in waiting if w[2] not in chosen_first]
+        for seed, _, i in ordered:
             ok = limited.get(i) if limited else None
             preferred = seed % n
             if ok is None:
@@ -489,10 +528,16 @@ def choose_many(
         used = [_used_ids(histories.get(cid, ())) for cid in candidate_ids]
     else:
         used = [_NO_TAGS] * len(candidate_ids)
-    towns = _assign(town_tiers, by_town, used)
-    avoid = [_NO_TAGS if t is None else town_tags.get(t.id, _NO_TAGS) for t in towns]
+    # The themes each applicant already read: no line of a theme twice in one timeline.
+    themes = _themes_read(used, town_cache_key(profile)) if histories else [_NO_TAGS] * len(used)
+    towns = _assign(town_tiers, by_town, used, themes)
+    avoid = [read if t is None else read | town_tags.get(t.id, _NO_TAGS)
+             for t, read in zip(towns, themes, strict=True)]
     openings = _assign(opening_tiers, by_opening, used, avoid)
-    closings = _assign(closing_tiers, by_closing, used, reuse=True)
+    # A closing wish is never repeated either (no reuse), nor of the opening's theme.
+    after = [read if o is None else read | {_theme_tag(o.theme or o.id)}
+             for o, read in zip(openings, themes, strict=True)]
+    closings = _assign(closing_tiers, by_closing, used, after)
     # Many applicants get the same three lines: share one frozen TopicChoice per combination.
     shared: dict[tuple[int, int, int], TopicChoice] = {}
     out: list[TopicChoice] = []
@@ -503,6 +548,26 @@ def choose_many(
             choice = shared[key] = TopicChoice(o, t, c)
         out.append(choice)
     return out
+
+
+@lru_cache(maxsize=16)
+def _theme_map(town_key: tuple[str, str, int, int]) -> Mapping[str, str]:
+    """Topic id → its theme tag, for every season line and the town's topics (both phases)."""
+    town = town_from_key(town_key)
+    found = {line.id: _theme_tag(line.theme or line.id) for line in season_lines()}
+    for topic in town.topics:
+        tag = _theme_tag(topic.theme or topic.id)
+        found[town.topic_id(topic, "main")] = tag
+        found[town.topic_id(topic, "lead")] = tag
+    return found
+
+
+def _themes_read(used: Sequence[AbstractSet[str]], town_key: tuple[str, str, int, int],
+                 ) -> list[frozenset[str]]:
+    """The theme tags of what each applicant already read (ids no file knows have none)."""
+    known = _theme_map(town_key)
+    return [frozenset(tag for i in ids if (tag := known.get(i)) is not None) if ids else _NO_TAGS
+            for ids in used]
 
 
 def _used_ids(history: Iterable[str]) -> AbstractSet[str]:
@@ -531,10 +596,17 @@ def explain(
     opening_tones, town_tones = _allowed_tones(kind, result)
     town = town_for(profile)
     used = _history_set(history)
+    read = _themes_read([used], town_cache_key(profile))[0]
     choice = choose(on, kind, result=result, candidate_id=candidate_id or "", history=used,
                     profile=profile)
     picked = {t.id for t in choice.topics}
     avoid = _tags_of(_pools(on, kind, result, town_cache_key(profile)).town, choice.town)
+    opening_theme = _theme_tag(choice.opening.theme or choice.opening.id) if choice.opening else ""
+
+    def theme_status(theme: str) -> str:
+        tag = _theme_tag(theme)
+        return f"theme '{theme}' already read by this applicant" if tag in read else ""
+
     considered: list[Considered] = []
     for topic in town.topics:
         phase = topic.phase_on(on)
@@ -543,6 +615,7 @@ def explain(
         reason = OUT_OF_SEASON if phase is None else ""
         reason = reason or _tone_status(topic.tone, town_tones, "town", result)
         reason = reason or (ALREADY_USED if topic_id in used else "")
+        reason = reason or theme_status(topic.theme or topic.id)
         when = topic.window.describe()
         if topic.lead_days:
             when += f", coming soon {topic.lead_days} days before"
@@ -554,11 +627,14 @@ def explain(
     for line in season_lines():
         allowed = opening_tones if line.role == "opening" else ("gentle",)
         reason = (_season_status(line, on, town) or _tone_status(line.tone, allowed, line.role, result)
-                  or (ALREADY_USED if line.id in used else ""))
-        if not reason and line.role == "opening" and line.tags & avoid:
-            reason = f"same subject as the town topic ({', '.join(sorted(line.tags & avoid))})"
-        # A closing wish that was used before may still be picked when none is left.
-        eligible = not reason or (line.id in picked and line.role == "closing")
+                  or _closing_status(line, kind, result) or (ALREADY_USED if line.id in used else "")
+                  or theme_status(line.theme or line.id))
+        tags = line.tags | {_theme_tag(line.theme or line.id)}
+        if not reason and line.role == "opening" and tags & avoid:
+            reason = f"same subject as the town topic ({', '.join(sorted(tags & avoid))})"
+        if not reason and line.role == "closing" and _theme_tag(line.theme or line.id) == opening_theme:
+            reason = "same theme as the opening line"
+        eligible = not reason
         considered.append(Considered(
             id=line.id, role=line.role, source="season", tone=line.tone, text=line.text,
             when=line.when.describe(), eligible=eligible, reason="" if eligible else reason,

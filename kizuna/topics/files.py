@@ -121,6 +121,9 @@ class SeasonLine:
     when: When
     tags: frozenset[str] = frozenset()
     towns: frozenset[str] = frozenset()
+    # What the line is about ("spring-near", "snow-daily"): an applicant reads each theme once,
+    # however many lines say it. Defaults to the id (a theme of its own).
+    theme: str = ""
 
 
 @dataclass(frozen=True)
@@ -196,6 +199,7 @@ class TownTopic:
     lead_days: int = 0
     lead: tuple[str, ...] = ()
     tags: frozenset[str] = frozenset()
+    theme: str = ""
 
     def phase_on(self, day: dt.date) -> Literal["main", "lead"] | None:
         """"main" inside the window, "lead" in the coming-soon days before it, else None."""
@@ -351,7 +355,17 @@ def _unknown_keys(item: Mapping[str, Any], allowed: Collection[str], problems: _
         problems.add(entry, key, f"unknown key (expected {', '.join(sorted(allowed))})")
 
 
-_LINE_KEYS = ("id", "role", "term", "zassetsu", "dates", "days", "tone", "tags", "towns", "text")
+_LINE_KEYS = ("id", "role", "term", "zassetsu", "dates", "days", "tone", "tags", "towns", "text",
+              "theme")
+
+
+def _theme(item: Mapping[str, Any], entry: str, problems: _Problems) -> str:
+    """The entry's theme: an ascii id like its own, which it is when left out."""
+    value = item.get("theme", entry)
+    if not isinstance(value, str) or not _ID.match(value):
+        problems.add(entry, "theme", f"expected a lowercase ascii theme such as 'spring-near', found {value!r}")
+        return entry
+    return value
 
 
 def _parse_line(item: Mapping[str, Any], entry: str, problems: _Problems) -> SeasonLine | None:
@@ -404,11 +418,13 @@ def _parse_line(item: Mapping[str, Any], entry: str, problems: _Problems) -> Sea
             days = (raw[0], raw[1])
     tags = frozenset(_str_list(item.get("tags", []), problems, entry, "tags"))
     towns = frozenset(_str_list(item.get("towns", []), problems, entry, "towns"))
+    theme = _theme(item, entry, problems)
     if len(problems.items) != before or tone is None or text is None:
         return None
     return SeasonLine(
         id=entry, role=cast(LineRole, role), tone=tone, text=text,
         when=When(terms=terms, zassetsu=zassetsu, days=days, dates=dates), tags=tags, towns=towns,
+        theme=theme,
     )
 
 
@@ -460,7 +476,8 @@ def _season_tags() -> frozenset[str]:
     return frozenset(tag for line in season_lines() for tag in line.tags)
 
 
-_TOPIC_KEYS = ("id", "kind", "tone", "window", "lines", "lead_days", "lead", "tags", "source")
+_TOPIC_KEYS = ("id", "kind", "tone", "window", "lines", "lead_days", "lead", "tags", "source",
+               "theme")
 _TOPIC_KINDS = ("festival", "food", "landscape", "culture")
 _CLIMATE_KEYS = ("id", "tags", "shift_days", "suppress")
 
@@ -520,10 +537,12 @@ def _parse_topic(item: Mapping[str, Any], entry: str, problems: _Problems) -> To
     if not isinstance(source, str) or not source.strip():
         problems.add(entry, "source", "say where the fact comes from (a page, a newspaper)")
     tags = frozenset(_str_list(item.get("tags", []), problems, entry, "tags"))
+    theme = _theme(item, entry, problems)
     if len(problems.items) != before or tone is None or window is None:
         return None
     return TownTopic(id=entry, kind=kind, tone=tone, window=window, lines=lines,
-                     source=cast(str, source), lead_days=lead_days, lead=lead, tags=tags)
+                     source=cast(str, source), lead_days=lead_days, lead=lead, tags=tags,
+                     theme=theme)
 
 
 def _parse_climate(item: Mapping[str, Any], entry: str, problems: _Problems,
