@@ -16,6 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .check_rules import CheckSettings, parse_check_settings
 from .errors import ProfileError
 from .seasons import SERVED_YEARS
 
@@ -70,6 +71,8 @@ class Profile:
     source: str
     base_dir: Path | None = None
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    # [check]: the rules of `kizuna check` switched off or given another severity.
+    check: CheckSettings = field(default_factory=CheckSettings)
 
     def stage(self, stage_id: str | None) -> Stage | None:
         """The stage with this id (None → None); an unknown id is an error listing the stages."""
@@ -216,7 +219,7 @@ STAGE_KEYS = ("id", "label", "format", "tool", "place", "minutes")
 # Every table a profile may hold.
 TABLES = (
     "organisation", "position", "stages", "wording", "topics", "replies", "slots", "retention",
-    "guide",
+    "guide", "check",
 )
 
 
@@ -296,6 +299,7 @@ def _parse(data: Mapping[str, Any], source: str, base_dir: Path | None) -> Profi
     replies = root.table("replies").only(("deadline_business_days",))
     retention = root.table("retention").only(("days",))
     guide = root.table("guide").only(GUIDE_KEYS)
+    check = parse_check_settings(root.table("check").data, source)
     return Profile(
         organisation=organisation,
         position=pos.text("title"),
@@ -313,6 +317,7 @@ def _parse(data: Mapping[str, Any], source: str, base_dir: Path | None) -> Profi
         source=source,
         base_dir=base_dir,
         raw=data,
+        check=check,
     )
 
 
