@@ -161,6 +161,7 @@ NEEDS: dict[str, list[str]] = {
     "slots": [],
     "reminders": [],
     "reply": ["A-0001", "--text", "①でお願いします"],
+    "check": ["-"],
 }
 
 
