@@ -1,7 +1,9 @@
-"""`kizuna check` on files, stdin and the log, and the check after `kizuna draft --edit`."""
+"""`kizuna check` on files, stdin and the log; the check after `kizuna draft --edit`; and the
+check a batch makes before it writes anything."""
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import datetime as dt
 import json
@@ -156,3 +158,48 @@ def test_draft_edit_is_checked_errors_stop_it_unless_forced(runner: CliRunner, d
         assert len(log.timeline("A-1")) == 2
     # Without --edit the composer's own draft is not checked (and has nothing to find).
     assert run(runner, db_path, "draft", "application_received", "--name", "山田 太郎", "--date", DAY).stderr == ""
+
+
+def _csv(path: Path, rows: list[list[str]]) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f, lineterminator="\r\n")
+        writer.writerow(["応募番号", "氏名", "ふりがな", "メールアドレス", "結果"])
+        writer.writerows(rows)
+    return path
+
+
+def test_batch_checks_every_row_before_anything_is_written(runner: CliRunner, db_path: Path, tmp_path: Path) -> None:
+    source = _csv(tmp_path / "in.csv", [["B-1", "山田 太郎", "", "", "通過"], ["B-2", "〇〇 〇〇", "", "", "不通過"],
+                                         ["B-3", "佐藤 花子", "", "", "不通過"]])
+    out = tmp_path / "out"
+    refused = run(runner, db_path, "batch", str(source), "--kind", "screening_result", "--date", DAY, "--out", str(out))
+    assert refused.exit_code == 1
+    assert "1 of 3 rows did not pass the checks, so nothing was written: line 3 (B-2): check: 3:1: error " \
+           "leftover.placeholder" in refused.output
+    assert not out.exists() or list(out.iterdir()) == []
+    with Log.open(db_path) as log:
+        assert log.timeline() == []
+    skipped = run(runner, db_path, "batch", str(source), "--kind", "screening_result", "--date", DAY,
+                  "--out", str(out), "--skip-invalid")
+    assert skipped.exit_code == 0, skipped.output
+    assert sorted(p.name for p in out.iterdir()) == ["B-1.txt", "B-3.txt", "rejects.csv"]
+    rejects = (out / "rejects.csv").read_text(encoding="utf-8-sig")
+    assert "leftover.placeholder" in rejects and "B-2" in rejects
+
+
+def test_batch_refuses_a_template_with_a_leftover(runner: CliRunner, db_path: Path, tmp_path: Path) -> None:
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    builtin = (Path(__file__).resolve().parent.parent / "message_templates" / "ja" / "screening_result.txt")
+    (templates / "screening_result.txt").write_text(
+        builtin.read_text(encoding="utf-8").replace("引き続き", "TODO 日程を書く。引き続き"), encoding="utf-8")
+    profile = tmp_path / "kizuna.toml"
+    profile.write_text(sample_profile_text().replace('templates = ""', 'templates = "templates"'), encoding="utf-8")
+    source = _csv(tmp_path / "in.csv", [["B-1", "山田 太郎", "", "", "通過"], ["B-2", "佐藤 花子", "", "", "不通過"]])
+    out = tmp_path / "out"
+    result = run(runner, db_path, "--profile", str(profile), "batch", str(source), "--kind", "screening_result",
+                 "--date", DAY, "--out", str(out), "--format", "jsonl")
+    assert result.exit_code == 1
+    assert "line 2 (B-1): check:" in result.output and "leftover.todo" in result.output
+    assert "B-2" not in result.output  # the not-passed notice does not have the line
+    assert not (out / "messages.jsonl").exists()
