@@ -203,3 +203,36 @@ def test_batch_refuses_a_template_with_a_leftover(runner: CliRunner, db_path: Pa
     assert "line 2 (B-1): check:" in result.output and "leftover.todo" in result.output
     assert "B-2" not in result.output  # the not-passed notice does not have the line
     assert not (out / "messages.jsonl").exists()
+
+
+def test_checking_first_leaves_the_batch_as_it_was(tmp_path: Path) -> None:
+    """The first pass chooses each chunk's topics and the run uses them: the messages are those
+    of a run without the checks, chunk by chunk, with a rejected row in the middle too."""
+    from kizuna.batch import run_batch
+
+    rows = [[f"B-{n:04d}", f"試験 {n}号", "", "", "通過" if n % 3 else "不通過"] for n in range(1, 260)]
+    rows[120][1] = "〇〇 〇〇"
+    source = _csv(tmp_path / "in.csv", rows)
+    profile = load_profile()
+    written = {}
+    for check in (True, False):
+        with Log.open(tmp_path / f"{check}.db") as log:
+            run_batch(source, kind="screening_result", profile=profile, log=log, out_dir=tmp_path / f"out-{check}",
+                      on=dt.date(2026, 11, 26), fmt="jsonl", chunk_size=50, skip_invalid=True, check=check).run()
+        lines = (tmp_path / f"out-{check}" / "messages.jsonl").read_text(encoding="utf-8").splitlines()
+        written[check] = {json.loads(line)["candidate"]["id"]: json.loads(line) for line in lines}
+    assert "B-0121" not in written[True] and "B-0121" in written[False]
+    # Without the rejected row the chunks differ from the 121st row on; before it they are one.
+    for cid, message in written[True].items():
+        if cid < "B-0101":
+            assert message["topics"] == written[False][cid]["topics"], cid
+    # And a run that is told the same rows (the bad one left out of the file) matches exactly.
+    del rows[120]
+    again = _csv(tmp_path / "again.csv", rows)
+    with Log.open(tmp_path / "again.db") as log:
+        run_batch(again, kind="screening_result", profile=profile, log=log, out_dir=tmp_path / "out-again",
+                  on=dt.date(2026, 11, 26), fmt="jsonl", chunk_size=50, check=False).run()
+    lines = (tmp_path / "out-again" / "messages.jsonl").read_text(encoding="utf-8").splitlines()
+    plain = {json.loads(line)["candidate"]["id"]: json.loads(line) for line in lines}
+    assert {cid: (m["topics"], m["body"]) for cid, m in written[True].items()} == \
+           {cid: (m["topics"], m["body"]) for cid, m in plain.items()}
