@@ -493,7 +493,11 @@ class Checker:
                                 f"{name} 様"))
         names = [n for n in others if n]
         if names and "person.other" in self._enabled:
-            raw += self._others(skeleton, names, name)
+            other = self._others(skeleton, names, name)
+            if other:
+                # Another applicant's name before 様 is one finding, not two.
+                starts = {item.start for item in other}
+                raw = [r for r in raw if not (r.rule == "person.name" and r.start in starts)] + other
         if "mail.line_length" in self._enabled:
             raw += self._line_length(skeleton, done, name, ctx)
         name_raw: list[_Raw] = []
@@ -847,7 +851,7 @@ class Checker:
     def _public(self, doc: _Doc, ctx: _Context, raw: list[_Raw], not_passed: bool) -> None:
         text, enabled, kind = doc.text, self._enabled, ctx.kind
         if "public.naitei" in enabled and self.profile.organisation.public_sector \
-                and not ctx.naitei_notice and kind != "pre_arrival_guide":
+                and not ctx.naitei_notice and not not_passed and kind != "pre_arrival_guide":
             applies = kind is not None or _PASS_WORDS.search(text) is not None
             if applies:
                 for m in _NAITEI.finditer(text):

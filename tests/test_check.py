@@ -127,6 +127,8 @@ def test_public_naitei_and_gokaku() -> None:
     # Without a kind, in a text that announces a pass.
     line = "選考の結果、山田様は採用内定となりました。"
     assert ("public.naitei", 6, line.index("内定") + 1) in findings(HEAD + line + "\n")
+    # Not in a not-passed notice (no 内定 is announced there).
+    assert findings(NOT_PASSED + "今回は採用内定には至りませんでした。\n") == set()
     # A private employer's 内定 is its final pass.
     private = parse_profile(sample_profile_text().replace("public_sector = true", "public_sector = false")
                             .replace('final_pass = "最終合格"', 'final_pass = "内定"'), source="p.toml")

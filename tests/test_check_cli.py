@@ -132,7 +132,9 @@ def test_a_file_checked_against_an_applicant_in_the_log(runner: CliRunner, db_pa
     for who in (["--candidate", "A-1"], ["--name", "山田 太郎"]):
         result = run(runner, db_path, "check", str(path), "--date", DAY, *who)
         assert result.exit_code == 1
-        assert f"{path}:3:1: error person.name: 佐藤 花子 is not the applicant's name (山田 太郎)." in result.output
+        # Another applicant in the log: one finding (person.other), not also person.name.
+        assert f"{path}:3:1: error person.other: 佐藤 花子 is another applicant in the log" in result.output
+        assert "person.name" not in result.output
     assert run(runner, db_path, "check", str(path), "--date", DAY, "--candidate", "A-2").exit_code == 0
 
 
