@@ -37,6 +37,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from .calendar import holiday_name
 from .check_rules import RULES, CheckSettings, Severity
 from .dates import WEEKDAYS_JA
 from .errors import InputError
@@ -493,7 +494,8 @@ class Checker:
                                 f"{name} 様"))
         names = [n for n in others if n]
         if names and "person.other" in self._enabled:
-            other = self._others(skeleton, names, name)
+            # Without the applicant given, the one the 宛名 names is not "another applicant".
+            other = self._others(skeleton, names, name, done.atena_name)
             if other:
                 # Another applicant's name before 様 is one finding, not two.
                 starts = {item.start for item in other}
@@ -654,9 +656,10 @@ class Checker:
             ))
         return found
 
-    def _others(self, text: str, names: Sequence[str], own: str | None) -> list[_Raw]:
+    def _others(self, text: str, names: Sequence[str], own: str | None,
+                addressed: str | None) -> list[_Raw]:
         index = _name_index(tuple(sorted(set(names))))
-        exclude = {self._sender, _compact(own)} if own else {self._sender}
+        exclude = {self._sender, _compact(own or addressed or "")}
         found: list[_Raw] = []
         positions = [i for i, ch in enumerate(text) if ch not in _SPACES]
         compact = "".join(text[i] for i in positions)
@@ -751,8 +754,6 @@ class Checker:
                 what = policy.day_kind(day)
                 if what in ("closed", "holiday"):
                     if what == "holiday":
-                        from .calendar import holiday_name
-
                         why = f"a public holiday ({holiday_name(day)})"
                     elif policy.calendar.in_closure(day):
                         why = "in the office's closure (the profile's slots.closure)"

@@ -136,6 +136,8 @@ def test_a_file_checked_against_an_applicant_in_the_log(runner: CliRunner, db_pa
         assert f"{path}:3:1: error person.other: 佐藤 花子 is another applicant in the log" in result.output
         assert "person.name" not in result.output
     assert run(runner, db_path, "check", str(path), "--date", DAY, "--candidate", "A-2").exit_code == 0
+    # Not told who it is for, the 宛名 says so: 佐藤 花子 is then not "another applicant".
+    assert run(runner, db_path, "check", str(path), "--date", DAY).exit_code == 0
 
 
 def test_draft_edit_is_checked_errors_stop_it_unless_forced(runner: CliRunner, db_path: Path,
