@@ -431,7 +431,7 @@ class Checker:
         message's date), ``others`` the names of the other applicants in the log, ``booking``
         this applicant's booked interview; ``charset`` and ``fix`` as for the .eml."""
         interview = booking.start.astimezone(JST).date() if booking is not None else None
-        if interview is None and message.slots and KINDS.get(message.kind, None) is not None \
+        if interview is None and message.slots and message.kind in KINDS \
                 and KINDS[message.kind].needs_slot:
             interview = message.slots[0].start.astimezone(JST).date()
         ctx = _Context(
@@ -507,10 +507,10 @@ class Checker:
             name_raw = _name_findings(name, ctx.charset, ctx.fix, self._enabled)
         if not raw and not name_raw:
             return []
-        return self._place(text, skeleton, done.marks, name, raw, name_raw)
+        return self._place(text, done.marks, name, raw, name_raw)
 
-    def _place(self, text: str, skeleton: str, marks: list[int], name: str | None,
-               raw: list[_Raw], name_raw: list[_Raw]) -> list[Finding]:
+    def _place(self, text: str, marks: list[int], name: str | None, raw: list[_Raw],
+               name_raw: list[_Raw]) -> list[Finding]:
         """Findings at their line and column in the real text (the name put back in)."""
         doc = _Doc(text)
         grow = len(name) - 1 if name and marks else 0
