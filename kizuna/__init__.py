@@ -2,7 +2,8 @@
 
 What another HR tool needs is named here: the profile, the applicant, drafting one message or
 many, the log, replies and booking, reminders, batch runs, .eml and .ics, slot proposal, and
-mail out (``send``) and in (``import_messages``, ``import_imap``).
+mail out (``send``) and in (``import_messages``, ``import_imap``), and the checks a draft
+must pass before it is sent.
 Type checkers see every name with its real type (the imports under TYPE_CHECKING); at run time
 the modules that pull in heavy libraries (jinja2, holidays, sqlite_utils, icalendar) load on
 first use, so ``kizuna --help`` stays fast.
@@ -26,6 +27,10 @@ if TYPE_CHECKING:
     from .batch import BatchRun as BatchRun
     from .batch import BatchSummary as BatchSummary
     from .batch import run_batch as run_batch
+    from .check import Checked as Checked
+    from .check import Finding as Finding
+    from .check import check_message as check_message
+    from .check import check_text as check_text
     from .compose import Composer as Composer
     from .log import Log as Log
     from .mailing import InboxReport as InboxReport
@@ -43,6 +48,7 @@ if TYPE_CHECKING:
     from .pipeline import ReplyOutcome as ReplyOutcome
     from .pipeline import Written as Written
     from .pipeline import applicant as applicant
+    from .pipeline import check_drafts as check_drafts
     from .pipeline import choose_topics as choose_topics
     from .pipeline import draft_message as draft_message
     from .pipeline import draft_output as draft_output
@@ -61,11 +67,13 @@ __all__ = [
     "BatchRun",
     "BatchSummary",
     "Candidate",
+    "Checked",
     "Composer",
     "Conversation",
     "Drafted",
     "Exchange",
     "InboxReport",
+    "Finding",
     "KizunaError",
     "Log",
     "Message",
@@ -78,6 +86,9 @@ __all__ = [
     "applicant",
     "as_bytes",
     "as_text",
+    "check_drafts",
+    "check_message",
+    "check_text",
     "choose_topics",
     "draft_message",
     "draft_output",
@@ -105,6 +116,10 @@ _LAZY = {
     "BatchRun": "batch",
     "BatchSummary": "batch",
     "run_batch": "batch",
+    "Checked": "check",
+    "Finding": "check",
+    "check_message": "check",
+    "check_text": "check",
     "Composer": "compose",
     "Log": "log",
     "InboxReport": "mailing",
@@ -122,6 +137,7 @@ _LAZY = {
     "ReplyOutcome": "pipeline",
     "Written": "pipeline",
     "applicant": "pipeline",
+    "check_drafts": "pipeline",
     "choose_topics": "pipeline",
     "draft_message": "pipeline",
     "draft_output": "pipeline",

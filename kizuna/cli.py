@@ -224,13 +224,15 @@ def init(directory: str, force: bool) -> None:
               "(①→(1), ～→〜) in template text; never in the applicant's name.")
 @click.option("--ics", "ics_path", type=click.Path(dir_okay=False, writable=True),
               help="Also write the interview as a calendar file (.ics) here.")
-@click.option("--edit", is_flag=True, help="Open the draft in $EDITOR before it is logged.")
+@click.option("--edit", is_flag=True, help="Open the draft in $EDITOR before it is logged; the "
+              "edited draft is then checked (`kizuna check`) and errors stop it.")
 @click.option("--body-file", type=click.File("r", encoding="utf-8"),
               help="For the kind note: your own text, which kizuna frames ('-' = stdin).")
 @click.option("--meeting-url", default="", help="An online interview's meeting URL; recorded on "
               "the booking, so its reminder carries it.")
 @click.option("--force", is_flag=True, help="Draft even when the --slot day is closed or the "
-              "kind does not follow the applicant's history in the log.")
+              "kind does not follow the applicant's history in the log; with --edit, record the "
+              "draft even when the check finds errors (they are shown).")
 @click.option("--no-log", is_flag=True, help="Do not record the draft in the log.")
 @pass_settings
 @user_errors
@@ -262,8 +264,10 @@ def draft(settings: Settings, kind: str, name: str | None, candidate_id: str | N
             charset=charset, fix=fix, ics=bool(ics_path),
             edit=_edit if edit else None,
             note=body_file.read() if body_file is not None else "", meeting_url=meeting_url,
-            force=force,
+            check=edit, force=force,
         )
+    for finding in written.findings:
+        click.echo(f"check: {finding}", err=True)
     if ics_path and written.ics is not None:
         with private_file(ics_path, "wb") as calendar_file:
             calendar_file.write(written.ics)
@@ -328,6 +332,64 @@ def batch(settings: Settings, csv_file: str, kind: str, stage: str | None, on: d
         click.echo(f"Rejected rows, with reasons: {run.rejects_path}")
     if dry_run:
         click.echo("Dry run: nothing was written or logged.")
+
+
+@cli.command()
+@click.argument("files", nargs=-1, metavar="[FILE|-]...")
+@click.option("--exchange", "exchange_ids", type=int, multiple=True,
+              help="Check this logged message (an id from `kizuna log`); may be repeated.")
+@click.option("--drafts", "unsent", is_flag=True, help="Check every unsent draft in the log.")
+@click.option("--candidate", "candidate_id", help="The applicant a file's draft is for (an id in the log).")
+@click.option("--name", help="The applicant's full name, when the log does not know them.")
+@click.option("--date", "on", callback=parse_date,
+              help="Send date, YYYY-MM-DD (default: the draft's own date, else today in Japan).")
+@click.option("--kind", help="Message kind of a text draft (default: guessed from its subject).")
+@click.option("--result", type=click.Choice(["passed", "not_passed"]),
+              help="Result of a text draft (default: a not-passed notice is told by its wording).")
+@click.option("--charset", type=click.Choice(["utf-8", "iso-2022-jp"]),
+              help="Charset the mail will be sent in (default: an .eml's own, else utf-8).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@pass_settings
+@user_errors
+def check(settings: Settings, files: tuple[str, ...], exchange_ids: tuple[int, ...], unsent: bool,
+          candidate_id: str | None, name: str | None, on: dt.date | None, kind: str | None,
+          result: str | None, charset: str | None, fmt: str) -> None:
+    """Check drafts before they are sent: the applicant's name, dates and weekdays, tone,
+    keigo, leftovers (〇〇, {{ }}) and what the mail's charset can carry.
+
+    \b
+    FILE is a text draft (a first line 件名：… is the subject), an .eml or a JSON draft
+    (`kizuna draft --format json`, or a batch's messages.jsonl); '-' reads stdin.
+    Exit status 1 when any draft has errors. Rules and their ids: see the README; switch
+    them in the profile's [check] table.
+    """
+    from .pipeline import check_drafts
+
+    if not files and not exchange_ids and not unsent:
+        raise click.UsageError("Give a FILE (or '-'), --exchange ID or --drafts.")
+    stdin = sys.stdin.buffer.read() if "-" in files else None
+    with contextlib.ExitStack() as stack:
+        log = None
+        # A file is checked against the log when there is one; none is created just to look.
+        if exchange_ids or unsent or settings.database_path().exists():
+            log = stack.enter_context(settings.open_log())
+        checked = check_drafts(
+            settings.profile, log=log, paths=files, stdin=stdin, exchange_ids=exchange_ids,
+            unsent=unsent, candidate_id=candidate_id, name=name, on=on, kind=kind, result=result,
+            charset=charset,
+        )
+    errors = sum(len(c.errors) for c in checked)
+    if fmt == "json":
+        echo_json([c.to_dict() for c in checked])
+    else:
+        for item in checked:
+            for finding in item.findings:
+                click.echo(f"{item.source}:{finding}")
+        warnings = sum(len(c.warnings) for c in checked)
+        click.echo(f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning"
+                   f"{'s' if warnings != 1 else ''} in {len(checked)} draft{'s' if len(checked) != 1 else ''}.")
+    if errors:
+        raise SystemExit(1)
 
 
 # --- the exchange log (kizuna.log) ---

@@ -61,6 +61,17 @@ class DraftCancelled(KizunaError):
     """The recruiter emptied or left unchanged the draft in the editor: nothing is recorded."""
 
 
+class CheckFailed(KizunaError):
+    """A draft has errors by the rules of ``kizuna check``; ``problems`` lists the findings
+    (``kizuna.check.Finding``), and the message ends with them."""
+
+    def __init__(self, message: str, **where: Any) -> None:
+        problems = where.get("problems") or []
+        if problems:
+            message = message + " " + "; ".join(str(p) for p in problems) + "."
+        super().__init__(message, **where)
+
+
 class TemplateProblem(KizunaError):
     """A message template has a syntax error or uses a variable that was not given."""
 

@@ -20,7 +20,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .compose import Composer, composer_for
-from .errors import DraftCancelled, InputError, KizunaError, LogError, SlotError, SlotTaken
+from .errors import (
+    CheckFailed,
+    DraftCancelled,
+    InputError,
+    KizunaError,
+    LogError,
+    SlotError,
+    SlotTaken,
+)
 from .kinds import get_kind
 from .log import holds
 from .models import JST, Candidate, Conversation, Exchange, MailFacts, Message, Slot, Topic
@@ -31,6 +39,7 @@ from .slots import reply_deadline as slots_reply_deadline
 from .topics import TopicChoice, choose, choose_many
 
 if TYPE_CHECKING:
+    from .check import Checked, Finding
     from .log import Log
 
 @dataclass(frozen=True)
@@ -658,6 +667,8 @@ class Written:
     output: str | bytes
     ics: bytes | None
     exchange: Exchange | None
+    # What `kizuna check` found in the edited draft (warnings, or errors recorded with force).
+    findings: tuple[Finding, ...] = ()
 
 
 def draft_output(
@@ -677,6 +688,7 @@ def draft_output(
     edit: Callable[[str], str | None] | None = None,
     note: str = "",
     meeting_url: str = "",
+    check: bool = False,
     force: bool = False,
 ) -> Written:
     """Draft one message, let the recruiter edit it, render it (text, JSON's message, .eml and
@@ -687,10 +699,15 @@ def draft_output(
     or an empty text to cancel (DraftCancelled, nothing recorded). An invitation is proposed and
     held under one write lock, but never across the editor: its offered times are checked again
     when it is recorded.
+
+    With ``check``, the edited draft goes through ``kizuna check`` (the applicant, their
+    booking and the other applicants' names from the log) before it is rendered: errors are a
+    CheckFailed and nothing is recorded, unless ``force``; the findings are in ``findings``.
     """
     from .output import as_text, render_draft
 
     _check_note(kind, note, editing=edit is not None)
+    findings: tuple[Finding, ...] = ()
     with recording(None if edit else log, kind):
         message = prepare_message(profile, kind, candidate, on=on, log=log, result=result,
                                   stage=stage, slot=slot, note=note, meeting_url=meeting_url,
@@ -704,6 +721,9 @@ def draft_output(
                     "nothing was recorded."
                 )
             message = revised
+            if check:
+                findings = _check_edited(profile, log, message, fmt=fmt, charset=charset,
+                                         fix=fix, force=force)
         rendered = render_draft(message, profile, fmt if fmt != "json" else "text",
                                 charset=charset, fix=fix, ics=ics)
         exchange = (
@@ -712,7 +732,107 @@ def draft_output(
         )
         if log is not None and meeting_url and message.slots:
             holds.set_meeting_url(log, candidate.id, message.slots[0], check_meeting_url(meeting_url))
-    return Written(rendered.message, rendered.output, rendered.ics, exchange)
+    return Written(rendered.message, rendered.output, rendered.ics, exchange, findings)
+
+
+def _check_context(log: Log | None, candidate_id: str) -> tuple[list[str], Slot | None]:
+    """What the checks need from the log: the other applicants' names, and this applicant's
+    booked interview."""
+    if log is None:
+        return [], None
+    names = [name for cid, name in log.applicant_names().items() if cid != candidate_id]
+    return names, holds.booked_slot(log, candidate_id)
+
+
+def _check_edited(
+    profile: Profile, log: Log | None, message: Message, *, fmt: str, charset: str, fix: bool,
+    force: bool,
+) -> tuple[Finding, ...]:
+    from .check import check_message
+
+    others, booking = _check_context(log, message.candidate.id)
+    findings = check_message(message, profile, others=others, booking=booking,
+                             charset=charset if fmt == "eml" else "utf-8", fix=fix)
+    errors = [f for f in findings if f.severity == "error"]
+    if errors and not force:
+        raise CheckFailed(
+            f"The edited draft has {len(errors)} error{'s' if len(errors) != 1 else ''} "
+            "(kizuna check), so nothing was recorded:", problems=errors,
+            hint="Correct the draft and run again, or pass --force to record it as it is.",
+        )
+    return tuple(findings)
+
+
+def check_drafts(
+    profile: Profile,
+    *,
+    log: Log | None = None,
+    paths: Sequence[str] = (),
+    stdin: bytes | None = None,
+    exchange_ids: Sequence[int] = (),
+    unsent: bool = False,
+    candidate_id: str | None = None,
+    name: str | None = None,
+    on: dt.date | None = None,
+    kind: str | None = None,
+    result: str | None = None,
+    charset: str | None = None,
+) -> list[Checked]:
+    """``kizuna check``: the findings of drafts in files (text, .eml or JSON; '-' is
+    ``stdin``), of logged exchanges, and with ``unsent`` of every unsent draft in the log.
+
+    The applicant is ``candidate_id`` (from the log) or ``name``, else what the draft says (a
+    JSON draft's candidate, an .eml's To name, a logged draft's applicant). The send date is
+    ``on``, else the draft's own date (a JSON or logged draft's date, an .eml's Date), else
+    today in Japan. The log gives the other applicants' names and the applicant's booking.
+    """
+    from .check import Checked, checker_for, read_drafts
+
+    checker = checker_for(profile)
+    if kind is not None:
+        get_kind(kind)  # an unknown kind lists the kinds
+    names = log.applicant_names() if log is not None else {}
+    given: Candidate | None = None
+    if candidate_id is not None or name is not None:
+        given = applicant(log, candidate_id=candidate_id, name=name)
+    today = _jst_now(None).date()
+    checked: list[Checked] = []
+    for path in paths:
+        for draft in read_drafts(path, stdin=stdin):
+            person = given or draft.candidate
+            cid = person.id if person is not None else None
+            others = [n for i, n in names.items() if i != cid and (person is None or n != person.name)]
+            booking = holds.booked_slot(log, cid) if log is not None and cid in names else None
+            day = on or draft.on or today
+            mail = charset or draft.charset or "utf-8"
+            if draft.message is not None and kind is None and result is None:
+                message = draft.message if person is None else dataclasses.replace(
+                    draft.message, candidate=person)
+                found = checker.check_message(message, on=day, others=others, booking=booking,
+                                              charset=mail)
+            else:
+                found = checker.check_text(
+                    draft.text, kind=kind, result=result, candidate=person, on=day, others=others,
+                    booking=booking, topics=draft.message.topics if draft.message else (),
+                    charset=mail,
+                )
+            checked.append(Checked(draft.source, tuple(found)))
+    if log is not None and (exchange_ids or unsent):
+        logged = log.outbound_messages(list(exchange_ids) if exchange_ids else None)
+        if unsent and exchange_ids:
+            logged += [pair for pair in log.outbound_messages(None)
+                       if pair[0].id not in set(exchange_ids)]
+        for exchange, message in logged:
+            cid = exchange.candidate_id
+            others = [n for i, n in names.items() if i != cid]
+            found = checker.check_message(
+                message, on=on or message.date, others=others,
+                booking=holds.booked_slot(log, cid), charset=charset or "utf-8",
+            )
+            checked.append(Checked(f"exchange {exchange.id}", tuple(found), exchange.id))
+    elif exchange_ids or unsent:
+        raise InputError("Checking logged drafts needs the log.", field="log")
+    return checked
 
 
 # --------------------------------------------------------------------------------------------

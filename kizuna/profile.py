@@ -15,6 +15,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .check_rules import CheckSettings, parse_check_settings
 from .errors import ProfileError
 from .headers import address_problem
 from .seasons import SERVED_YEARS
@@ -172,6 +173,8 @@ class Profile:
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
     mail: MailSettings | None = None
     imap: ImapSettings | None = None
+    # [check]: the rules of `kizuna check` switched off or given another severity.
+    check: CheckSettings = field(default_factory=CheckSettings)
 
     def stage(self, stage_id: str | None) -> Stage | None:
         """The stage with this id (None → None); an unknown id is an error listing the stages."""
@@ -365,7 +368,7 @@ OFFER_KEYS = ("reply_days", "terms", "how_to_accept", "contact")
 # Every table a profile may hold.
 TABLES = (
     "organisation", "position", "stages", "wording", "topics", "replies", "slots", "retention",
-    "guide", "mail", "onsite", "offer",
+    "guide", "mail", "onsite", "offer", "check",
 )
 _URL_RE = re.compile(r"^https?://[^\s]+$")
 _CLOCK_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
@@ -481,6 +484,7 @@ def _parse(data: Mapping[str, Any], source: str, base_dir: Path | None) -> Profi
         how_to_accept=offer_table.text("how_to_accept", ""),
         contact=offer_table.text("contact", ""),
     )
+    check = parse_check_settings(root.table("check").data, source)
     return Profile(
         organisation=organisation,
         position=pos.text("title"),
@@ -502,6 +506,7 @@ def _parse(data: Mapping[str, Any], source: str, base_dir: Path | None) -> Profi
         imap=imap,
         onsite=onsite,
         offer=offer,
+        check=check,
     )
 
 

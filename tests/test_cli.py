@@ -162,7 +162,9 @@ def test_template_syntax_name_printed_literally(runner: CliRunner, name: str) ->
 
 def test_edit_keeps_the_recruiters_text(runner: CliRunner, db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     def fake_edit(text: str, **_: object) -> str:
-        return text.replace("件名：", "件名：【北上市】ご応募ありがとうございます\n#", 1).replace(
+        # A new subject line, and a word of the body changed (the edited draft is then checked:
+        # what is left must still be a letter, 宛名 first).
+        return text.replace(text.split("\n", 1)[0], "件名：【北上市】ご応募ありがとうございます", 1).replace(
             "引き続き", "この先も"
         )
 

@@ -162,6 +162,7 @@ NEEDS: dict[str, list[str]] = {
     "reminders": [],
     "reply": ["A-0001", "--text", "①でお願いします"],
     "inbox": [],  # no source: only the kept messages are tried (none here)
+    "check": ["-"],
 }
 
 

@@ -168,6 +168,7 @@ def run_batch(
     chunk_size: int = CHUNK_SIZE,
     charset: str = "utf-8",
     fix: bool = False,
+    check: bool = True,
 ) -> BatchRun:
     """Validate ``path``, then draft, log and write one message per applicant, lazily.
 
@@ -182,6 +183,10 @@ def run_batch(
     never altered; template text only with ``fix``). A row that fails raises BatchError
     listing them all before anything is logged or written, or with ``skip_invalid`` is listed
     in rejects.csv with the invalid rows.
+
+    With ``check`` (the default), every new row's message goes through ``kizuna check``
+    (``kizuna.check``, the profile's ``[check]`` rules) in the same first pass: a row whose
+    message has errors is refused like an invalid row, with its line and the findings.
     """
     from ..compose import default_stage
 
@@ -214,8 +219,8 @@ def run_batch(
     if not dry_run:
         prepare_out_dir(out)
     work = _Work(plan, profile, log, out, on, stage_id, fmt, dry_run, max(1, chunk_size),
-                 charset=charset, fix=fix)
-    if fmt == "eml":
+                 charset=charset, fix=fix, check=check)
+    if fmt == "eml" or check:
         work.check_messages(skip_invalid=skip_invalid)
     return BatchRun(plan, work.events(), out, fmt, dry_run)
 
@@ -248,9 +253,17 @@ class _Work:
         *,
         charset: str = "utf-8",
         fix: bool = False,
+        check: bool = False,
     ) -> None:
         self.charset = charset
         self.fix = fix
+        self.check = check
+        self._content_failed = False
+        # The topics the first pass chose for each chunk's new rows, by (hash, count) of their
+        # ids: the run uses them instead of choosing again (the same rows, log and day give
+        # the same choice), so checking every message first costs little more than reading.
+        self._chosen: dict[tuple[int, int], list[TopicChoice]] = {}
+        self._last_chosen: tuple[tuple[int, int], list[TopicChoice]] | None = None
         self.plan = plan
         self.profile = profile
         self.log = log
@@ -425,11 +438,16 @@ class _Work:
             status: Status = "written" if key in rendered else "already_done"
             yield BatchEvent(status, row.line, row.candidate.id, path, key)
 
-    def _choices(self, rows: Sequence[BatchRow]) -> list[TopicChoice]:
+    def _choices(self, rows: Sequence[BatchRow], *, planned: bool = False) -> list[TopicChoice]:
         """Topics for a chunk, through the pipeline: each result group spread evenly over its
-        eligible lines, and nobody gets a line their history already holds."""
+        eligible lines, and nobody gets a line their history already holds. With ``planned``,
+        those the first pass chose for exactly these rows, when it did."""
         from ..pipeline import choose_topics
 
+        if planned:
+            done = self._chosen.pop((hash(tuple(row.candidate.id for row in rows)), len(rows)), None)
+            if done is not None:
+                return done
         return choose_topics(
             self.profile, self.kind, [(row.candidate.id, row.result) for row in rows],
             on=self.on, log=self.log,
@@ -438,7 +456,8 @@ class _Work:
     def check_messages(self, *, skip_invalid: bool) -> None:
         """Before anything is logged or written: build every message an .eml will be made of
         and run on it every check the .eml writer makes (kizuna.mail.check_email: header
-        values, addresses, the charset with or without ``fix``, line lengths).
+        values, addresses, the charset with or without ``fix``, line lengths), and with
+        ``check`` the rules of ``kizuna check`` on every new message.
 
         New rows are drafted as the run will draft them; rows an earlier run logged are taken
         from the log, as the run restores them, unless their file is there already. A row that
@@ -454,7 +473,12 @@ class _Work:
         chunk: list[BatchRow] = []
         size = self.chunk_size
 
+        def keep() -> None:
+            if self._last_chosen is not None and self._last_chosen[1]:
+                self._chosen[self._last_chosen[0]] = self._last_chosen[1]
+
         def settle(rows: list[BatchRow]) -> list[BatchRow]:
+            self._last_chosen = None
             while rows:
                 found = self._check_chunk(rows)
                 if not found:
@@ -474,8 +498,10 @@ class _Work:
             if len(chunk) >= size:
                 chunk = settle(chunk)
                 if len(chunk) >= size or not skip_invalid:
+                    keep()  # the chunk the run will make
                     chunk = []
         settle(chunk)
+        keep()
         if not failed:
             return
         if skip_invalid:
@@ -486,6 +512,15 @@ class _Work:
         listed = [f"line {line} ({ids[line]}): {failed[line]}" for line in sorted(failed)]
         shown = listed[:20] + ([f"and {len(listed) - 20} more"] if len(listed) > 20 else [])
         charset = " in ISO-2022-JP" if self.charset == "iso-2022-jp" else ""
+        if self._content_failed:
+            raise _fail(
+                f"{len(listed)} of {self.plan.valid} rows did not pass the checks, so nothing "
+                "was written: " + "; ".join(shown) + ".",
+                path=str(self.plan.path), problems=listed,
+                hint="Correct the file, template or profile and run again, or pass "
+                "--skip-invalid to write the other rows and list these in rejects.csv. A rule "
+                "can be switched off in the profile's [check] table.",
+            )
         raise _fail(
             f"{len(listed)} of {self.plan.valid} rows cannot be written as email{charset}, so "
             "nothing was written: " + "; ".join(shown) + ".",
@@ -497,13 +532,20 @@ class _Work:
         )
 
     def _check_chunk(self, rows: Sequence[BatchRow]) -> dict[int, str]:
-        """The rows of one chunk whose .eml cannot be written, by line, with the reason."""
+        """The rows of one chunk whose .eml cannot be written, or (with ``check``) whose new
+        message has errors by the rules of ``kizuna check``, by line, with the reason."""
+        from ..check import checker_for
         from ..output import check_email
+
+        eml = self.fmt == "eml"
+        checker = checker_for(self.profile) if self.check else None
+        mail_charset = self.charset if eml else "utf-8"
 
         keys = [self._key_prefix + row.candidate.id for row in rows]
         logged = self._logged(rows, keys)
         fresh = [(row, key) for row, key in zip(rows, keys, strict=True) if key not in logged]
         picked = self._choices([row for row, _ in fresh]) if fresh else []
+        self._last_chosen = ((hash(tuple(row.candidate.id for row, _ in fresh)), len(fresh)), picked)
         choices = {key: choice for (_, key), choice in zip(fresh, picked, strict=True)}
         found: dict[int, str] = {}
         for row, key in zip(rows, keys, strict=True):
@@ -511,7 +553,17 @@ class _Work:
             try:
                 if entry is None:
                     message = self._draft(row, choices[key], fixing=False)
-                elif (self.out / f"{row.stem}.{self.fmt}").exists():
+                    if checker is not None:
+                        errors = [f for f in checker.check_message(message, charset=mail_charset,
+                                                                   fix=self.fix)
+                                  if f.severity == "error"]
+                        if errors:
+                            self._content_failed = True
+                            found[row.line] = "check: " + "; ".join(str(f) for f in errors)
+                            continue
+                    if not eml:
+                        continue
+                elif not eml or (self.out / f"{row.stem}.{self.fmt}").exists():
                     continue  # already done: the run leaves the file alone
                 else:
                     message = entry[1]
@@ -552,7 +604,7 @@ class _Work:
     def _compose(self, fresh: Sequence[tuple[BatchRow, str]]) -> list[Message]:
         if not fresh:
             return []
-        choices = self._choices([row for row, _ in fresh])
+        choices = self._choices([row for row, _ in fresh], planned=True)
         messages = []
         draft = self._draft
         for (row, _), choice in zip(fresh, choices, strict=True):

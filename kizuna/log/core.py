@@ -130,15 +130,27 @@ class LogCore:
                 raise LogError(f"Cannot open the log: {_describe(exc)}", path=str(log_path)) from None
         db = sqlite_utils.Database(conn, execute_plugins=False)
         log = cls(db, log_path, busy_timeout_ms=busy_timeout_ms, clock=clock)
-        try:
-            log._configure()
-            log._migrate()
-        except sqlite3.Error as exc:
-            conn.close()
-            raise log._as_log_error(exc) from None
-        except BaseException:
-            conn.close()
-            raise
+        # Opening is idempotent (the schema check and the migrations look before they write),
+        # so a lock that outlasted the busy timeout while another process was opening or
+        # writing the same new log is tried again, twice, before it is an error.
+        for attempt in range(3):
+            try:
+                log._configure()
+                log._migrate()
+                break
+            except sqlite3.Error as exc:
+                if attempt < 2 and _is_lock_error(exc):
+                    continue
+                conn.close()
+                raise log._as_log_error(exc) from None
+            except LogError as exc:
+                if attempt < 2 and "locked" in exc.message:
+                    continue
+                conn.close()
+                raise
+            except BaseException:
+                conn.close()
+                raise
         return log
 
     @classmethod
@@ -660,6 +672,41 @@ class LogCore:
                 hint="`kizuna log` lists the exchanges with their ids.",
             )
         return _exchange_from_row(rows[0])
+
+    @_translating
+    def outbound_messages(
+        self, exchange_ids: Sequence[int] | None = None
+    ) -> list[tuple[Exchange, Message]]:
+        """Messages to applicants as recorded, each with its exchange, in log order: these
+        exchanges (an unknown id, or a message from an applicant, is a LogError), or with None
+        every unsent draft. The Message carries the applicant as the log knows them."""
+        if exchange_ids is None:
+            rows = self._rows(
+                "SELECT * FROM exchanges WHERE direction = 'out' AND status = 'draft' ORDER BY id"
+            )
+        else:
+            rows = []
+            for exchange_id in exchange_ids:
+                exchange = self.get_exchange(exchange_id)  # unknown → LogError
+                if exchange.direction != "out":
+                    raise LogError(
+                        f"Exchange {exchange_id} is a message from the applicant, not a draft.",
+                        hint="`kizuna log` lists the exchanges; → marks messages to applicants.",
+                    )
+                rows += self._rows("SELECT * FROM exchanges WHERE id = ?", [exchange_id])
+        people: dict[str, Candidate] = {}
+        found: list[tuple[Exchange, Message]] = []
+        for row in rows:
+            cid = row["candidate_id"]
+            if cid not in people:
+                people[cid] = self.get_candidate(cid)
+            found.append((_exchange_from_row(row), _message_from_row(row, people[cid])))
+        return found
+
+    @_translating
+    def applicant_names(self) -> dict[str, str]:
+        """Every applicant's name, by id."""
+        return {row[0]: row[1] for row in self.db.conn.execute("SELECT id, name FROM candidates")}
 
     def _exchange(self, exchange_id: int) -> Exchange:
         return _exchange_from_row(self._rows("SELECT * FROM exchanges WHERE id = ?",

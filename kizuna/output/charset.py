@@ -143,6 +143,13 @@ def _scan(field: str, text: str, name: str | None) -> list[CharProblem]:
     return problems
 
 
+def scan_iso2022jp(text: str, *, field: str = "text", name: str | None = None) -> list[CharProblem]:
+    """Every character of ``text`` ISO-2022-JP cannot carry, by line and column (a run of
+    half-width kana is one problem); those inside ``name`` (the applicant's) get no
+    replacement, since a name is never altered."""
+    return _scan(field, text, name)
+
+
 def check_iso2022jp(message: Message, profile: Profile) -> list[CharProblem]:
     """Every character of the draft's headers and body that ISO-2022-JP cannot carry.
 
