@@ -434,12 +434,15 @@ def sent(settings: Settings, exchange_id: int) -> None:
 @click.option("--resend", "resend", multiple=True, type=int, metavar="ID",
               help="Send again a message left 'sending' (its first sending was never answered).")
 @click.option("--dry-run", is_flag=True, help="Render and list what would be sent; connect to nothing.")
+@click.option("--force", is_flag=True, help="Send even a message `kizuna check` finds errors in.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @pass_settings
 @user_errors
 def send_command(settings: Settings, exchange_ids: tuple[int, ...], drafts: bool,
-                 candidate_id: str | None, resend: tuple[int, ...], dry_run: bool, fmt: str) -> None:
-    """Send drafts through the profile's [mail] SMTP server, each at most once.
+                 candidate_id: str | None, resend: tuple[int, ...], dry_run: bool, force: bool,
+                 fmt: str) -> None:
+    """Send drafts through the profile's [mail] SMTP server, each at most once, after `kizuna
+    check` (a message with errors is skipped and listed, unless --force).
 
     Each message is marked 'sending' before the server is asked, then 'sent' (with the
     server's reply) or 'failed' (with the refusal; send it again later). One whose sending was
@@ -455,7 +458,8 @@ def send_command(settings: Settings, exchange_ids: tuple[int, ...], drafts: bool
 
     with settings.open_log() as log:
         report = send(settings.profile, log, exchange_ids, drafts=drafts,
-                      candidate_id=candidate_id, resend=resend, dry_run=dry_run, progress=show)
+                      candidate_id=candidate_id, resend=resend, dry_run=dry_run, force=force,
+                      progress=show)
     if fmt == "json":
         echo_json(report.to_dict())
     else:

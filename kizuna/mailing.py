@@ -187,6 +187,7 @@ def send(
     candidate_id: str | None = None,
     resend: Sequence[int] = (),
     dry_run: bool = False,
+    force: bool = False,
     password: str | None = None,
     progress: Callable[[SendEvent], None] | None = None,
     now: Callable[[], dt.datetime] | None = None,
@@ -203,6 +204,10 @@ def send(
     it, with a blind copy to ``[mail] archive_bcc``, at most ``rate_per_minute`` a minute.
     ``progress`` gets each event as it happens. ``password`` overrides the environment and the
     keyring. A dry run renders and lists, and neither connects nor marks anything.
+
+    Every message is first checked (``kizuna check``, with the other applicants' names and the
+    applicant's booking from the log): one with errors is not sent but skipped with its first
+    finding, unless ``force``.
 
     Raises (before anything is marked): ProfileError without ``[mail]``, InputError for
     nothing chosen or a reply's id, MailError for a draft that cannot be written as email,
@@ -244,6 +249,11 @@ def send(
             )
         chosen[exchange.id] = (exchange, True)
 
+    from .check import checker_for
+    from .log import holds
+
+    checker = checker_for(profile)
+    names = log.applicant_names() if chosen else {}
     items: list[_Item] = []
     for exchange, again in chosen.values():
         message = log.outbound_message(exchange)
@@ -262,6 +272,18 @@ def send(
                 f"{item.charset}: {exc.message} Nothing was sent or marked.",
                 path=exc.path, field=exc.field, hint=exc.hint, problems=exc.problems,
             ) from None
+        errors = [f for f in checker.check_message(
+            message, others=[n for i, n in names.items() if i != exchange.candidate_id],
+            booking=holds.booked_slot(log, exchange.candidate_id),
+            charset=exchange.charset or settings.charset,
+        ) if f.severity == "error"]
+        if errors and not force:
+            first = errors[0]
+            skipped.append((exchange, f"kizuna check found {len(errors)} error(s), first at line "
+                                      f"{first.line}: {first.rule} {first.message} Correct it "
+                                      "(`kizuna check --exchange "
+                                      f"{exchange.id}`), or send it with --force."))
+            continue
         items.append(item)
 
     total = len(items) + len(skipped)

@@ -527,3 +527,23 @@ def test_a_message_left_sending_that_did_arrive_is_marked_sent_by_hand(
     code, output = run(["send", "--drafts"], profile, db_path)
     assert code == 0 and "still 'sending'" not in output
     assert statuses(db_path) == {draft: "sent"} and smtp.count() == 0
+
+
+def test_a_draft_the_check_finds_errors_in_is_not_sent_unless_forced(
+    tmp_path: Path, db_path: Path, server: tuple[int, Recorder], smtp: Recorder
+) -> None:
+    import dataclasses
+
+    profile = mail_profile(tmp_path, server[0])
+    good, = make_drafts(db_path, 1)
+    with Log.open(db_path) as log:
+        message = pipeline.prepare_message(load_profile(), "screening_result", person(2), on=ON,
+                                           log=log, result="passed", stage="screening")
+        bad = log.record_outbound(dataclasses.replace(message, body=message.body + "\nTODO 日程\n"))
+    code, output = run(["send", "--drafts"], profile, db_path)
+    assert "1 sent" in output and "1 skipped" in output
+    assert "kizuna check found 1 error(s)" in output and "leftover.todo" in output
+    assert statuses(db_path) == {good: "sent", bad.id: "draft"}
+    assert [r.rcpt_tos for r in smtp.received] == [["c0001@example.jp"]]
+    code, output = run(["send", str(bad.id), "--force"], profile, db_path)
+    assert code == 0 and "1 sent" in output and statuses(db_path)[bad.id] == "sent"
