@@ -4,7 +4,6 @@ applicant's address, used by the composer, the .eml writer and the batch validat
 from __future__ import annotations
 
 import re
-from email.headerregistry import Address
 
 from .errors import InputError, KizunaError
 
@@ -66,6 +65,8 @@ def address_problem(addr: str) -> str | None:
     wrong = f"'{addr}' is not an email address of the form name@example.jp."
     if len(addr) > 254 or not _ADDRESS.fullmatch(addr):
         return wrong
+    from email.headerregistry import Address  # the email package only for an unusual address
+
     try:
         parsed = Address(addr_spec=addr)
     except (ValueError, IndexError):

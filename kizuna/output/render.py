@@ -10,9 +10,6 @@ from ..errors import InputError
 from ..kinds import get_kind
 from ..models import Message
 from ..profile import Profile
-from .charset import fix_iso2022jp
-from .eml import as_bytes, to_email
-from .ics import invitation_ics
 
 
 def as_text(message: Message) -> str:
@@ -42,8 +39,12 @@ def render_draft(
     message being sent, the Date)."""
     calendar: bytes | None = None
     if fmt == "eml" and charset == "iso-2022-jp" and fix:
+        from .charset import fix_iso2022jp
+
         message, _ = fix_iso2022jp(message, profile)
     if (ics or fmt == "eml") and get_kind(message.kind).needs_slot and message.slots:
+        from .ics import invitation_ics  # icalendar loads only for a calendar
+
         calendar = invitation_ics(
             message, profile, message.slots[0], uid_seed=message.stage or ""
         )
@@ -53,6 +54,8 @@ def render_draft(
             "interview_reminder.", field="ics",
         )
     if fmt == "eml":
+        from .eml import as_bytes, to_email  # the email package loads only for an .eml
+
         attach = calendar if message.kind == "interview_confirmation" else None
         email = to_email(message, profile, charset=charset, fix=fix, ics=attach, now=now,
                          msgid=msgid, draft=draft)
