@@ -370,22 +370,24 @@ def test_wrong_types_are_profile_errors_and_never_crash_a_draft(tmp_path: Path) 
     assert tomllib.loads(to_toml(sample)) == sample  # the writer is faithful
     assert draft_every_kind(load_profile(write(tmp_path, to_toml(sample)))) == len(KINDS)
     problems = []
-    for path in sample_paths():
-        for value in WRONG_VALUES:
-            file = write(tmp_path, to_toml(with_value(path, value)))
-            try:
-                profile = load_profile(file)
-            except ProfileError as exc:
-                if exc.path != str(file):
-                    problems.append(f"{path} = {value!r}: error without the file: {exc}")
-                continue
-            except Exception as exc:
-                problems.append(f"{path} = {value!r}: load raised {exc!r}")
-                continue
-            try:
-                draft_every_kind(profile)
-            except Exception as exc:
-                problems.append(f"{path} = {value!r}: drafting raised {exc!r}")
+    for n, (path, value) in enumerate((p, v) for p in sample_paths() for v in WRONG_VALUES):
+        # A file of its own each time: nothing keyed on a path and its mtime can be stale.
+        folder = tmp_path / f"variant-{n}"
+        folder.mkdir()
+        file = write(folder, to_toml(with_value(path, value)))
+        try:
+            profile = load_profile(file)
+        except ProfileError as exc:
+            if exc.path != str(file):
+                problems.append(f"{path} = {value!r}: error without the file: {exc}")
+            continue
+        except Exception as exc:
+            problems.append(f"{path} = {value!r}: load raised {exc!r}")
+            continue
+        try:
+            draft_every_kind(profile)
+        except Exception as exc:
+            problems.append(f"{path} = {value!r}: drafting raised {exc!r}")
     assert not problems, "\n".join(problems)
 
 
