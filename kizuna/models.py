@@ -10,6 +10,13 @@ from zoneinfo import ZoneInfo
 
 JST = ZoneInfo("Asia/Tokyo")
 
+
+def in_jst(moment: dt.datetime | None) -> dt.datetime:
+    """The given moment in JST (a naive one is taken to be JST already), or now."""
+    if moment is None:
+        return dt.datetime.now(JST)
+    return moment.replace(tzinfo=JST) if moment.tzinfo is None else moment.astimezone(JST)
+
 Source = Literal["season", "town"]
 Role = Literal["opening", "town", "closing"]
 Tone = Literal["festive", "neutral", "gentle"]

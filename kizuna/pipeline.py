@@ -31,7 +31,7 @@ from .errors import (
 )
 from .kinds import get_kind
 from .log import holds
-from .models import JST, Candidate, Conversation, Exchange, MailFacts, Message, Slot, Topic
+from .models import JST, Candidate, Conversation, Exchange, MailFacts, Message, Slot, Topic, in_jst
 from .profile import Profile
 from .seasons import check_served_date
 from .slots import Choice, format_slot, parse_choice, propose
@@ -48,13 +48,6 @@ class Drafted:
 
     message: Message
     exchange: Exchange | None
-
-
-def _jst_now(now: dt.datetime | None) -> dt.datetime:
-    """The given moment in JST (a naive one is taken to be JST already), or now."""
-    if now is None:
-        return dt.datetime.now(JST)
-    return now.replace(tzinfo=JST) if now.tzinfo is None else now.astimezone(JST)
 
 
 def manual_candidate_id(name: str, email: str = "") -> str:
@@ -462,7 +455,7 @@ def free_slots(
     run out; slots before it are left out only when it is given.
     """
     policy = profile.slots
-    taken = holds.unavailable(log, _jst_now(now))
+    taken = holds.unavailable(log, in_jst(now))
     return propose(policy, start_day, count or policy.offer_count, unavailable=taken, now=now)
 
 
@@ -795,7 +788,7 @@ def check_drafts(
     given: Candidate | None = None
     if candidate_id is not None or name is not None:
         given = applicant(log, candidate_id=candidate_id, name=name)
-    today = _jst_now(None).date()
+    today = in_jst(None).date()
     checked: list[Checked] = []
     for path in paths:
         for draft in read_drafts(path, stdin=stdin):
@@ -934,7 +927,7 @@ def handle_reply(
         return read
     choice, booked = read
     note = f"Booked {format_slot(booked)} for {candidate_id}; the other held slots were released."
-    moment = _jst_now(now)
+    moment = in_jst(now)
     try:
         candidate = log.get_candidate(candidate_id)
         confirmation = draft_message(
@@ -978,7 +971,7 @@ def _read_and_book(
     """Read the recorded reply against the applicant's offer and book its choice: the
     outcome when nothing was booked, else (choice, booked slot)."""
     candidate_id = exchange.candidate_id
-    moment = _jst_now(now)
+    moment = in_jst(now)
     offer = holds.offered(log, candidate_id, moment, include_expired=True)
     if not offer:
         existing = holds.booked_slot(log, candidate_id)

@@ -16,7 +16,7 @@ from typing import Any
 
 from ..dates import slot_text as format_slot
 from ..errors import SlotError, SlotTaken
-from ..models import JST, Slot
+from ..models import JST, Slot, in_jst
 from .core import LogCore as Log
 from .records import Booking
 
@@ -41,13 +41,6 @@ def _iso(moment: dt.datetime) -> str:
     if moment.tzinfo is None:
         raise ValueError("slot times must be timezone-aware")
     return moment.astimezone(JST).isoformat(timespec="seconds")
-
-
-def _now(now: dt.datetime | None) -> dt.datetime:
-    """The given moment in JST (a naive one is taken to be JST already), or now."""
-    if now is None:
-        return dt.datetime.now(JST)
-    return now.replace(tzinfo=JST) if now.tzinfo is None else now.astimezone(JST)
 
 
 def _slot(row: Sequence[Any]) -> Slot:
@@ -90,7 +83,7 @@ def hold(
     ``record_message`` does, with the proposal), the check and the insert see the same log.
     """
     log.get_candidate(candidate_id)  # unknown applicant → LogError listing near matches
-    moment = _now(now)
+    moment = in_jst(now)
     stamp = _iso(moment)
     with log.transaction() as db:
         clashes = [(s, why) for s in slots if (why := _claimed(log, candidate_id, s, moment))]
@@ -145,7 +138,7 @@ def unavailable(
 ) -> set[dt.datetime]:
     """Starts nobody else may be offered: every booking, and every hold still running for an
     applicant other than ``exclude_candidate``."""
-    moment = _now(now)
+    moment = in_jst(now)
     # Yesterday onwards is enough: the proposer never offers a slot in the past.
     since = _iso(moment - dt.timedelta(days=1))
     rows = log.db.conn.execute(
@@ -168,7 +161,7 @@ def offered(
     With ``include_expired``, holds whose deadline has passed count too: an applicant who
     answers a day late may still get their slot if nobody else has taken it.
     """
-    moment = _now(now)
+    moment = in_jst(now)
     rows = log.db.conn.execute(
         'SELECT start, "end", held_until FROM slot_holds '
         "WHERE candidate_id = ? AND status = 'held' ORDER BY number, start",
@@ -192,7 +185,7 @@ def book(
     slot's length) keeps another applicant's interview from starting too close to this one.
     Booking the slot they already booked returns it again.
     """
-    moment = _now(now)
+    moment = in_jst(now)
     start = _iso(slot.start)
     stamp = _iso(moment)
     try:
