@@ -36,8 +36,17 @@ from pathlib import Path
 
 KIND = "screening_result"
 DAY = dt.date(2026, 11, 26)
-SURNAMES = ["山田", "佐藤", "髙橋", "山﨑", "鈴木", "田中", "渡辺", "伊藤", "中村", "小林", "加藤", "吉田"]
+# Family names as a real file has them: nearly every applicant's is different (2,500 of them,
+# built from the first and second characters of common ones, 髙 and 﨑 among them), so nothing
+# that keys on the text of a message gets a free ride from repeated names.
+SURNAME_HEADS = "山佐髙鈴田渡伊中小加吉松井木林清斎森池橋石前藤岡長坂村上野阿近遠菊北水川原大高宮千工内本谷秋市福今桜"
+SURNAME_TAILS = "田藤橋木中辺村林野本口川上山﨑島井原沢崎岡部谷宮下内元瀬尾浦坂塚森地沼倉石江見畑関平永松戸浜間根丸条"
 GIVEN = ["太郎", "花子", "一郎", "美咲", "健", "優子", "翔", "さくら", "大輔", "陽菜", "蓮", "結衣"]
+
+
+def family_name(n: int) -> str:
+    heads, tails = SURNAME_HEADS, SURNAME_TAILS
+    return heads[n % len(heads)] + tails[(n // len(heads)) % len(tails)]
 
 
 def write_applicants(path: Path, count: int) -> None:
@@ -46,7 +55,7 @@ def write_applicants(path: Path, count: int) -> None:
         writer = csv.writer(f, lineterminator="\r\n")
         writer.writerow(["応募番号", "氏名", "ふりがな", "メールアドレス", "結果"])
         for n in range(count):
-            name = f"{SURNAMES[n % len(SURNAMES)]} {GIVEN[(n // len(SURNAMES)) % len(GIVEN)]}"
+            name = f"{family_name(n)} {GIVEN[n % len(GIVEN)]}"
             writer.writerow([f"S-{n:06d}", name, "", f"applicant{n}@example.jp",
                              "通過" if n % 3 else "不通過"])
 
@@ -132,7 +141,7 @@ def child_floor(count: int, work: Path) -> dict[str, float]:
 
     def rows():
         for n in range(count):
-            name = f"{SURNAMES[n % len(SURNAMES)]} {GIVEN[(n // len(SURNAMES)) % len(GIVEN)]}"
+            name = f"{family_name(n)} {GIVEN[n % len(GIVEN)]}"
             passed = bool(n % 3)
             person = Candidate(f"S-{n:06d}", name)
             context = dict(base, name=name, candidate=person, sama=person.sama,

@@ -28,6 +28,7 @@ import bisect
 import datetime as dt
 import email.parser
 import email.policy
+import itertools
 import json
 import re
 import unicodedata
@@ -123,13 +124,18 @@ def message_text(message: Message) -> str:
 # ---------------------------------------------------------------------------------------------
 # Characters and patterns
 
-# The stand-in for the applicant's name (a private-use character no rule matches).
+# The stand-ins for the applicant's full name and, where it stands before an honorific (the
+# body's 山田様), their family name: private-use characters no rule matches. A batch's texts
+# differ only there, so the findings of the text with the stand-ins are kept and reused.
 MARK = "\ue010"
+FAMILY_MARK = "\ue011"
+_STAND_INS = MARK + FAMILY_MARK
+_HONORIFICS = ("様", "さま", "さん")
 _FULLWIDTH = str.maketrans("０１２３４５６７８９：／", "0123456789:/")
 _SPACES = " \u3000"
 _KANJI = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff々〆ヶ"
 _KATAKANA = "\u30a1-\u30fa\u30fc"
-_NAME_CHAR = re.compile(f"[{_KANJI}{_KATAKANA}{MARK}]")
+_NAME_CHAR = re.compile(f"[{_KANJI}{_KATAKANA}{_STAND_INS}]")
 _SENTENCE_END = "。！？!?\n"
 
 _DATE = re.compile(
@@ -391,8 +397,10 @@ class _Pass:
     # The name the 宛名 gives (when it is not the stand-in), and where the 宛名 is.
     atena_name: str | None
     atena_span: tuple[int, int] | None
-    line_octets: list[tuple[int, int]]  # per line (octets without the stand-ins, stand-ins)
-    marks: list[int] = field(default_factory=list)  # offsets of the stand-ins
+    # per line: octets without the stand-ins, full-name stand-ins, family-name stand-ins
+    line_octets: list[tuple[int, int, int]]
+    marks: list[int] = field(default_factory=list)  # offsets of the full-name stand-ins
+    family_marks: list[int] = field(default_factory=list)  # offsets of the family-name ones
     # The longest line without its stand-ins, and the most stand-ins on one line: when even
     # both together fit, no applicant's name can make a line too long.
     widest: tuple[int, int] = (0, 0)
@@ -473,7 +481,7 @@ class Checker:
 
     def _check(self, text: str, name: str | None, ctx: _Context, others: Iterable[str]) -> list[Finding]:
         name = name.strip() if name else None
-        skeleton = text.replace(name, MARK) if name and name in text else text
+        skeleton, family = _stand_ins(text, name)
         key = (skeleton, ctx)
         done = self._memo.get(key)
         if done is None:
@@ -482,20 +490,23 @@ class Checker:
                 self._memo.clear()
             self._memo[key] = done
         raw = list(done.raw)
+        atena_name = done.atena_name
+        if family and atena_name:
+            atena_name = atena_name.replace(FAMILY_MARK, family)
         # What depends on who the applicant is.
-        reference = name or done.atena_name
+        reference = name or atena_name
         if done.tokens and reference:
             raw += self._names(done.tokens, reference)
-        if name and done.atena_name and done.atena_span and "person.atena" in self._enabled:
+        if name and atena_name and done.atena_span and "person.atena" in self._enabled:
             parts = name.split()
-            if len(parts) > 1 and _compact(done.atena_name) in (parts[0], parts[-1]):
+            if len(parts) > 1 and _compact(atena_name) in (parts[0], parts[-1]):
                 raw.append(_Raw("person.atena", *done.atena_span,
                                 "The 宛名 gives only part of the name: it carries the full name.",
                                 f"{name} 様"))
         names = [n for n in others if n]
         if names and "person.other" in self._enabled:
             # Without the applicant given, the one the 宛名 names is not "another applicant".
-            other = self._others(skeleton, names, name, done.atena_name)
+            other = self._others(skeleton, names, name, atena_name)
             if other:
                 # Another applicant's name before 様 is one finding, not two.
                 starts = {item.start for item in other}
@@ -503,20 +514,28 @@ class Checker:
         if "mail.line_length" in self._enabled:
             raw += self._line_length(skeleton, done, name, ctx)
         name_raw: list[_Raw] = []
+        family_raw: list[_Raw] = []
         if name and done.marks:
             name_raw = _name_findings(name, ctx.charset, ctx.fix, self._enabled)
-        if not raw and not name_raw:
+        if family and done.family_marks:
+            family_raw = _name_findings(family, ctx.charset, ctx.fix, self._enabled)
+        if not raw and not name_raw and not family_raw:
             return []
-        return self._place(text, done.marks, name, raw, name_raw)
+        return self._place(text, done, name, family, raw, name_raw, family_raw)
 
-    def _place(self, text: str, marks: list[int], name: str | None, raw: list[_Raw],
-               name_raw: list[_Raw]) -> list[Finding]:
-        """Findings at their line and column in the real text (the name put back in)."""
+    def _place(self, text: str, done: _Pass, name: str | None, family: str | None,
+               raw: list[_Raw], name_raw: list[_Raw], family_raw: list[_Raw]) -> list[Finding]:
+        """Findings at their line and column in the real text (the names put back in)."""
         doc = _Doc(text)
-        grow = len(name) - 1 if name and marks else 0
+        marks = [(at, len(name) - 1, name_raw) for at in done.marks] if name else []
+        if family:
+            marks = sorted(marks + [(at, len(family) - 1, family_raw) for at in done.family_marks])
+        offsets = [at for at, _, _ in marks]
+        grown = list(itertools.accumulate(grow for _, grow, _ in marks))
 
         def real(offset: int) -> int:
-            return offset + bisect.bisect_left(marks, offset) * grow if grow else offset
+            before = bisect.bisect_left(offsets, offset)
+            return offset + grown[before - 1] if before else offset
 
         out: list[Finding] = []
         seen: set[tuple[str, int, int]] = set()
@@ -528,14 +547,17 @@ class Checker:
             line, column = doc.where(start)
             if name:
                 message, suggestion = message.replace(MARK, name), suggestion.replace(MARK, name)
+            if family:
+                message = message.replace(FAMILY_MARK, family)
+                suggestion = suggestion.replace(FAMILY_MARK, family)
             out.append(Finding(rule, self.settings.severity(rule), line, column, text[start:end],
                                message, suggestion))
 
         for item in raw:
             add(item.rule, real(item.start), real(item.end), item.message, item.suggestion)
-        for mark in marks:
+        for mark, _, found in marks:
             at = real(mark)
-            for item in name_raw:
+            for item in found:
                 add(item.rule, at + item.start, at + item.end, item.message, item.suggestion)
         out.sort(key=lambda f: (f.line, f.column, f.rule))
         return out
@@ -564,16 +586,18 @@ class Checker:
         if on & _MAIL:
             _mail(text, ctx.charset, ctx.fix, raw, on)
         marks = [m.start() for m in re.finditer(MARK, text)] if marked else []
-        octets: list[tuple[int, int]] = []
+        family_marks = [m.start() for m in re.finditer(FAMILY_MARK, text)] if marked else []
+        octets: list[tuple[int, int, int]] = []
         if "mail.line_length" in on:
             encoding = ctx.charset
             for line in text.split("\n"):
-                stand_ins = line.count(MARK)
-                base = line.replace(MARK, "") if stand_ins else line
+                full, families = line.count(MARK), line.count(FAMILY_MARK)
+                base = line.replace(MARK, "").replace(FAMILY_MARK, "") if full or families else line
                 size = len(base) if base.isascii() else len(base.encode(encoding, "replace"))
-                octets.append((size, stand_ins))
-        widest = (max((o[0] for o in octets), default=0), max((o[1] for o in octets), default=0))
-        return _Pass(raw, tokens, atena_name, atena_span, octets, marks, widest)
+                octets.append((size, full, families))
+        widest = (max((o[0] for o in octets), default=0),
+                  max((o[1] + o[2] for o in octets), default=0))
+        return _Pass(raw, tokens, atena_name, atena_span, octets, marks, family_marks, widest)
 
     # --- the person ---
 
@@ -684,10 +708,12 @@ class Checker:
         if size + stand_ins * (4 * len(name or "") + 6) <= MAX_LINE_OCTETS:
             return []  # at most 4 octets a character, and ISO-2022-JP's escapes
         extra = len(name.encode(ctx.charset, "replace")) if name else 0
+        parts = name.split() if name else []
+        family_extra = len(parts[0].encode(ctx.charset, "replace")) if len(parts) > 1 else 0
         found: list[_Raw] = []
         starts: list[int] | None = None
-        for index, (size, stand_ins) in enumerate(done.line_octets):
-            total = size + stand_ins * extra
+        for index, (size, full, families) in enumerate(done.line_octets):
+            total = size + full * extra + families * family_extra
             if total > MAX_LINE_OCTETS:
                 if starts is None:
                     starts = _Doc(text).starts
@@ -959,6 +985,26 @@ def _guess_kind(text: str, profile: Profile) -> tuple[str | None, bool]:
     return None, False
 
 
+def _stand_ins(text: str, name: str | None) -> tuple[str, str | None]:
+    """The text with the applicant's full name, and their family name where it stands before
+    an honorific, replaced by the stand-ins; and the family name when it was replaced."""
+    if not name or any(mark in text or mark in name for mark in _STAND_INS):
+        return text, None
+    skeleton = text.replace(name, MARK) if name in text else text
+    parts = name.split()
+    if len(parts) < 2:
+        return skeleton, None
+    family = parts[0]
+    if not any(family + honorific in skeleton for honorific in _HONORIFICS):
+        return skeleton, None
+    return _family_before_honorific(family).sub(FAMILY_MARK, skeleton), family
+
+
+@lru_cache(maxsize=4096)
+def _family_before_honorific(family: str) -> re.Pattern[str]:
+    return re.compile(re.escape(family) + "(?=" + "|".join(_HONORIFICS) + ")")
+
+
 def _relative_word(referent: dt.date, on: dt.date) -> str:
     days = (referent - on).days
     word = {0: "本日", 1: "明日", 2: "明後日"}.get(days)
@@ -990,7 +1036,7 @@ def _tokens(doc: _Doc) -> list[tuple[int, int, str]]:
             token = text[start:q]
             prefix = text[start - 1] if start > 0 else ""
             word = _compact(token)
-            if word and MARK not in token and prefix not in "おご" and not word.startswith("御") \
+            if word and MARK not in token and FAMILY_MARK not in token and prefix not in "おご" and not word.startswith("御") \
                     and word not in _NOT_NAMES and not word.endswith(_NOT_NAME_ENDINGS):
                 found.append((start, end + 1, token))
         at = text.find("様", at + 1)
@@ -1052,7 +1098,7 @@ def _mail(text: str, charset: str, fix: bool, raw: list[_Raw], enabled: frozense
             except UnicodeEncodeError:
                 starts = _Doc(text).starts
                 for p in scan_iso2022jp(text):
-                    if p.char == MARK or (fix and p.fixable and not in_name):
+                    if p.char in _STAND_INS or (fix and p.fixable and not in_name):
                         continue
                     start = starts[p.line - 1] + p.column - 1
                     if in_name:

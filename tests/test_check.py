@@ -261,6 +261,33 @@ def test_kept_findings_are_those_of_a_fresh_check() -> None:
     assert len(spots) >= 2
 
 
+def test_texts_that_differ_by_family_name_are_checked_once() -> None:
+    """The body addresses the applicant as 山田様: with a different family name in each row
+    (as in any real batch), the text without the names is the same, and is checked once."""
+    composer = Composer(PROFILE)
+    checker = Checker(PROFILE)
+    families = ["山田", "佐藤", "北上", "花火", "明日", "ﾔﾏﾀﾞ", "〇〇", "髙橋"]
+    for family in families:
+        person = Candidate(id="S-1", name=f"{family} 太郎")
+        message = composer.compose("screening_result", person, on=ON, result="passed")
+        assert f"{family}様" in message.body
+        found = checker.check_message(message)
+        assert found == Checker(PROFILE).check_message(message)
+        text = message_text(message)
+        if family in ("ﾔﾏﾀﾞ", "〇〇"):
+            # A finding inside the family name is reported at each place it stands.
+            lines = text.splitlines()
+            rule = "mail.kana" if family == "ﾔﾏﾀﾞ" else "leftover.placeholder"
+            spots = sorted({(f.line, f.column) for f in found if f.rule == rule})
+            expected = sorted({(n + 1, line.index(family) + 1) for n, line in enumerate(lines)
+                               if family in line})
+            assert spots == expected and len(spots) >= 2
+        else:
+            # A name that reads as a town, a festival or a relative date is data, not a finding.
+            assert found == [], (family, found)
+    assert len(checker._memo) == 1
+
+
 def test_one_draft_is_checked_with_many_other_names_in_the_log() -> None:
     composer = Composer(PROFILE)
     message = composer.compose("screening_result", YAMADA, on=ON, result="passed")
