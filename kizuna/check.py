@@ -447,7 +447,9 @@ class Checker:
             on=on or message.date, interview=interview, topics=message.topics,
             charset=_charset(charset), fix=fix,
         )
-        return self._check(message_text(message), message.candidate.name, ctx, others)
+        candidate = message.candidate
+        return self._check(message_text(message), candidate.name, ctx, others,
+                           family=candidate.family_name)
 
     def check_text(
         self,
@@ -475,13 +477,15 @@ class Checker:
         interview = booking.start.astimezone(JST).date() if booking is not None else None
         ctx = _Context(kind=kind, result=result, on=on, interview=interview, topics=tuple(topics),
                        charset=_charset(charset), fix=fix, naitei_notice=naitei_notice)
-        return self._check(text, candidate.name if candidate else None, ctx, others)
+        return self._check(text, candidate.name if candidate else None, ctx, others,
+                           family=candidate.family_name if candidate else None)
 
     # --- the run ---
 
-    def _check(self, text: str, name: str | None, ctx: _Context, others: Iterable[str]) -> list[Finding]:
+    def _check(self, text: str, name: str | None, ctx: _Context, others: Iterable[str], *,
+               family: str | None = None) -> list[Finding]:
         name = name.strip() if name else None
-        skeleton, family = _stand_ins(text, name)
+        skeleton, family = stand_ins(text, name, family)
         key = (skeleton, ctx)
         done = self._memo.get(key)
         if done is None:
@@ -512,7 +516,7 @@ class Checker:
                 starts = {item.start for item in other}
                 raw = [r for r in raw if not (r.rule == "person.name" and r.start in starts)] + other
         if "mail.line_length" in self._enabled:
-            raw += self._line_length(skeleton, done, name, ctx)
+            raw += self._line_length(skeleton, done, name, family, ctx)
         name_raw: list[_Raw] = []
         family_raw: list[_Raw] = []
         if name and done.marks:
@@ -703,13 +707,13 @@ class Checker:
                 ))
         return found
 
-    def _line_length(self, text: str, done: _Pass, name: str | None, ctx: _Context) -> list[_Raw]:
+    def _line_length(self, text: str, done: _Pass, name: str | None, family: str | None,
+                     ctx: _Context) -> list[_Raw]:
         size, stand_ins = done.widest
         if size + stand_ins * (4 * len(name or "") + 6) <= MAX_LINE_OCTETS:
             return []  # at most 4 octets a character, and ISO-2022-JP's escapes
         extra = len(name.encode(ctx.charset, "replace")) if name else 0
-        parts = name.split() if name else []
-        family_extra = len(parts[0].encode(ctx.charset, "replace")) if len(parts) > 1 else 0
+        family_extra = len(family.encode(ctx.charset, "replace")) if family else 0
         found: list[_Raw] = []
         starts: list[int] | None = None
         for index, (size, full, families) in enumerate(done.line_octets):
@@ -985,24 +989,38 @@ def _guess_kind(text: str, profile: Profile) -> tuple[str | None, bool]:
     return None, False
 
 
-def _stand_ins(text: str, name: str | None) -> tuple[str, str | None]:
+def stand_ins(text: str, name: str | None, family: str | None = None) -> tuple[str, str | None]:
     """The text with the applicant's full name, and their family name where it stands before
-    an honorific, replaced by the stand-ins; and the family name when it was replaced."""
+    an honorific, replaced by the stand-ins; and the family name when it was replaced.
+    ``family`` is the applicant's 姓 (by default the name's first part, when it has two).
+    ``put_back(skeleton, name, family)`` gives the text back, or another applicant's text of
+    the same template when it depends on nothing else of theirs."""
     if not name or any(mark in text or mark in name for mark in _STAND_INS):
         return text, None
     skeleton = text.replace(name, MARK) if name in text else text
-    parts = name.split()
-    if len(parts) < 2:
+    if family is None:
+        parts = name.split()
+        family = parts[0] if len(parts) > 1 else ""
+    if not family or family == name or any(mark in family for mark in _STAND_INS):
         return skeleton, None
-    family = parts[0]
-    if not any(family + honorific in skeleton for honorific in _HONORIFICS):
-        return skeleton, None
-    return _family_before_honorific(family).sub(FAMILY_MARK, skeleton), family
+    masked = skeleton
+    for honorific in _HONORIFICS:
+        if family + honorific in masked:
+            masked = masked.replace(family + honorific, FAMILY_MARK + honorific)
+    return (masked, family) if masked is not skeleton else (skeleton, None)
 
 
-@lru_cache(maxsize=4096)
-def _family_before_honorific(family: str) -> re.Pattern[str]:
-    return re.compile(re.escape(family) + "(?=" + "|".join(_HONORIFICS) + ")")
+def put_back(skeleton: str, name: str, family: str | None = None) -> str | None:
+    """The text ``stand_ins`` took the names out of, with this ``name`` (and ``family``, as
+    there) put in; None when the skeleton has a family name's place and this name has none."""
+    if FAMILY_MARK in skeleton:
+        if family is None:
+            parts = name.split()
+            family = parts[0] if len(parts) > 1 else ""
+        if not family:
+            return None
+        skeleton = skeleton.replace(FAMILY_MARK, family)
+    return skeleton.replace(MARK, name) if MARK in skeleton else skeleton
 
 
 def _relative_word(referent: dt.date, on: dt.date) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -31,10 +32,12 @@ TONES: tuple[str, ...] = ("festive", "neutral", "gentle")
 _NAME_SPACES = (" ", "\u3000")
 
 
+_KANA_OR_KANJI = re.compile("[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
+
+
 def _is_japanese(text: str) -> bool:
     """True if ``text`` holds kana or kanji: a name written in Japanese order (姓 first)."""
-    return any("\u3040" <= c <= "\u30ff" or "\u3400" <= c <= "\u9fff" or "\uf900" <= c <= "\ufaff"
-               for c in text)
+    return _KANA_OR_KANJI.search(text) is not None
 
 
 def split_name(name: str) -> tuple[str, str]:

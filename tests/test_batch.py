@@ -1024,3 +1024,65 @@ def test_a_concurrent_run_that_logged_first_is_what_the_files_hold(
     else:
         lines = [json.loads(x) for x in (tmp_path / "out" / "messages.jsonl").read_text(encoding="utf-8").splitlines()]
         assert {line["candidate"]["id"]: line["body"] for line in lines} == logged
+
+
+# --- drafts kept from the first pass -------------------------------------------------------------
+
+
+def _jsonl(folder: Path) -> list[dict[str, object]]:
+    return [json.loads(line) for line in (folder / "messages.jsonl").read_text(encoding="utf-8").splitlines()]
+
+
+def _distinct_rows(count: int) -> list[list[str]]:
+    heads, tails = "山佐鈴田渡伊中小加吉", "田藤橋木中辺村林野本"
+    return [[f"K-{n:04d}", f"{heads[n % 10]}{tails[n // 10 % 10]} 太郎", "", f"k{n}@example.jp",
+             "通過" if n % 3 else "不通過"] for n in range(count)]
+
+
+@pytest.mark.parametrize("custom", [False, True])
+def test_the_run_writes_what_the_checked_drafts_were_composing_each_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, custom: bool) -> None:
+    """With the checks on, the first pass drafts every message and the run uses those drafts
+    (rebuilt from one kept message per shape): the same messages as a run that drafts them
+    itself, each composed once. A template that uses more of the applicant than the name (here
+    the email address) makes the rebuilt text wrong, so those rows are drafted again."""
+    from kizuna.compose import Composer
+
+    profile_path = None
+    if custom:
+        folder = tmp_path / "my_templates"
+        folder.mkdir()
+        (folder / "screening_result.txt").write_text(
+            '{% extends "base.txt" %}{% block subject %}【{{ org.name }}】選考結果のご連絡{% endblock %}'
+            "{% block body %}{{ sama }}のご連絡先（{{ candidate.email }}）あてにお送りしています。"
+            "{% endblock %}", encoding="utf-8")
+        profile_path = tmp_path / "kizuna.toml"
+        profile_path.write_text(sample_profile_text().replace('templates = ""', 'templates = "my_templates"'),
+                                encoding="utf-8")
+    profile = load_profile(profile_path)
+    path = write_csv(tmp_path / "in.csv", _distinct_rows(60))
+    composed = {"n": 0}
+    original = Composer.compose
+
+    def counting(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        composed["n"] += 1
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Composer, "compose", counting)
+    outputs = {}
+    for check in (False, True):
+        composed["n"] = 0
+        out = tmp_path / f"out-{check}"
+        with Log.open(tmp_path / f"{check}.db") as log:
+            run_batch(path, kind="screening_result", profile=profile, log=log, out_dir=out,
+                      on=dt.date(2026, 11, 26), fmt="jsonl", check=check, chunk_size=16).run()
+        outputs[check] = (_jsonl(out), composed["n"])
+    (plain, plain_count), (checked, checked_count) = outputs[False], outputs[True]
+    assert checked == plain and len(plain) == 60
+    assert plain_count == 60
+    if custom:
+        assert all(str(m["candidate"]["email"]) in str(m["body"]) for m in checked)  # type: ignore[index]
+        # Drafted again, but for a shape only one applicant has (their own draft is theirs).
+        assert 100 <= checked_count <= 120
+    else:
+        assert checked_count == 60  # not 120: the run used the checked drafts
