@@ -11,6 +11,7 @@ import datetime as dt
 import functools
 import json
 import os
+import shlex
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -611,22 +612,45 @@ def log_command(settings: Settings, candidate_id: str | None, fmt: str) -> None:
 @cli.command()
 @click.option("--stage", help="Only applicants at this stage (a stage id of the profile).")
 @click.option("--status", help="Only applicants with this status: active, not_passed, final_passed...")
+@click.option("--limit", type=click.IntRange(min=0), default=1000, show_default=True,
+              help="Show at most N applicants, by id (0: all of them).")
+@click.option("--after", metavar="ID", help="Start after this applicant id: the last one of the page before.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @pass_settings
 @user_errors
-def candidates(settings: Settings, stage: str | None, status: str | None, fmt: str) -> None:
-    """List the applicants in the log with their stage and status."""
+def candidates(settings: Settings, stage: str | None, status: str | None, limit: int,
+               after: str | None, fmt: str) -> None:
+    """List the applicants in the log with their stage and status, by id, a page at a time."""
     with settings.open_log() as log:
-        records = log.candidates(stage=stage, status=status)
+        # One more than shown, to say whether there are more; printed as they are read.
+        found = log.iter_candidates(stage=stage, status=status, after=after,
+                                    limit=limit + 1 if limit else None)
+        shown, last = 0, None
+        more = False
+        if fmt == "json":
+            click.echo("[", nl=False)
+        for record in found:
+            if limit and shown == limit:
+                more = True
+                break
+            if fmt == "json":
+                item = json.dumps(record.to_dict(), ensure_ascii=False, indent=2)
+                click.echo(("," if shown else "") + "\n  " + item.replace("\n", "\n  "), nl=False)
+            else:
+                r = record
+                seen = (r.last_activity or r.created_at)[:10]
+                click.echo(f"{r.candidate.id:<12} {r.candidate.name:<12} {r.stage or '-':<12} "
+                           f"{r.status:<13} {r.exchanges} exchanges, last {seen}")
+            shown, last = shown + 1, record.candidate.id
     if fmt == "json":
-        echo_json([r.to_dict() for r in records])
-        return
-    if not records:
+        click.echo("\n]" if shown else "]")
+    elif not shown:
         click.echo("No applicants match.")
-    for r in records:
-        last = (r.last_activity or r.created_at)[:10]
-        click.echo(f"{r.candidate.id:<12} {r.candidate.name:<12} {r.stage or '-':<12} {r.status:<13} "
-                   f"{r.exchanges} exchanges, last {last}")
+    if more:
+        again = " ".join(f"--{name} {shlex.quote(value)}"
+                         for name, value in (("stage", stage), ("status", status)) if value is not None)
+        click.echo(f"… and more: {limit} are shown. The next page: kizuna candidates "
+                   f"{again + ' ' if again else ''}--after {shlex.quote(last or '')}", err=fmt == "json")
 
 
 @cli.command()

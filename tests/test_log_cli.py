@@ -244,3 +244,82 @@ def test_search_shows_the_newest_and_says_there_are_more(runner, db_path) -> Non
     lines = result.output.splitlines()
     assert len(lines) == 3 and "use --limit" in lines[-1]
     assert runner.invoke(cli, ["--db", str(db_path), "search", "面接", "--limit", "0"]).output.count("\n") == 5
+
+
+# --- reports at any size: pages, streams and indexes ---------------------------------------------
+
+
+def _applicants_log(db_path: Path, count: int) -> None:
+    clock = Clock("2026-11-20T10:00:00+09:00")
+    with Log.open(db_path, clock=clock) as log:
+        for n in range(count):
+            who = Candidate(id=f"P-{n:03d}", name=f"応募 {n}号", email=f"p{n}@example.jp")
+            for k in range(n % 3):
+                log.record_outbound(invitation(who, kind="screening_result", result="passed",
+                                               stage="screening"), idempotency_key=f"p:{n}:{k}")
+            if not n % 3:
+                log.upsert_candidate(who)
+
+
+def test_candidates_come_a_page_at_a_time_and_the_pages_cover_everyone_once(
+        runner: CliRunner, db_path: Path) -> None:
+    _applicants_log(db_path, 7)
+    with Log.open(db_path) as log:
+        everyone = [r.to_dict() for r in log.candidates()]
+    assert len(everyone) == 7
+    seen: list[str] = []
+    args = ["candidates", "--limit", "3"]
+    for _ in range(5):
+        code, out = run(runner, *args)
+        assert code == 0
+        lines = out.splitlines()
+        seen += [line.split()[0] for line in lines if line.startswith("P-")]
+        if not lines[-1].startswith("… and more"):
+            break
+        assert lines[-1].startswith("… and more: 3 are shown. The next page: kizuna candidates --after ")
+        args = ["candidates", "--limit", "3", *lines[-1].split("kizuna candidates ")[1].split()]
+    assert seen == [c["id"] for c in everyone]
+    # JSON, every page the same records as the library's list; --limit 0 is everyone.
+    code, out = run(runner, "candidates", "--format", "json", "--limit", "0")
+    assert json.loads(out) == everyone
+    paged = runner.invoke(cli, ["candidates", "--format", "json", "--limit", "2", "--after", "P-001"])
+    assert json.loads(paged.stdout) == everyone[2:4]  # the next page's command goes to stderr
+    assert "--after P-003" in paged.stderr
+    code, out = run(runner, "candidates", "--format", "json", "--limit", "0", "--after", "P-999")
+    assert json.loads(out) == []
+
+
+def test_candidate_counts_agree_with_a_join_over_the_whole_log(db_path: Path) -> None:
+    """The per-applicant look-ups (the fast path) against one GROUP BY over every exchange."""
+    import sqlite3
+
+    from kizuna.log.rows import LAST_EXCHANGE_TIME
+
+    _applicants_log(db_path, 9)
+    with Log.open(db_path) as log:
+        fast = [(r.candidate.id, r.exchanges, r.last_activity) for r in log.iter_candidates()]
+    with sqlite3.connect(db_path) as conn:
+        plain = conn.execute(
+            f"SELECT c.id, count(e.id), max({LAST_EXCHANGE_TIME}) FROM candidates c "
+            "LEFT JOIN exchanges e ON e.candidate_id = c.id GROUP BY c.id ORDER BY c.id"
+        ).fetchall()
+    assert fast == [tuple(row) for row in plain] and {n for _, n, _ in fast} == {0, 1, 2}
+
+
+def test_report_queries_read_indexes_not_the_whole_log(db_path: Path) -> None:
+    """pending, stats: each applicant's rows through an index; no scan of the exchanges table
+    and no correlated look-up through an index that holds every draft of the log."""
+    import sqlite3
+
+    from kizuna.log.reports import REPORT_QUERIES
+
+    _applicants_log(db_path, 3)
+    with sqlite3.connect(db_path) as conn:
+        for name, sql in REPORT_QUERIES.items():
+            plan = [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + sql)]
+            assert not any(step.startswith("SCAN exchanges") and "INDEX" not in step
+                           for step in plan), (name, plan)
+            assert not any("exchanges_status" in step for step in plan), (name, plan)
+        pending = [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + REPORT_QUERIES["pending"])]
+        assert sum("exchanges_thread (candidate_id=? AND direction=? AND status=?)" in s
+                   for s in pending) == 2

@@ -318,7 +318,7 @@ class LogCore:
     @_translating
     def get_candidate_record(self, candidate_id: str) -> CandidateRecord:
         """The applicant with this id, with stage, status and activity."""
-        rows = self._candidate_rows("WHERE c.id = ?", [candidate_id])
+        rows = list(self._candidate_rows("WHERE c.id = ?", [candidate_id]))
         if not rows:
             raise self._unknown_candidate(candidate_id)
         return rows[0]
@@ -328,29 +328,61 @@ class LogCore:
         self, *, stage: str | None = None, status: str | None = None
     ) -> list[CandidateRecord]:
         """Every applicant, optionally only those at a stage or with a status, by id."""
-        clauses, params = [], []
+        return list(self.iter_candidates(stage=stage, status=status))
+
+    def iter_candidates(
+        self,
+        *,
+        stage: str | None = None,
+        status: str | None = None,
+        after: str | None = None,
+        limit: int | None = None,
+    ) -> Iterator[CandidateRecord]:
+        """Applicants by id, one at a time, from the one after ``after`` (a page's last id),
+        at most ``limit`` of them (all when None); optionally only those at a stage or with a
+        status. Memory stays flat however many there are, and a page costs what it shows: each
+        applicant's count and last activity are read from their own rows (exchanges_candidate),
+        not from a pass over the whole log."""
+        if limit is not None and limit < 0:
+            raise InputError("The limit cannot be negative.", field="limit")
+        clauses: list[str] = []
+        params: list[Any] = []
         if stage is not None:
             clauses.append("c.stage = ?")
             params.append(stage)
         if status is not None:
             clauses.append("c.status = ?")
             params.append(status)
+        if after is not None:
+            clauses.append("c.id > ?")
+            params.append(after)
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-        return self._candidate_rows(where, params)
+        if limit is not None:
+            where += " ORDER BY c.id LIMIT ?"
+            params.append(limit)
+        else:
+            where += " ORDER BY c.id"
+        try:
+            yield from self._candidate_rows(where, params)
+        except sqlite3.Error as exc:
+            raise self._as_log_error(exc) from None
 
-    def _candidate_rows(self, where: str, params: Sequence[Any]) -> list[CandidateRecord]:
-        rows = self._rows(
+    def _candidate_rows(self, where: str, params: Sequence[Any]) -> Iterator[CandidateRecord]:
+        cursor = self.db.conn.execute(
             f"""
-            SELECT c.*, count(e.id) AS n_exchanges,
-                   max({LAST_EXCHANGE_TIME}) AS last_activity
-            FROM candidates c LEFT JOIN exchanges e ON e.candidate_id = c.id
+            SELECT c.*,
+                   (SELECT count(*) FROM exchanges e WHERE e.candidate_id = c.id) AS n_exchanges,
+                   (SELECT max({LAST_EXCHANGE_TIME}) FROM exchanges e
+                    WHERE e.candidate_id = c.id) AS last_activity
+            FROM candidates c
             {where}
-            GROUP BY c.id ORDER BY c.id
             """,
             params,
         )
-        return [
-            CandidateRecord(
+        names = [d[0] for d in cursor.description]
+        for values in cursor:
+            row = dict(zip(names, values, strict=True))
+            yield CandidateRecord(
                 candidate=_candidate_from_row(row),
                 position=row["position"],
                 stage=row["stage"],
@@ -360,8 +392,6 @@ class LogCore:
                 exchanges=row["n_exchanges"],
                 last_activity=row["last_activity"],
             )
-            for row in rows
-        ]
 
     def _unknown_candidate(self, candidate_id: str) -> LogError:
         known = self._rows("SELECT id, name FROM candidates ORDER BY id")

@@ -30,6 +30,52 @@ from .rows import (
     _translating,
 )
 
+# Each applicant's latest message, when no sent message answers it; whether a draft does. Served
+# by exchanges_direction (the latest) and exchanges_thread (the answers): a few index rows per
+# waiting applicant, whatever the size of the log (tests check the plan).
+PENDING_SQL = """
+WITH latest AS (
+    SELECT id, candidate_id, sent_at,
+           row_number() OVER (
+               PARTITION BY candidate_id ORDER BY sent_at DESC, id DESC
+           ) AS rn
+    FROM exchanges WHERE direction = 'in'
+)
+SELECT l.id, l.candidate_id, l.sent_at, c.name,
+       EXISTS (
+           SELECT 1 FROM exchanges o
+           WHERE o.candidate_id = l.candidate_id AND o.direction = 'out'
+             AND o.status = 'draft' AND (o.created_at >= l.sent_at OR o.answers = l.id)
+       ) AS draft_ready
+FROM latest l JOIN candidates c ON c.id = l.candidate_id
+WHERE l.rn = 1 AND NOT EXISTS (
+    SELECT 1 FROM exchanges o
+    WHERE o.candidate_id = l.candidate_id AND o.direction = 'out'
+      AND o.status = 'sent' AND (o.sent_at >= l.sent_at OR o.answers = l.id)
+)
+ORDER BY l.sent_at, l.id
+"""
+
+# How many applicants reached each stage, from exchanges_stage alone.
+REACHED_SQL = """
+SELECT stage, count(DISTINCT candidate_id) AS n, min(id) AS first
+FROM exchanges GROUP BY stage ORDER BY first
+"""
+
+# Each applicant's latest result per stage (SQLite gives the bare column ``result`` from the
+# row whose id is the max), read from exchanges_decided in its order: no sort of the log.
+DECIDED_SQL = """
+SELECT stage, result, count(*) AS n FROM (
+    SELECT stage, candidate_id, result, max(id)
+    FROM exchanges INDEXED BY exchanges_decided
+    WHERE direction = 'out' AND result IS NOT NULL
+    GROUP BY candidate_id, stage
+)
+GROUP BY stage, result
+"""
+
+REPORT_QUERIES = {"pending": PENDING_SQL, "reached": REACHED_SQL, "decided": DECIDED_SQL}
+
 
 class ReportsMixin(LogCore):
     """Reports over the log."""
@@ -53,30 +99,7 @@ class ReportsMixin(LogCore):
         from ..calendar import OfficeCalendar
 
         office = calendar or OfficeCalendar()
-        rows = self._rows(
-            """
-            WITH latest AS (
-                SELECT id, candidate_id, sent_at,
-                       row_number() OVER (
-                           PARTITION BY candidate_id ORDER BY sent_at DESC, id DESC
-                       ) AS rn
-                FROM exchanges WHERE direction = 'in'
-            )
-            SELECT l.id, l.candidate_id, l.sent_at, c.name,
-                   EXISTS (
-                       SELECT 1 FROM exchanges o
-                       WHERE o.candidate_id = l.candidate_id AND o.direction = 'out'
-                         AND o.status = 'draft' AND (o.created_at >= l.sent_at OR o.answers = l.id)
-                   ) AS draft_ready
-            FROM latest l JOIN candidates c ON c.id = l.candidate_id
-            WHERE l.rn = 1 AND NOT EXISTS (
-                SELECT 1 FROM exchanges o
-                WHERE o.candidate_id = l.candidate_id AND o.direction = 'out'
-                  AND o.status = 'sent' AND (o.sent_at >= l.sent_at OR o.answers = l.id)
-            )
-            ORDER BY l.sent_at, l.id
-            """
-        )
+        rows = self._rows(PENDING_SQL)
         waiting = []
         for row in rows:
             received_on = dt.datetime.fromisoformat(row["sent_at"]).astimezone(JST).date()
@@ -105,24 +128,8 @@ class ReportsMixin(LogCore):
         statuses = dict(conn.execute(
             "SELECT status, count(*) FROM candidates GROUP BY status ORDER BY status"
         ).fetchall())
-        reached = self._rows(
-            """
-            SELECT stage, count(DISTINCT candidate_id) AS n, min(id) AS first
-            FROM exchanges GROUP BY stage ORDER BY first
-            """
-        )
-        results = self._rows(
-            """
-            WITH decided AS (
-                SELECT stage, candidate_id, result,
-                       row_number() OVER (
-                           PARTITION BY candidate_id, stage ORDER BY id DESC
-                       ) AS rn
-                FROM exchanges WHERE direction = 'out' AND result IS NOT NULL
-            )
-            SELECT stage, result, count(*) AS n FROM decided WHERE rn = 1 GROUP BY stage, result
-            """
-        )
+        reached = self._rows(REACHED_SQL)
+        results = self._rows(DECIDED_SQL)
         counts: dict[str | None, dict[str, int]] = {}
         for row in results:
             counts.setdefault(row["stage"], {})[row["result"]] = row["n"]
