@@ -755,13 +755,16 @@ def export(settings: Settings, fmt: str, output: str | None, bom: bool) -> None:
 
 @cli.command()
 @click.option("--before", callback=parse_date, help="Applicants with no activity since before this day (YYYY-MM-DD).")
-@click.option("--candidate", "candidate_id", help="One applicant, by id.")
+@click.option("--candidate", "candidate_ids", multiple=True, metavar="ID",
+              help="One applicant, by id; repeat it for several (one pass for all of them).")
 @click.option("--expired", is_flag=True, help="Applicants idle longer than the profile's retention days.")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
 @pass_settings
 @user_errors
-def purge(settings: Settings, before: dt.date | None, candidate_id: str | None, expired: bool, yes: bool) -> None:
+def purge(settings: Settings, before: dt.date | None, candidate_ids: tuple[str, ...], expired: bool,
+          yes: bool) -> None:
     """Delete applicants and all their exchanges and slot holds, leaving no readable trace."""
+    candidate_id = candidate_ids or None
     if sum((before is not None, candidate_id is not None, expired)) != 1:
         raise click.UsageError("Give exactly one of --before, --candidate or --expired.")
     selector: dict[str, Any] = {"before": before, "candidate_id": candidate_id}

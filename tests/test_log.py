@@ -565,6 +565,29 @@ def test_purge_leaves_no_readable_remnant(db_path: Path, yamada: Candidate, sato
     assert sato.name.encode() in data
 
 
+def test_purge_in_a_log_of_many_segments_leaves_no_remnant(db_path: Path, yamada: Candidate) -> None:
+    """The search index of a log written in many transactions has many segments, some of
+    them pages long; the purged applicant's text sits in one among others' and must leave
+    every one (merged, not only marked deleted), with no VACUUM to sweep the file."""
+    with Log.open(db_path) as log:
+        for chunk in range(12):
+            items = [(message(Candidate(id=f"Z-{chunk:02d}{n:02d}", name=f"他 {chunk}{n}"),
+                              body=f"他の方への本文です。北上市役所の面接のご案内 {chunk}-{n}。" * 8),
+                      f"z:{chunk}:{n}") for n in range(40)]
+            if chunk == 6:
+                items.insert(17, (message(yamada, body=f"{yamada.name} 様\n{SECRET}\n面接のご案内です。" * 3),
+                                  "secret"))
+            log.record_outbound_many(items)
+        assert SECRET.encode() in _file_bytes(db_path)
+        log.purge(candidate_id="A-0001")
+        data = _file_bytes(db_path)
+        pieces = {SECRET[i:i + 3].encode() for i in range(len(SECRET) - 2)}
+        assert [p.decode() for p in pieces if p in data] == []
+        assert yamada.name.encode() not in data and yamada.email.encode() not in data
+        assert log.search("ホタルブクロ") == [] and len(log.search("北上市役所", limit=None)) == 480
+        _assert_index_exact(log)
+
+
 def test_purge_before_and_expired(log: Log, clock: Clock, yamada: Candidate, sato: Candidate) -> None:
     clock.now = "2025-10-01T10:00:00+09:00"
     log.record_outbound(message(yamada))

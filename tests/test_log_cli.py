@@ -184,6 +184,20 @@ def test_purge_asks_then_deletes(runner: CliRunner, seeded: Path) -> None:
         assert [c.candidate.id for c in log.candidates()] == ["A-0001"]
 
 
+def test_purge_several_applicants_in_one_pass(runner: CliRunner, db_path: Path) -> None:
+    _applicants_log(db_path, 6)
+    code, out = run(runner, "purge", "--candidate", "P-001", "--candidate", "P-004",
+                    "--candidate", "P-001", "--yes")
+    assert code == 0 and "Purged 2 applicant(s), 2 exchange(s)" in out
+    with Log.open(db_path) as log:
+        assert [c.candidate.id for c in log.candidates()] == ["P-000", "P-002", "P-003", "P-005"]
+    # An unknown id among them: nothing is deleted, and the error names it.
+    code, out = run(runner, "purge", "--candidate", "P-002", "--candidate", "P-0099", "--yes")
+    assert code == 1 and "P-0099" in out
+    with Log.open(db_path) as log:
+        assert len(log.candidates()) == 4
+
+
 def test_purge_expired_uses_the_profile_retention(runner: CliRunner, db_path: Path, yamada: Candidate) -> None:
     old = Candidate(id="OLD-1", name="古い 応募者")
     with Log.open(db_path, clock=Clock("2020-04-01T10:00:00+09:00")) as log:
