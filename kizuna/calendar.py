@@ -70,20 +70,38 @@ class OfficeCalendar:
         return current
 
     def business_days_between(self, start: dt.date, end: dt.date) -> int:
-        """Business days after ``start`` up to and including ``end`` (0 if end ≤ start)."""
+        """Business days after ``start`` up to and including ``end`` (0 if end ≤ start).
+
+        Counted from a running total per year (each year's days looked at once per calendar),
+        so a message that has waited three years costs what one from yesterday does."""
         if end <= start:
             return 0
-        count = 0
-        current = start + dt.timedelta(days=1)
-        while current <= end:
-            if self.is_business_day(current):
-                count += 1
-            current += dt.timedelta(days=1)
-        return count
+        if start.year == end.year:
+            return self._through(end) - self._through(start)
+        between = sum(_year_count(self, year)[-1] for year in range(start.year + 1, end.year))
+        return _year_count(self, start.year)[-1] - self._through(start) + between + self._through(end)
+
+    def _through(self, day: dt.date) -> int:
+        """Business days from 1 January of ``day``'s year up to and including ``day``."""
+        return _year_count(self, day.year)[day.timetuple().tm_yday - 1]
 
     def next_open_day(self, day: dt.date) -> dt.date:
         """A deadline that falls on a closed day moves to the next open day (FACTS §4)."""
         return self.add_business_days(day, 0)
+
+
+@lru_cache(maxsize=512)
+def _year_count(calendar: OfficeCalendar, year: int) -> tuple[int, ...]:
+    """For each day of ``year``, the business days from 1 January up to and including it."""
+    counts: list[int] = []
+    total = 0
+    day = dt.date(year, 1, 1)
+    one = dt.timedelta(days=1)
+    while day.year == year:
+        total += calendar.is_business_day(day)
+        counts.append(total)
+        day += one
+    return tuple(counts)
 
 
 def parse_month_day(value: Any, key: str) -> tuple[int, int]:

@@ -633,3 +633,35 @@ def test_no_slot_is_offered_past_the_last_day_served() -> None:
     assert offered and max(s.start.date() for s in offered) <= D(2100, 12, 31)
     with pytest.raises(SlotError, match="2100-12-31, the last day kizuna serves"):
         propose(policy, D(2100, 12, 31), 3, after=D(2101, 1, 6))
+
+
+def test_business_days_between_agrees_with_counting_day_by_day() -> None:
+    """The running totals per year (the fast path) against walking each day (the plain one),
+    over spans within a year, across year ends and closures, years long, with blocked days
+    and with no closure at all."""
+    import random
+
+    def walked(calendar: OfficeCalendar, start: dt.date, end: dt.date) -> int:
+        count, day = 0, start + dt.timedelta(days=1)
+        while day <= end:
+            count += calendar.is_business_day(day)
+            day += dt.timedelta(days=1)
+        return count
+
+    calendars = [
+        OfficeCalendar(),
+        OfficeCalendar(closure=None),
+        OfficeCalendar(closure=((8, 13), (8, 16)), blocked=frozenset({dt.date(2026, 11, 27), dt.date(2027, 1, 4)})),
+    ]
+    rng = random.Random(20261201)
+    spans = [(dt.date(2026, 11, 20), dt.date(2026, 11, 24)), (dt.date(2026, 12, 25), dt.date(2027, 1, 6)),
+             (dt.date(2026, 12, 31), dt.date(2027, 1, 1)), (dt.date(2024, 2, 28), dt.date(2024, 3, 1)),
+             (dt.date(2026, 11, 24), dt.date(2026, 11, 24)), (dt.date(2026, 11, 25), dt.date(2026, 11, 24))]
+    for _ in range(300):
+        start = dt.date(2020, 1, 1) + dt.timedelta(days=rng.randrange(3000))
+        spans.append((start, start + dt.timedelta(days=rng.choice([1, 3, 9, 40, 400, 1500]))))
+    for calendar in calendars:
+        for start, end in spans:
+            assert calendar.business_days_between(start, end) == walked(calendar, start, end), (start, end)
+    # Fri 11-20 → Tue 11-24 2026: the weekend and 勤労感謝の日 (Mon 11-23) do not count.
+    assert OfficeCalendar().business_days_between(dt.date(2026, 11, 20), dt.date(2026, 11, 24)) == 1
