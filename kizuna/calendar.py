@@ -17,7 +17,16 @@ DEFAULT_CLOSURE = ((12, 29), (1, 3))
 
 @lru_cache(maxsize=256)
 def _jp_holidays(year: int) -> dict[dt.date, str]:
-    import holidays  # heavy: imported only when a date is checked
+    from . import _holiday_tables as table
+
+    if table.FIRST_YEAR <= year <= table.LAST_YEAR:
+        # The holidays package's answer, tabled (scripts/generate_holiday_tables.py): importing
+        # the package and building a year took a third of a second of every draft.
+        found: dict[dt.date, str] = {}
+        for item in filter(None, table.HOLIDAYS.get(year, "").split(";")):
+            found[dt.date(year, int(item[:2]), int(item[2:4]))] = item[4:]
+        return found
+    import holidays  # heavy: only for a year outside the table
 
     # language="ja": with LANG=C the names would otherwise come out in English (FACTS §4).
     return dict(holidays.country_holidays("JP", years=year, language="ja"))

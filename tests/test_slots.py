@@ -665,3 +665,19 @@ def test_business_days_between_agrees_with_counting_day_by_day() -> None:
             assert calendar.business_days_between(start, end) == walked(calendar, start, end), (start, end)
     # Fri 11-20 → Tue 11-24 2026: the weekend and 勤労感謝の日 (Mon 11-23) do not count.
     assert OfficeCalendar().business_days_between(dt.date(2026, 11, 20), dt.date(2026, 11, 24)) == 1
+
+
+def test_the_holiday_table_is_the_holidays_package_for_every_year_served() -> None:
+    """kizuna/_holiday_tables.py against its source. A release of holidays that moves or adds
+    a holiday fails here: run scripts/generate_holiday_tables.py again."""
+    import holidays
+
+    from kizuna import _holiday_tables as table
+    from kizuna.calendar import _jp_holidays, holiday_name
+
+    for year in range(table.FIRST_YEAR, table.LAST_YEAR + 1):
+        expected = dict(holidays.country_holidays("JP", years=year, language="ja"))
+        assert _jp_holidays(year) == expected, year
+    assert holiday_name(dt.date(2026, 11, 23)) == "勤労感謝の日"
+    assert holiday_name(dt.date(2026, 9, 22)) == "国民の休日"  # between 敬老の日 and 秋分の日
+    assert holiday_name(dt.date(2026, 11, 24)) is None
