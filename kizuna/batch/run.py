@@ -678,15 +678,17 @@ class _JsonLines:
 
     def line(self, message: Message, key: str, exchange_id: int | None) -> str:
         string = _json_string
-        head_key = (message.kind, message.date, message.result, message.stage, message.deadline)
+        head_key = (message.kind, message.date, message.result, message.stage, message.deadline,
+                    message.language)
         head = self._heads.get(head_key)
         if head is None:
-            kind, date, result, stage, deadline = (_JSON.encode(v) for v in (
+            kind, date, result, stage, deadline, language = (_JSON.encode(v) for v in (
                 message.kind, message.date.isoformat(), message.result, message.stage,
-                message.deadline.isoformat() if message.deadline else None,
+                message.deadline.isoformat() if message.deadline else None, message.language,
             ))
             head = self._heads[head_key] = (
-                kind, f'"date": {date}, "result": {result}, "stage": {stage}, "deadline": {deadline}',
+                kind, f'"date": {date}, "result": {result}, "stage": {stage}, "deadline": {deadline}, '
+                f'"language": {language}',
             )
         topics = message.topics
         topics_json = self._topics.get(topics) if topics else "[]"

@@ -471,7 +471,8 @@ class LogCore:
                         continue
                     first[key] = index
                 candidate_rows.append(_candidate_row(
-                    candidate, None, message.stage, _status_for(message), False, now
+                    candidate, None, message.stage, _status_for(message), False, now,
+                    message.language,
                 ))
                 topics = message.topics
                 converted = topic_cache.get(topics)
@@ -495,7 +496,7 @@ class LogCore:
                 exchange_rows.append((
                     candidate.id, "out", message.kind, message.stage, message.result,
                     message.subject, message.body, converted[0], slots_json, status, key,
-                    day_iso, now, sent_at, charset, said_json, message.answers,
+                    day_iso, now, sent_at, charset, said_json, message.answers, message.language,
                 ))
                 next_id += 1
                 results.append(Exchange(
@@ -517,6 +518,7 @@ class LogCore:
                     answers=message.answers,
                     result=message.result,
                     message_date=day_iso,
+                    language=message.language,
                 ))
             if exchange_rows:
                 conn.executemany(_CANDIDATE_UPSERT, candidate_rows)
@@ -627,7 +629,7 @@ class LogCore:
                 raise self._unknown_candidate(candidate_id)
             cursor = conn.execute(_EXCHANGE_INSERT, (
                 candidate_id, "in", None, row[0], None, subject, text, "[]", "[]", "received",
-                idempotency_key, received[:10], self._now(), received, None, "[]", None,
+                idempotency_key, received[:10], self._now(), received, None, "[]", None, None,
             ))
             if cursor.rowcount:
                 exchange_id = cursor.lastrowid
