@@ -117,7 +117,8 @@ class Checked:
 
 def message_text(message: Message) -> str:
     """The draft as it is checked and as ``kizuna draft`` prints it (``output.as_text``)."""
-    return f"件名：{message.subject}\n\n{message.body}"
+    head = "Subject: " if message.language == "en" else "件名："
+    return f"{head}{message.subject}\n\n{message.body}"
 
 
 # ---------------------------------------------------------------------------------------------
