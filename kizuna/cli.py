@@ -826,18 +826,23 @@ def topics(ctx: click.Context, on: dt.date | None, kind: str | None, result: str
 @topics.command(name="check")
 @click.argument("path", metavar="FILE", type=click.Path(dir_okay=False))
 def topics_check(path: str) -> None:
-    """Validate a town or season topic file, listing every problem with its entry and key."""
+    """Validate a town or season topic file, listing every problem with its entry and key,
+    and the entries English letters leave out (no English line)."""
     from .errors import TopicFileError
-    from .topics import check_topic_file
+    from .topics import check_topic_file_report
 
     try:
-        count = check_topic_file(path)
+        report = check_topic_file_report(path)
     except TopicFileError as exc:
         click.echo(f"{exc.path or path}: {exc.message}", err=True)
         for problem in exc.problems:
             click.echo(f"  - {problem}", err=True)
         raise SystemExit(1) from None
-    click.echo(f"OK: {count} entries")
+    click.echo(f"OK: {report.entries} entries")
+    if report.no_english:
+        click.echo(f"Not used in English letters ({len(report.no_english)}: no English line):")
+        for item in report.no_english:
+            click.echo(f"  - {item}")
 
 
 # --- interview slots and reminders (kizuna.slots, kizuna.log.holds) ---
