@@ -12,6 +12,7 @@ rendered twice, and a file lost to the kill is written again from the logged mes
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -359,6 +360,7 @@ class _Work:
     def _record(self, rows: Sequence[BatchRow]) -> _Chunk:
         """Look up which rows an earlier run did, render the others and record them in one
         transaction (none in a dry run)."""
+        rows = self._with_languages(rows)
         keys = [self._key_prefix + row.candidate.id for row in rows]
         logged = self._logged(rows, keys)
         fresh = [(row, key) for row, key in zip(rows, keys, strict=True) if key not in logged]
@@ -450,8 +452,22 @@ class _Work:
                 return done
         return choose_topics(
             self.profile, self.kind, [(row.candidate.id, row.result) for row in rows],
-            on=self.on, log=self.log,
+            on=self.on, log=self.log, languages=[row.candidate.language for row in rows],
         )
+
+    def _with_languages(self, rows: Sequence[BatchRow]) -> Sequence[BatchRow]:
+        """The rows with each applicant's language: a row's own (the 言語/language column),
+        else the one the log keeps for them (one query per chunk), else Japanese."""
+        unstated = [row.candidate.id for row in rows if not row.candidate.language]
+        known = self.log.candidate_languages(unstated) if unstated else {}
+        if not known:
+            return rows
+        return [
+            dataclasses.replace(row, candidate=dataclasses.replace(
+                row.candidate, language=known[row.candidate.id]))
+            if not row.candidate.language and row.candidate.id in known else row
+            for row in rows
+        ]
 
     def check_messages(self, *, skip_invalid: bool) -> None:
         """Before anything is logged or written: build every message an .eml will be made of
@@ -541,6 +557,7 @@ class _Work:
         checker = checker_for(self.profile) if self.check else None
         mail_charset = self.charset if eml else "utf-8"
 
+        rows = self._with_languages(rows)
         keys = [self._key_prefix + row.candidate.id for row in rows]
         logged = self._logged(rows, keys)
         fresh = [(row, key) for row, key in zip(rows, keys, strict=True) if key not in logged]

@@ -588,6 +588,22 @@ class LogCore:
                     found.setdefault(cid, set()).add(topic_id)
         return found
 
+    @_translating
+    def candidate_languages(self, candidate_ids: Sequence[str]) -> dict[str, str]:
+        """The language the log keeps for each of these applicants, when it is not Japanese
+        (the usual case, left out), a few hundred per query."""
+        found: dict[str, str] = {}
+        unique = list(dict.fromkeys(candidate_ids))
+        for start in range(0, len(unique), 500):
+            chunk = unique[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            for cid, language in self.db.conn.execute(
+                f"SELECT id, language FROM candidates WHERE id IN ({marks}) AND language != 'ja'",
+                chunk,
+            ):
+                found[cid] = language
+        return found
+
     @staticmethod
     def inbound_key(candidate_id: str, text: str, received_at: dt.datetime) -> str:
         """The idempotency key of a reply with a known arrival time: the applicant, the time
