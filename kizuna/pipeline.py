@@ -799,6 +799,7 @@ def check_drafts(
     kind: str | None = None,
     result: str | None = None,
     charset: str | None = None,
+    language: str | None = None,
 ) -> list[Checked]:
     """``kizuna check``: the findings of drafts in files (text, .eml or JSON; '-' is
     ``stdin``), of logged exchanges, and with ``unsent`` of every unsent draft in the log.
@@ -811,6 +812,7 @@ def check_drafts(
     from .check import Checked, checker_for, read_drafts
 
     checker = checker_for(profile)
+    language = language_code(language) or None
     if kind is not None:
         get_kind(kind)  # an unknown kind lists the kinds
     names = log.applicant_names() if log is not None else {}
@@ -830,13 +832,19 @@ def check_drafts(
             if draft.message is not None and kind is None and result is None:
                 message = draft.message if person is None else dataclasses.replace(
                     draft.message, candidate=person)
+                if language is not None:
+                    message = dataclasses.replace(message, language=language)
                 found = checker.check_message(message, on=day, others=others, booking=booking,
                                               charset=mail)
             else:
+                # The language: as given, else the file's, else the log's for a given
+                # applicant, else told from the text itself.
+                stated = language or draft.language or (
+                    given.language if given is not None and given.language else None)
                 found = checker.check_text(
                     draft.text, kind=kind, result=result, candidate=person, on=day, others=others,
                     booking=booking, topics=draft.message.topics if draft.message else (),
-                    charset=mail,
+                    charset=mail, language=stated,
                 )
             checked.append(Checked(draft.source, tuple(found)))
     if log is not None and (exchange_ids or unsent):
