@@ -316,8 +316,9 @@ def batch(settings: Settings, csv_file: str, kind: str, stage: str | None, on: d
           quiet: bool, charset: str, fix: bool) -> None:
     """Draft, log and write one message per applicant in FILE.csv; safe to run again.
 
-    Headers in Japanese (応募番号, 氏名, ふりがな, メールアドレス, 結果) or English (id, name,
-    kana, email, result); other columns reach the templates as candidate.extra.
+    Headers in Japanese (応募番号, 氏名, ふりがな, メールアドレス, 結果, 言語) or English (id, name,
+    kana, email, result, language); other columns reach the templates as candidate.extra.
+    言語/language (ja, en) may differ from row to row.
     """
     from .batch import run_batch
 
