@@ -1014,10 +1014,10 @@ class Checker:
         who = m.group("name").strip()
         if _TITLE_EN.match(who):
             if report:
-                bare = _TITLE_EN.sub("", who, count=1).strip()
                 raw.append(_Raw("person.atena", start, end,
                                 "No guessed title: the greeting carries the full name as the "
-                                "applicant wrote it.", f"Dear {MARK if MARK in who else bare},"))
+                                "applicant wrote it.",
+                                f"Dear {MARK}," if marked else "Dear <full name>,"))
             who = _TITLE_EN.sub("", who, count=1).strip()
         elif _NOBODY_EN.fullmatch(who):
             if report:
@@ -1067,13 +1067,15 @@ class Checker:
 
 _MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August",
               "September", "October", "November", "December")
+# Abbreviations may carry a full stop ("Dec."), a month written out may not: "23 November." ends
+# a sentence.
 _MONTH_EN_RE = (r"(?:January|February|March|April|May|June|July|August|September|October|November|"
-                r"December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)")
+                r"December|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\.?)")
 _WEEKDAY_EN_RE = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|Mon|Tues|Tue|Wed|Thurs|Thur|Thu|Fri|Sat|Sun)"
 _DATE_EN = re.compile(
     rf"(?<![\w])(?:(?P<wd>{_WEEKDAY_EN_RE}),?\s+)?"
-    rf"(?:(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<m>{_MONTH_EN_RE})\.?"
-    rf"|(?P<m2>{_MONTH_EN_RE})\.?\s+(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?(?![\d:]))"
+    rf"(?:(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<m>{_MONTH_EN_RE})"
+    rf"|(?P<m2>{_MONTH_EN_RE})\s+(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?(?![\d:]))"
     r"(?:,?\s+(?P<y>(?:19|20)\d\d|2100)(?!\d))?(?![\w])"
 )
 _TIME_EN = re.compile(r",?\s*(?:at\s+|from\s+)?\d{1,2}(?::\d\d|\s*(?:am|pm|a\.m\.|p\.m\.)(?![a-z]))",

@@ -84,6 +84,8 @@ FILTERS: dict[str, Callable[..., Any]] = {
     "local_note": local_note,
     "circled": circled,
 }
+
+
 def international_phone(number: str) -> str:
     """A Japanese number as a reader abroad dials it: 0197-00-0000 → +81 197-00-0000 (a
     number already international, or not Japanese-looking, stays as written)."""

@@ -662,3 +662,25 @@ def test_english_sign_offs_end_the_text_read() -> None:
     # Nor one followed by a long letter.
     long = "Option 2.\nThanks\n" + "\n".join(f"line {i} of a long answer" for i in range(12))
     assert strip_quoted(long) == long
+
+
+def test_a_template_folder_overrides_english_templates_in_its_en_folder(tmp_path: Path,
+                                                                          emma: Candidate) -> None:
+    folder = tmp_path / "my_templates"
+    (folder / "en").mkdir(parents=True)
+    (folder / "application_received.txt").write_text(
+        '{% extends "base.txt" %}{% block subject %}【{{ org.name }}】受付{% endblock %}', encoding="utf-8")
+    (folder / "en" / "application_received.txt").write_text(
+        '{% extends "base.txt" %}{% block subject %}Thanks – {{ org.name }}{% endblock %}'
+        "{% block body %}Our own English text.{% endblock %}", encoding="utf-8")
+    path = tmp_path / "kizuna.toml"
+    path.write_text(sample_profile_text().replace('templates = ""', 'templates = "my_templates"'),
+                    encoding="utf-8")
+    composer = Composer(load_profile(path))
+    english = composer.compose("application_received", emma, on=ON)
+    assert english.subject == "Thanks – Kitakami City"
+    assert "Our own English text." in english.body and english.body.startswith("Dear Emma Brown,")
+    japanese = composer.compose("application_received", dataclasses.replace(emma, language="ja"), on=ON)
+    assert japanese.subject == "【北上市】受付"
+    # A kind the folder does not override in English is the built-in English one.
+    assert composer.compose("screening_result", emma, on=ON, result="passed").subject.startswith("Result of")

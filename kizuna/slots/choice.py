@@ -143,8 +143,10 @@ _DATE_EN_RE = re.compile(rf"(?<![\w]){_DATE_EN}(?![\w])", re.IGNORECASE)
 _EXPLICIT_EN = re.compile(
     rf"\b(?:options?|choices?|slots?|numbers?|times?|dates?)\s*(?:no\.?\s*)?#?\s*(?P<n>\d{{1,2}}|{_NUMBER_WORD})(?![\w:/])"
     rf"|\b(?:the\s+|my\s+)?(?P<o1>{_ORDINAL_WORD}|{_ORDINAL_DIGIT})\s+(?:one|option|choice|slot|time|date)s?\b"
-    rf"|\bthe\s+(?P<o2>{_ORDINAL_WORD}|{_ORDINAL_DIGIT})(?=\s*(?:[.,!?)]|$|please|thanks|thank|works|is|would|if))"
-    rf"|(?<![\w])(?P<o3>{_ORDINAL_DIGIT})(?=\s*(?:[.,!?)]|$|please|thanks|thank|works|is|would|if|option|one))",
+    rf"|\bthe\s+(?P<o2>{_ORDINAL_WORD}|{_ORDINAL_DIGIT})(?=\s*(?:[.,!?)]|$|please|thanks|thank|works|is|would|if|or\b))"
+    rf"|(?<![\w])(?P<o3>{_ORDINAL_DIGIT})(?=\s*(?:[.,!?)]|$|please|thanks|thank|works|is|would|if|option|one))"
+    # "option two or three": a number word after "or"/"and" names an option too.
+    r"|\b(?:or|and)\s+(?P<n2>two|three|four|five|six|seven|eight|nine|ten)\b(?!\s+(?:people|persons|hours|minutes|days|weeks|times))",
     re.IGNORECASE | re.MULTILINE,
 )
 # English preference markers: "first choice", "my second preference".
@@ -348,7 +350,7 @@ def _find_refs_en(
     for m in _EXPLICIT_EN.finditer(text):
         if not free(m.start(), m.end()):
             continue
-        value = _english_number(m["n"] or m["o1"] or m["o2"] or m["o3"])
+        value = _english_number(m["n"] or m["o1"] or m["o2"] or m["o3"] or m["n2"])
         if value is None:
             continue
         if value == -1:  # "the last one"
