@@ -118,7 +118,8 @@ class Checked:
 
 def message_text(message: Message) -> str:
     """The draft as it is checked and as ``kizuna draft`` prints it (``output.as_text``)."""
-    return f"件名：{message.subject}\n\n{message.body}"
+    head = "Subject: " if message.language == "en" else "件名："
+    return f"{head}{message.subject}\n\n{message.body}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -374,6 +375,7 @@ class _Context:
     charset: str
     fix: bool
     naitei_notice: bool = False  # the text is itself a 内定 notice
+    language: str = "ja"  # "en": an English letter (English rules; no keigo, no 様)
 
 
 @dataclass
@@ -445,7 +447,9 @@ class Checker:
         ctx = _Context(
             kind=message.kind if message.kind in KINDS else None, result=message.result,
             on=on or message.date, interview=interview, topics=message.topics,
-            charset=_charset(charset), fix=fix,
+            # An English letter is always sent in UTF-8 (kizuna.output.eml.mail_charset).
+            charset=_charset("utf-8" if message.language == "en" else charset), fix=fix,
+            language="en" if message.language == "en" else "ja",
         )
         candidate = message.candidate
         return self._check(message_text(message), candidate.name, ctx, others,
@@ -464,11 +468,16 @@ class Checker:
         topics: Sequence[Topic] = (),
         charset: str = "utf-8",
         fix: bool = False,
+        language: str | None = None,
     ) -> list[Finding]:
-        """Check a draft's text (a first line 件名：… is its subject). Without ``kind`` it is
-        guessed from the subject; without ``result``, a not-passed notice is recognised by its
-        wording; without ``candidate``, the name in the 宛名 is taken to be the applicant."""
+        """Check a draft's text (a first line 件名：… or Subject: … is its subject). Without
+        ``kind`` it is guessed from the subject; without ``result``, a not-passed notice is
+        recognised by its wording; without ``candidate``, the name in the 宛名 (or after
+        "Dear") is taken to be the applicant; without ``language``, a text with no kana is
+        taken to be an English letter."""
         text = text.replace("\r\n", "\n").replace("\r", "\n")
+        if language not in ("ja", "en"):
+            language = guess_language(text, candidate.name if candidate else None)
         naitei_notice = False
         if kind is None:
             kind, naitei_notice = _guess_kind(text, self.profile)
@@ -476,7 +485,8 @@ class Checker:
             kind = None
         interview = booking.start.astimezone(JST).date() if booking is not None else None
         ctx = _Context(kind=kind, result=result, on=on, interview=interview, topics=tuple(topics),
-                       charset=_charset(charset), fix=fix, naitei_notice=naitei_notice)
+                       charset=_charset("utf-8" if language == "en" else charset), fix=fix,
+                       naitei_notice=naitei_notice, language=language)
         return self._check(text, candidate.name if candidate else None, ctx, others,
                            family=candidate.family_name if candidate else None)
 
@@ -501,7 +511,10 @@ class Checker:
         reference = name or atena_name
         if done.tokens and reference:
             raw += self._names(done.tokens, reference)
-        if name and atena_name and done.atena_span and "person.atena" in self._enabled:
+        if ctx.language == "en":
+            if name and atena_name and done.atena_span:
+                raw += _greeting_names(name, atena_name, done.atena_span, self._enabled)
+        elif name and atena_name and done.atena_span and "person.atena" in self._enabled:
             parts = name.split()
             if len(parts) > 1 and _compact(atena_name) in (parts[0], parts[-1]):
                 raw.append(_Raw("person.atena", *done.atena_span,
@@ -574,19 +587,31 @@ class Checker:
         atena_name: str | None = None
         atena_span: tuple[int, int] | None = None
         not_passed = _is_not_passed(doc, ctx)
+        english = ctx.language == "en"
         if on & _PERSON:
-            atena_name, atena_span = self._atena(doc, raw, marked)
-            tokens = _tokens(doc) if "person.name" in on else []
+            if english:
+                # An English letter has no 様: its name is the one after "Dear".
+                atena_name, atena_span = self._greeting(doc, raw, marked)
+            else:
+                atena_name, atena_span = self._atena(doc, raw, marked)
+                tokens = _tokens(doc) if "person.name" in on else []
         if on & _DATES:
             self._dates(doc, ctx, raw)
         if on & _TONE:
             self._tone(doc, ctx, raw, not_passed)
         if on & _PUBLIC:
-            self._public(doc, ctx, raw, not_passed)
-        if on & _KEIGO:
+            if english:
+                self._public_en(doc, ctx, raw, not_passed)
+            else:
+                self._public(doc, ctx, raw, not_passed)
+        if on & _KEIGO and not english:  # keigo is Japanese
             self._keigo(doc, raw)
         if on & _LEFTOVER:
             _leftovers(text, 0, raw, on)
+            if english and "leftover.placeholder" in on:
+                for m in _PLACEHOLDER_EN.finditer(text):
+                    raw.append(_Raw("leftover.placeholder", m.start(), m.end(),
+                                    "A placeholder left in the text.", "the real value"))
         if on & _MAIL:
             _mail(text, ctx.charset, ctx.fix, raw, on)
         marks = [m.start() for m in re.finditer(MARK, text)] if marked else []
@@ -734,15 +759,18 @@ class Checker:
 
     def _dates(self, doc: _Doc, ctx: _Context, raw: list[_Raw]) -> None:
         on, enabled = ctx.on, self._enabled
-        refs = _dates(doc, on)
+        english = ctx.language == "en"
+        refs = _dates_en(doc, on) if english else _dates(doc, on)
         text = doc.text
         policy = self.profile.slots
         for ref in refs:
             shown = text[ref.start:ref.end]
             if not ref.valid:
                 if "date.invalid" in enabled:
+                    written = (f"{ref.day} {_MONTHS_EN[ref.month - 1]}" if english and 1 <= ref.month <= 12
+                               else f"{ref.month}月{ref.day}日")
                     raw.append(_Raw("date.invalid", ref.start, ref.end,
-                                    f"{ref.month}月{ref.day}日 does not exist"
+                                    f"{written} does not exist"
                                     + (f" in {ref.year}." if ref.year else "."),
                                     "check the date"))
                 continue
@@ -750,7 +778,15 @@ class Checker:
             if day is None:
                 continue
             assumed = "" if ref.year is not None else f" (the year taken as {day.year}, nearest the send date)"
-            if ref.weekday and "date.weekday" in enabled:
+            if english and ref.weekday and "date.weekday" in enabled:
+                real = _WEEKDAY_EN[day.weekday()]
+                if _weekday_index_en(ref.weekday) != day.weekday():
+                    raw.append(_Raw(
+                        "date.weekday", ref.start, ref.end,
+                        f"{day.day} {_MONTHS_EN[day.month - 1]} {day.year} is a {real}, not a "
+                        f"{ref.weekday}{assumed}.", shown.replace(ref.weekday, real, 1),
+                    ))
+            elif ref.weekday and "date.weekday" in enabled:
                 real = WEEKDAYS_JA[day.weekday()]
                 if real != ref.weekday:
                     fixed = shown[::-1].replace(ref.weekday, real, 1)[::-1]
@@ -761,12 +797,17 @@ class Checker:
                     ))
             if on is None:
                 continue
-            sentence = doc.sentence_of(ref.start)
-            past_context = _PAST_MARKERS.search(sentence) is not None
             line_start = doc.line_of(ref.start)[0]
-            deadline = _UNTIL.match(doc.plain, ref.after) is not None or (
-                _DEADLINE_BEFORE.search(text, line_start, ref.start) is not None
-            )
+            if english:
+                sentence = _sentence_en(doc, ref.start)
+                past_context = _PAST_MARKERS_EN.search(sentence) is not None
+                deadline = _DEADLINE_BEFORE_EN.search(text, line_start, ref.start) is not None
+            else:
+                sentence = doc.sentence_of(ref.start)
+                past_context = _PAST_MARKERS.search(sentence) is not None
+                deadline = _UNTIL.match(doc.plain, ref.after) is not None or (
+                    _DEADLINE_BEFORE.search(text, line_start, ref.start) is not None
+                )
             if deadline:
                 if day < on and not past_context and "date.deadline" in enabled:
                     raw.append(_Raw(
@@ -795,7 +836,47 @@ class Checker:
                         "an open day (see `kizuna slots`)",
                     ))
         if "date.relative" in enabled and on is not None:
-            self._relative(doc, ctx, refs, raw)
+            if english:
+                self._relative_en(doc, ctx, refs, raw)
+            else:
+                self._relative(doc, ctx, refs, raw)
+
+    def _relative_en(self, doc: _Doc, ctx: _Context, refs: list[_DateRef], raw: list[_Raw]) -> None:
+        """today / tomorrow / the day after tomorrow that do not match the date they name (a
+        date beside them, or the interview in a sentence about it)."""
+        on = ctx.on
+        assert on is not None
+        text = doc.text
+        interview = ctx.interview
+        if interview is None:
+            timed = {r.resolved for r in refs if r.timed and r.resolved is not None}
+            if len(timed) == 1:
+                interview = next(iter(timed))
+        for m in _RELATIVE_EN.finditer(text):
+            word = m.group().lower()
+            expected = on + dt.timedelta(days=_RELATIVE_DAYS_EN[word])
+            referent: dt.date | None = None
+            for ref in refs:
+                if 0 <= ref.start - m.end() <= 3 and set(text[m.end():ref.start]) <= _JOINERS_EN:
+                    referent = ref.resolved
+                    break
+                if 0 <= m.start() - ref.end <= 3 and set(text[ref.end:m.start()]) <= _JOINERS_EN:
+                    referent = ref.resolved
+                    break
+            else:
+                if interview is not None and _INTERVIEW_WORDS_EN.search(_sentence_en(doc, m.start())):
+                    referent = interview
+            if referent is None or referent == expected:
+                continue
+            days = (referent - on).days
+            better = {0: "today", 1: "tomorrow", 2: "the day after tomorrow"}.get(days)
+            named = f"{_WEEKDAY_EN[referent.weekday()]}, {referent.day} {_MONTHS_EN[referent.month - 1]}"
+            raw.append(_Raw(
+                "date.relative", m.start(), m.end(),
+                f"'{m.group()}' is {expected.isoformat()} for a message sent on {on.isoformat()}, "
+                f"but the date it refers to is {referent.isoformat()}.",
+                f"{better} ({named})" if better else named,
+            ))
 
     def _relative(self, doc: _Doc, ctx: _Context, refs: list[_DateRef], raw: list[_Raw]) -> None:
         on = ctx.on
@@ -855,8 +936,9 @@ class Checker:
                 ))
         if not not_passed:
             return
+        english = ctx.language == "en"
         if "tone.festival" in enabled:
-            for m in _FESTIVAL.finditer(text):
+            for m in (_FESTIVAL_EN if english else _FESTIVAL).finditer(text):
                 raw.append(_Raw("tone.festival", m.start(), m.end(),
                                 "Festival, event or sightseeing wording reads as indifference in a "
                                 "not-passed notice.", "leave it out"))
@@ -868,14 +950,17 @@ class Checker:
                                     "not-passed notice.", "leave it out"))
                     at = text.find(advert, at + len(advert))
         if "tone.cheer" in enabled:
-            for m in _CHEER.finditer(text):
+            for m in (_CHEER_EN if english else _CHEER).finditer(text):
                 raw.append(_Raw("tone.cheer", m.start(), m.end(),
                                 "Cheerful wording does not belong in a not-passed notice.",
+                                "a quiet good wish (We wish you every success in the future.)"
+                                if english else
                                 "a quiet wish for the applicant's future (今後のご活躍をお祈り申し上げます)"))
         if "tone.exclamation" in enabled:
             for m in _EXCLAMATION.finditer(text):
                 raw.append(_Raw("tone.exclamation", m.start(), m.end(),
-                                "No exclamation marks in a not-passed notice.", "。"))
+                                "No exclamation marks in a not-passed notice.",
+                                "." if english else "。"))
 
     # --- the public employer's terms ---
 
@@ -907,6 +992,77 @@ class Checker:
                                 f"最終合格 belongs to the final result, not to a {kind} message.",
                                 "通過 (a stage passed)"))
 
+    def _public_en(self, doc: _Doc, ctx: _Context, raw: list[_Raw], not_passed: bool) -> None:
+        """The public employer's terms in an English letter: no offer of appointment stated
+        before the offer step, and no "passed" in a not-passed notice or "final pass" outside
+        the final result."""
+        text, enabled, kind = doc.text, self._enabled, ctx.kind
+        if "public.naitei" in enabled and self.profile.organisation.public_sector \
+                and not ctx.naitei_notice and not not_passed and kind not in ("offer", "pre_arrival_guide"):
+            for m in _NAITEI_EN.finditer(text):
+                if _NAITEI_LATER_EN.search(_sentence_en(doc, m.start())):
+                    continue
+                raw.append(_Raw(
+                    "public.naitei", m.start(), m.end(),
+                    "A public employer's final pass (a place on the list of candidates for "
+                    "appointment) is not yet an offer: the offer of appointment is a later, "
+                    "separate notice.", "you have passed the final stage of the selection",
+                ))
+        if "public.gokaku" not in enabled:
+            return
+        if not_passed:
+            for m in _PASSED_EN.finditer(text):
+                raw.append(_Raw("public.gokaku", m.start(), m.end(),
+                                "'passed' in a not-passed notice.",
+                                "we are unable to offer you a place in the next stage"))
+        elif kind is not None and kind not in ("final_result", "offer", "pre_arrival_guide", "note"):
+            for m in _FINAL_PASS_EN.finditer(text):
+                raw.append(_Raw("public.gokaku", m.start(), m.end(),
+                                f"A final pass belongs to the final result, not to a {kind} message.",
+                                "you have passed <the stage>"))
+
+    def _greeting(self, doc: _Doc, raw: list[_Raw], marked: bool) -> tuple[str | None, tuple[int, int] | None]:
+        """Check an English letter's greeting (the body's first line, "Dear <full name>,");
+        return the name it gives (unless it is the stand-in for the applicant's) and where."""
+        text = doc.text
+        start = doc.body_start
+        while start < len(text) and text[start] in "\n \u3000\t":
+            start += 1
+        if start >= len(text):
+            return None, None
+        _, line_end = doc.line_of(start)
+        line = text[start:line_end].rstrip()
+        end = start + len(line)
+        report = "person.atena" in self._enabled
+        m = _GREETING_EN.fullmatch(line)
+        if m is None:
+            if report:
+                raw.append(_Raw("person.atena", start, min(end, start + 20),
+                                "An English letter opens with \"Dear\", the applicant's full name "
+                                "and a comma.", f"Dear {MARK}," if marked else "Dear <full name>,"))
+            return None, None
+        who = m.group("name").strip()
+        if _TITLE_EN.match(who):
+            if report:
+                raw.append(_Raw("person.atena", start, end,
+                                "No guessed title: the greeting carries the full name as the "
+                                "applicant wrote it.",
+                                f"Dear {MARK}," if marked else "Dear <full name>,"))
+            who = _TITLE_EN.sub("", who, count=1).strip()
+        elif _NOBODY_EN.fullmatch(who):
+            if report:
+                raw.append(_Raw("person.atena", start, end,
+                                f"\"Dear {who}\" names nobody: the greeting carries the "
+                                "applicant's full name.", f"Dear {MARK}," if marked else
+                                "Dear <full name>,"))
+            return None, None
+        if not m.group("comma") and report:
+            raw.append(_Raw("person.atena", start, end, "The greeting ends with a comma.",
+                            f"{line},"))
+        if not who or MARK in who:
+            return None, None
+        return who, (start, end)
+
     # --- keigo ---
 
     def _keigo(self, doc: _Doc, raw: list[_Raw]) -> None:
@@ -937,6 +1093,142 @@ class Checker:
                                 "です / でございます"))
 
 
+# --- English letters --------------------------------------------------------------------------
+
+_MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August",
+              "September", "October", "November", "December")
+# Abbreviations may carry a full stop ("Dec."), a month written out may not: "23 November." ends
+# a sentence.
+_MONTH_EN_RE = (r"(?:January|February|March|April|May|June|July|August|September|October|November|"
+                r"December|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\.?)")
+_WEEKDAY_EN_RE = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|Mon|Tues|Tue|Wed|Thurs|Thur|Thu|Fri|Sat|Sun)"
+_DATE_EN = re.compile(
+    rf"(?<![\w])(?:(?P<wd>{_WEEKDAY_EN_RE}),?\s+)?"
+    rf"(?:(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<m>{_MONTH_EN_RE})"
+    rf"|(?P<m2>{_MONTH_EN_RE})\s+(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?(?![\d:]))"
+    r"(?:,?\s+(?P<y>(?:19|20)\d\d|2100)(?!\d))?(?![\w])"
+)
+_TIME_EN = re.compile(r",?\s*(?:at\s+|from\s+)?\d{1,2}(?::\d\d|\s*(?:am|pm|a\.m\.|p\.m\.)(?![a-z]))",
+                      re.IGNORECASE)
+_DEADLINE_BEFORE_EN = re.compile(
+    r"\b(?:by|until|till|before|no later than|deadline(?: is)?:?)\s+(?:the\s+|on\s+)?$",
+    re.IGNORECASE,
+)
+_PAST_MARKERS_EN = re.compile(
+    r"\b(?:received|sent|held|took place|attended|last|previous|previously|earlier|ago|"
+    r"yesterday|was|were)\b", re.IGNORECASE,
+)
+_RELATIVE_EN = re.compile(r"\b(?:the day after tomorrow|tomorrow|today|tonight)\b", re.IGNORECASE)
+_RELATIVE_DAYS_EN = {"the day after tomorrow": 2, "tomorrow": 1, "today": 0, "tonight": 0}
+_JOINERS_EN = frozenset(" (,:")
+_INTERVIEW_WORDS_EN = re.compile(
+    r"\b(?:interview|meeting|meet|talk|join|see you|on the day)\w*", re.IGNORECASE,
+)
+_NOT_PASSED_EN = re.compile(
+    r"unable to offer|not (?:been )?successful|unsuccessful|not to (?:proceed|progress)|"
+    r"will not be (?:moving|proceeding|progressing)|regret to (?:inform|tell)|sorry to (?:inform|tell)",
+    re.IGNORECASE,
+)
+_FESTIVAL_EN = re.compile(
+    r"\b(?:festivals?|fireworks|events?|sightseeing|must-see|campaign|tourists?|tourism|"
+    r"come and visit|do visit|in full bloom|at (?:their|its) best)\b", re.IGNORECASE,
+)
+_CHEER_EN = re.compile(
+    r"\b(?:congratulations|congrats|delighted|thrilled|excited|exciting|can't wait|cannot wait|"
+    r"wonderful|fantastic|amazing|great news|look(?:ing)? forward|celebrat\w*|good luck)\b"
+    r"|[♪☆★♡♥]|:\)|[\U0001f300-\U0001faff]",
+    re.IGNORECASE,
+)
+_NAITEI_EN = re.compile(
+    r"\b(?:job offer|offer of (?:appointment|employment)|offer you (?:the|an?) "
+    r"(?:post|position|job|appointment))\b|内々?定", re.IGNORECASE,
+)
+_NAITEI_LATER_EN = re.compile(
+    r"\b(?:separately|later|will send|will follow|not yet|in due course|is not|isn't|next step)\b",
+    re.IGNORECASE,
+)
+_PASSED_EN = re.compile(r"\b(?:you (?:have )?passed|successful candidates?)\b", re.IGNORECASE)
+_FINAL_PASS_EN = re.compile(r"\b(?:final pass|passed the final (?:stage|selection|interview))\b",
+                            re.IGNORECASE)
+_GREETING_EN = re.compile(r"(?:Dear|Hello|Hi)\s+(?P<name>[^,]*?)\s*(?P<comma>,)?\s*", re.IGNORECASE)
+_TITLE_EN = re.compile(r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Mister|Madam)\.?\s+", re.IGNORECASE)
+_NOBODY_EN = re.compile(r"(?:Sir(?: or Madam)?|Madam|Sir/Madam|Applicant|Candidate|All|Colleague|"
+                        r"Friend|Customer|Valued \w+|Hiring \w+)", re.IGNORECASE)
+_PLACEHOLDER_EN = re.compile(
+    r"\[(?:name|first name|last name|full name|date|time|place|company|position|job title|"
+    r"insert[^\]\n]*|your name|applicant)\]|<(?:name|date|time|full name)>",
+    re.IGNORECASE,
+)
+_EN_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n")
+
+
+def _weekday_index_en(word: str) -> int:
+    return [w.lower()[:3] for w in _WEEKDAY_EN].index(word.lower()[:3])
+
+
+def _sentence_en(doc: _Doc, offset: int) -> str:
+    """The English sentence holding ``offset``: from the last ". " (or line start) before it
+    to the next."""
+    line_start, line_end = doc.line_of(offset)
+    line = doc.text[line_start:line_end]
+    at = offset - line_start
+    start = 0
+    for m in _EN_SENTENCE_END.finditer(line):
+        if m.end() > at:
+            return line[start:m.start()]
+        start = m.end()
+    return line[start:]
+
+
+def _dates_en(doc: _Doc, on: dt.date | None) -> list[_DateRef]:
+    """The dates an English letter writes ("Wednesday, 2 December 2026", "December 2",
+    "Sat 5 Dec"), with the weekday before them and a time after them, if any."""
+    text = doc.text
+    found: list[_DateRef] = []
+    for m in _DATE_EN.finditer(text):
+        month_word = m.group("m") or m.group("m2")
+        day_text = m.group("d") or m.group("d2")
+        month = next(i for i, name in enumerate(_MONTHS_EN, start=1)
+                     if name.lower().startswith(month_word.lower()[:3]))
+        day = int(day_text)
+        year = int(m.group("y")) if m.group("y") else None
+        resolved, valid = _resolve(year, month, day, on)
+        end = m.end()
+        time = _TIME_EN.match(text, end)
+        after = time.end() if time else end
+        found.append(_DateRef(m.start(), end, year, month, day, m.group("wd"), True, resolved,
+                              valid, after, time is not None))
+    return found
+
+
+def _greeting_names(name: str, greeted: str, span: tuple[int, int],
+                    enabled: frozenset[str]) -> list[_Raw]:
+    """An English greeting that names someone else, or only part of the applicant's name."""
+    full = _compact(name).lower()
+    said = _compact(greeted).lower()
+    parts = [p.lower() for p in name.split()]
+    if said == full:
+        return []
+    if len(parts) > 1 and said in parts:
+        if "person.atena" not in enabled:
+            return []
+        return [_Raw("person.atena", *span,
+                     "The greeting gives only part of the name: it carries the full name.",
+                     f"Dear {name},")]
+    if "person.name" not in enabled:
+        return []
+    return [_Raw("person.name", *span, f"{greeted} is not the applicant's name ({name}).",
+                 f"Dear {name},")]
+
+
+def guess_language(text: str, name: str | None = None) -> str:
+    """"en" for a draft with no kana (the applicant's name aside), else "ja": every Japanese
+    letter has kana, an English one at most in a name."""
+    if name:
+        text = text.replace(name.strip(), "")
+    return "ja" if any("\u3041" <= c <= "\u30ff" or "\uff66" <= c <= "\uff9d" for c in text) else "en"
+
+
 _PERSON = frozenset({"person.atena", "person.name"})
 _DATES = frozenset({"date.weekday", "date.invalid", "date.closed", "date.relative",
                     "date.deadline", "date.past"})
@@ -964,7 +1256,8 @@ def _is_not_passed(doc: _Doc, ctx: _Context) -> bool:
         return ctx.result == "not_passed"
     if ctx.kind is not None and not KINDS[ctx.kind].needs_result:
         return False
-    return _NOT_PASSED.search(doc.text) is not None
+    pattern = _NOT_PASSED_EN if ctx.language == "en" else _NOT_PASSED
+    return pattern.search(doc.text) is not None
 
 
 def _guess_kind(text: str, profile: Profile) -> tuple[str | None, bool]:
@@ -973,8 +1266,20 @@ def _guess_kind(text: str, profile: Profile) -> tuple[str | None, bool]:
     first = text.split("\n", 1)[0]
     if not first.startswith(("件名：", "件名:", "Subject:")):
         return None, False
-    if "内定" in first:
+    if "内定" in first or "offer of appointment" in first.lower():
         return None, True
+    lower = first.lower()
+    for marker, kind in (("application received", "application_received"),
+                         ("interview confirmed", "interview_confirmation"),
+                         ("invitation to interview", "interview_invitation"),
+                         ("your interview", "interview_reminder"),
+                         ("first day", "pre_arrival_guide")):
+        if marker in lower:
+            return kind, False
+    if lower.startswith("subject:") and "result of" in lower:
+        final_stage = profile.stages[-1]
+        final = bool(final_stage.label_en and final_stage.label_en.lower() in lower) or "final" in lower
+        return ("final_result" if final else "screening_result"), False
     for marker, kind in (("受け付け", "application_received"), ("応募受付", "application_received"),
                          ("日時確定", "interview_confirmation"), ("確定のご連絡", "interview_confirmation"),
                          ("日程のご案内", "interview_invitation"), ("明日の", "interview_reminder"),
@@ -1210,11 +1515,12 @@ def check_text(
     topics: Sequence[Topic] = (),
     charset: str = "utf-8",
     fix: bool = False,
+    language: str | None = None,
 ) -> list[Finding]:
     """The findings of a draft's text (see ``Checker.check_text``)."""
     return checker_for(profile).check_text(text, kind=kind, result=result, candidate=candidate,
                                            on=on, others=others, booking=booking, topics=topics,
-                                           charset=charset, fix=fix)
+                                           charset=charset, fix=fix, language=language)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1232,6 +1538,8 @@ class DraftText:
     candidate: Candidate | None = None
     on: dt.date | None = None
     charset: str | None = None
+    # What the file says the draft's language is (an .eml's Content-Language), if anything.
+    language: str | None = None
 
 
 _PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
@@ -1332,9 +1640,14 @@ def _read_eml(source: str, data: bytes) -> DraftText:
     if addresses and addresses[0].display_name:
         candidate = Candidate(id="", name=addresses[0].display_name,
                               email=addresses[0].addr_spec or "")
-    text = f"件名：{subject}\n\n{body}".replace("\r\n", "\n").replace("\r", "\n")
+    from .language import known_code
+
+    language = known_code(str(parsed.get("content-language", "") or "").split(",")[0]) or None
+    head = "Subject: " if language == "en" else "件名："
+    text = f"{head}{subject}\n\n{body}".replace("\r\n", "\n").replace("\r", "\n")
     mail_charset = "iso-2022-jp" if charset.replace("_", "-") in ("iso-2022-jp", "iso2022-jp") else "utf-8"
-    return DraftText(source, text, candidate=candidate, on=on, charset=mail_charset)
+    return DraftText(source, text, candidate=candidate, on=on, charset=mail_charset,
+                     language=language)
 
 
 def _read_json(source: str, text: str) -> list[DraftText]:
@@ -1402,12 +1715,16 @@ def _draft_from_json(source: str, item: Any) -> DraftText:
     kind = text_of("kind", item.get("kind"))
     result = text_of("result", item.get("result")) or None
     on = day_of("date")
+    from .language import language_code
+
+    language = language_code(text_of("language", item.get("language")), field="language")
     message = Message(
         kind=kind, candidate=candidate, date=on or dt.datetime.now(JST).date(),
         subject=text_of("subject", item.get("subject")), body=item["body"], result=result,
         stage=text_of("stage", item.get("stage")) or None, topics=topics, slots=slots,
         deadline=day_of("deadline"),
+        language=language or guess_language(item["body"], name or None),
     )
     return DraftText(source, message_text(message), message=message,
-                     candidate=candidate if name else None, on=on)
+                     candidate=candidate if name else None, on=on, language=message.language)
 

@@ -211,6 +211,9 @@ def init(directory: str, force: bool) -> None:
 @click.option("--kana", default="", help="Reading of the name.")
 @click.option("--timezone", "tz", default="Asia/Tokyo", show_default=True,
               help="Applicant's time zone: interview times are also shown in their local time.")
+@click.option("--lang", "language", metavar="CODE",
+              help="Language of the applicant's letters: ja or en (default: the one the log "
+              "keeps for them, else ja); kept in the log for their later drafts.")
 @click.option("--result", type=click.Choice(["passed", "not_passed"]),
               help="Result, for screening_result and final_result.")
 @click.option("--stage", help="Selection stage id from the profile (default: inferred from the kind).")
@@ -238,7 +241,7 @@ def init(directory: str, force: bool) -> None:
 @pass_settings
 @user_errors
 def draft(settings: Settings, kind: str, name: str | None, candidate_id: str | None, email: str,
-          kana: str, tz: str, result: str | None, stage: str | None, on: dt.date | None,
+          kana: str, tz: str, language: str | None, result: str | None, stage: str | None, on: dt.date | None,
           slot_text: str | None, fmt: str, charset: str, fix: bool, ics_path: str | None,
           edit: bool, body_file: Any, meeting_url: str, force: bool, no_log: bool) -> None:
     """Draft one message of KIND for an applicant and record it in the log.
@@ -248,6 +251,7 @@ def draft(settings: Settings, kind: str, name: str | None, candidate_id: str | N
       kizuna draft screening_result --name "山田 太郎" --result passed
       kizuna draft interview_invitation --candidate A-0001 --format json
       kizuna draft note --candidate A-0001 --body-file answer.txt
+      kizuna draft application_received --name "Jane Smith" --lang en
     """
     from .output import private_file
     from .pipeline import applicant, draft_output, slot_from_text
@@ -258,7 +262,7 @@ def draft(settings: Settings, kind: str, name: str | None, candidate_id: str | N
         if name is None and (candidate_id is None or log is None):
             raise click.UsageError("Give the applicant's --name (and --candidate ID if known).")
         candidate = applicant(log, candidate_id=candidate_id, name=name, email=email, kana=kana,
-                              timezone=tz)
+                              timezone=tz, language=language)
         written = draft_output(
             profile, kind, candidate, on=on or today_jst(), log=log, result=result, stage=stage,
             slot=slot_from_text(profile, slot_text, force=force) if slot_text else None, fmt=fmt,
@@ -313,8 +317,9 @@ def batch(settings: Settings, csv_file: str, kind: str, stage: str | None, on: d
           quiet: bool, charset: str, fix: bool) -> None:
     """Draft, log and write one message per applicant in FILE.csv; safe to run again.
 
-    Headers in Japanese (応募番号, 氏名, ふりがな, メールアドレス, 結果) or English (id, name,
-    kana, email, result); other columns reach the templates as candidate.extra.
+    Headers in Japanese (応募番号, 氏名, ふりがな, メールアドレス, 結果, 言語) or English (id, name,
+    kana, email, result, language); other columns reach the templates as candidate.extra.
+    言語/language (ja, en) may differ from row to row.
     """
     from .batch import run_batch
 
@@ -345,6 +350,9 @@ def batch(settings: Settings, csv_file: str, kind: str, stage: str | None, on: d
 @click.option("--date", "on", callback=parse_date,
               help="Send date, YYYY-MM-DD (default: the draft's own date, else today in Japan).")
 @click.option("--kind", help="Message kind of a text draft (default: guessed from its subject).")
+@click.option("--lang", "language", metavar="CODE",
+              help="Language of the drafts: ja or en (default: the draft's own, else told from "
+              "its text).")
 @click.option("--result", type=click.Choice(["passed", "not_passed"]),
               help="Result of a text draft (default: a not-passed notice is told by its wording).")
 @click.option("--charset", type=click.Choice(["utf-8", "iso-2022-jp"]),
@@ -354,7 +362,7 @@ def batch(settings: Settings, csv_file: str, kind: str, stage: str | None, on: d
 @user_errors
 def check(settings: Settings, files: tuple[str, ...], exchange_ids: tuple[int, ...], unsent: bool,
           candidate_id: str | None, name: str | None, on: dt.date | None, kind: str | None,
-          result: str | None, charset: str | None, fmt: str) -> None:
+          language: str | None, result: str | None, charset: str | None, fmt: str) -> None:
     """Check drafts before they are sent: the applicant's name, dates and weekdays, tone,
     keigo, leftovers (〇〇, {{ }}) and what the mail's charset can carry.
 
@@ -377,7 +385,7 @@ def check(settings: Settings, files: tuple[str, ...], exchange_ids: tuple[int, .
         checked = check_drafts(
             settings.profile, log=log, paths=files, stdin=stdin, exchange_ids=exchange_ids,
             unsent=unsent, candidate_id=candidate_id, name=name, on=on, kind=kind, result=result,
-            charset=charset,
+            charset=charset, language=language,
         )
     errors = sum(len(c.errors) for c in checked)
     if fmt == "json":
@@ -823,19 +831,23 @@ def seasons(year: int | None, fmt: str, only_zassetsu: bool) -> None:
 @click.option("--kind", help="Message kind, e.g. interview_invitation (see `kizuna kinds`).")
 @click.option("--result", type=click.Choice(["passed", "not_passed"]), help="Result, for result notices.")
 @click.option("--candidate", "candidate_id", help="Applicant id: leave out the topics they already got (from the log).")
+@click.option("--lang", "language", metavar="CODE",
+              help="Language of the letter: ja (default) or en (only lines with an English text).")
 @click.option("--all", "show_all", is_flag=True, help="Also list the lines that are out of season.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.pass_context
 @user_errors
 def topics(ctx: click.Context, on: dt.date | None, kind: str | None, result: str | None,
-           candidate_id: str | None, show_all: bool, fmt: str) -> None:
+           candidate_id: str | None, language: str | None, show_all: bool, fmt: str) -> None:
     """Show the season and town topics for a date and kind: eligible, excluded (and why), and the pick."""
     if ctx.invoked_subcommand is not None:
         return
     if kind is None:
         raise click.UsageError("Give --kind (see `kizuna kinds`), or use `kizuna topics check FILE`.")
+    from .language import language_code
     from .topics import explain
 
+    code = language_code(language) or "ja"
     settings = ctx.ensure_object(Settings)
     history: set[str] = set()
     # Read the log only for an applicant, and never create a database just to look.
@@ -843,7 +855,7 @@ def topics(ctx: click.Context, on: dt.date | None, kind: str | None, result: str
         with settings.open_log() as log:
             history = log.topic_history(candidate_id)
     report = explain(on or today_jst(), kind, result=result, candidate_id=candidate_id,
-                     history=history, profile=settings.profile)
+                     history=history, profile=settings.profile, language=code)
     if fmt == "json":
         echo_json(report.to_dict())
     else:
@@ -853,18 +865,23 @@ def topics(ctx: click.Context, on: dt.date | None, kind: str | None, result: str
 @topics.command(name="check")
 @click.argument("path", metavar="FILE", type=click.Path(dir_okay=False))
 def topics_check(path: str) -> None:
-    """Validate a town or season topic file, listing every problem with its entry and key."""
+    """Validate a town or season topic file, listing every problem with its entry and key,
+    and the entries English letters leave out (no English line)."""
     from .errors import TopicFileError
-    from .topics import check_topic_file
+    from .topics import check_topic_file_report
 
     try:
-        count = check_topic_file(path)
+        report = check_topic_file_report(path)
     except TopicFileError as exc:
         click.echo(f"{exc.path or path}: {exc.message}", err=True)
         for problem in exc.problems:
             click.echo(f"  - {problem}", err=True)
         raise SystemExit(1) from None
-    click.echo(f"OK: {count} entries")
+    click.echo(f"OK: {report.entries} entries")
+    if report.no_english:
+        click.echo(f"Not used in English letters ({len(report.no_english)}: no English line):")
+        for item in report.no_english:
+            click.echo(f"  - {item}")
 
 
 # --- interview slots and reminders (kizuna.slots, kizuna.log.holds) ---

@@ -19,14 +19,34 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
-from .dates import circled, clock, era_date, full_date, local_note, month_day, slot_text, time_range
+from .dates import (
+    circled,
+    clock,
+    clock_en,
+    era_date,
+    full_date,
+    full_date_en,
+    local_note,
+    local_note_en,
+    month_day,
+    month_day_en,
+    option,
+    slot_text,
+    slot_text_en,
+    time_range,
+    time_range_en,
+)
 from .errors import InputError, TemplateProblem
 from .headers import check_header_value
 from .kinds import Kind, get_kind
+from .language import DEFAULT as DEFAULT_LANGUAGE
+from .language import language_code
 from .models import JST, Candidate, Conversation, Message, Slot, Topic
-from .profile import Profile, Stage
+from .profile import English, Profile, Stage, in_english
 
-TEMPLATE_LANGUAGE = "ja"
+TEMPLATE_LANGUAGE = DEFAULT_LANGUAGE
+# The languages with built-in templates (message_templates/<code>/).
+TEMPLATE_LANGUAGES: tuple[str, ...] = ("ja", "en")
 
 
 class _BuiltinLoader(jinja2.BaseLoader):
@@ -34,6 +54,7 @@ class _BuiltinLoader(jinja2.BaseLoader):
     so the same code works from a wheel, an editable install or a zip."""
 
     def __init__(self, language: str) -> None:
+        self.language = language
         self.root = resources.files("kizuna.message_templates").joinpath(language)
 
     def get_source(
@@ -44,7 +65,7 @@ class _BuiltinLoader(jinja2.BaseLoader):
         item = self.root.joinpath(template)
         if not item.is_file():
             raise jinja2.TemplateNotFound(template)
-        return item.read_text(encoding="utf-8"), f"message_templates/{TEMPLATE_LANGUAGE}/{template}", lambda: True
+        return item.read_text(encoding="utf-8"), f"message_templates/{self.language}/{template}", lambda: True
 
     def list_templates(self) -> list[str]:
         return sorted(p.name for p in self.root.iterdir() if p.name.endswith(".txt"))
@@ -63,6 +84,32 @@ FILTERS: dict[str, Callable[..., Any]] = {
     "local_note": local_note,
     "circled": circled,
 }
+
+
+def international_phone(number: str) -> str:
+    """A Japanese number as a reader abroad dials it: 0197-00-0000 → +81 197-00-0000 (a
+    number already international, or not Japanese-looking, stays as written)."""
+    text = number.strip()
+    digits = text.replace("-", "").replace(" ", "")
+    if text.startswith("0") and not text.startswith("00") and digits.isdigit() and 10 <= len(digits) <= 11:
+        return f"+81 {text[1:]}"
+    return text
+
+
+# The same filters in an English letter: babel's English dates, the zone after every time, and
+# "Option 1" for ① (there is no era year in English: era_date is the full date).
+FILTERS_EN: dict[str, Callable[..., Any]] = {
+    "month_day": month_day_en,
+    "full_date": full_date_en,
+    "era_date": full_date_en,
+    "clock": clock_en,
+    "time_range": time_range_en,
+    "slot_text": slot_text_en,
+    "local_note": local_note_en,
+    "circled": option,
+    "phone": international_phone,
+}
+_FILTERS_BY_LANGUAGE = {"ja": FILTERS, "en": FILTERS_EN}
 
 
 # --- the composer --------------------------------------------------------------------------------
@@ -174,26 +221,50 @@ class _Rendered:
 
 
 class Composer:
-    """One Jinja2 environment per profile; reuse it for many messages (a batch)."""
+    """One Jinja2 environment per profile and language; reuse it for many messages (a batch).
+
+    Each language has its own templates (message_templates/<code>/) and filters; a profile's
+    own template folder overrides the Japanese ones at its top level and the English ones in
+    its ``en/`` subfolder.
+    """
 
     def __init__(self, profile: Profile) -> None:
         self.profile = profile
-        loaders: list[jinja2.BaseLoader] = []
-        if profile.templates_dir is not None:
-            if not profile.templates_dir.is_dir():
-                raise TemplateProblem(
-                    "The profile's template folder does not exist.",
-                    path=str(profile.templates_dir), field="topics.templates",
-                    hint=f"Create it or clear the setting in {profile.source}.",
-                )
-            loaders.append(jinja2.FileSystemLoader(str(profile.templates_dir), encoding="utf-8"))
-        loaders.append(_BuiltinLoader(TEMPLATE_LANGUAGE))
+        if profile.templates_dir is not None and not profile.templates_dir.is_dir():
+            raise TemplateProblem(
+                "The profile's template folder does not exist.",
+                path=str(profile.templates_dir), field="topics.templates",
+                hint=f"Create it or clear the setting in {profile.source}.",
+            )
         # A user's own templates run in the sandbox: they are written by whoever edits the
         # profile, not by us. The built-in templates are part of this package and run in a
         # plain environment, which renders about twice as fast. Either way applicant data is
         # only ever a value, never template source.
-        env_class = SandboxedEnvironment if profile.templates_dir is not None else jinja2.Environment
-        self.env = env_class(
+        self.sandboxed = profile.templates_dir is not None
+        self._envs: dict[str, jinja2.Environment] = {}
+        self.env = self.environment(DEFAULT_LANGUAGE)
+        # Japanese templates by file name, the others by "<language>/<file name>".
+        self._templates: dict[str, jinja2.Template] = {}
+        self._statics: dict[str, dict[str, Any]] = {}
+        self._static = self._static_context()
+        self._signatures: dict[tuple[str, bool], str] = {}
+        self._memo: dict[tuple[Any, ...], _Rendered] = {}
+        # Kinds (Japanese) and "<language>/<kind>" that are rendered per message.
+        self._unmemoisable: set[str] = set()
+
+    def environment(self, language: str) -> jinja2.Environment:
+        """The environment of one language's templates, built on first use."""
+        env = self._envs.get(language)
+        if env is not None:
+            return env
+        loaders: list[jinja2.BaseLoader] = []
+        folder = self.profile.templates_dir
+        if folder is not None:
+            own = folder if language == DEFAULT_LANGUAGE else folder / language
+            loaders.append(jinja2.FileSystemLoader(str(own), encoding="utf-8"))
+        loaders.append(_BuiltinLoader(language))
+        env_class = SandboxedEnvironment if self.sandboxed else jinja2.Environment
+        env = env_class(
             loader=jinja2.ChoiceLoader(loaders),
             undefined=jinja2.StrictUndefined,
             autoescape=False,
@@ -202,24 +273,21 @@ class Composer:
             keep_trailing_newline=True,
             auto_reload=False,
         )
-        self.env.filters.update(FILTERS)
-        self.env.globals.update(say=say, blank=blank)
-        self.sandboxed = isinstance(self.env, SandboxedEnvironment)
-        self._templates: dict[str, jinja2.Template] = {}
-        self._static = self._static_context()
-        self._signatures: dict[bool, str] = {}
-        self._memo: dict[tuple[Any, ...], _Rendered] = {}
-        self._unmemoisable: set[str] = set()
+        env.filters.update(_FILTERS_BY_LANGUAGE[language])
+        env.globals.update(say=say, blank=blank)
+        self._envs[language] = env
+        return env
 
-    def template(self, kind_id: str) -> jinja2.Template:
-        return self._get(f"{kind_id}.txt")
+    def template(self, kind_id: str, language: str = DEFAULT_LANGUAGE) -> jinja2.Template:
+        return self._get(f"{kind_id}.txt", language)
 
-    def _get(self, name: str) -> jinja2.Template:
-        cached = self._templates.get(name)
+    def _get(self, name: str, language: str = DEFAULT_LANGUAGE) -> jinja2.Template:
+        key = name if language == DEFAULT_LANGUAGE else f"{language}/{name}"
+        cached = self._templates.get(key)
         if cached is not None:
             return cached
         try:
-            tmpl = self.env.get_template(name)
+            tmpl = self.environment(language).get_template(name)
         except jinja2.TemplateSyntaxError as exc:
             raise TemplateProblem(
                 f"Template syntax error: {exc.message}.", path=exc.filename or exc.name or name,
@@ -230,7 +298,7 @@ class Composer:
                 f"Template '{exc.name}' was not found.", path=name,
                 hint="User template folders must hold one <kind>.txt per kind they override.",
             ) from None
-        self._templates[name] = tmpl
+        self._templates[key] = tmpl
         return tmpl
 
     def compose(
@@ -252,6 +320,9 @@ class Composer:
         timeline holds before this message (empty: as if it were the first)."""
         spec = get_kind(kind)
         validate_candidate(candidate)
+        language = language_code(candidate.language) or DEFAULT_LANGUAGE
+        if language not in TEMPLATE_LANGUAGES:  # pragma: no cover - every known code has templates
+            raise InputError(f"No templates for the language '{language}'.", field="language")
         if spec.needs_result and result not in ("passed", "not_passed"):
             raise InputError(
                 f"'{kind}' needs a result.", field="result",
@@ -306,15 +377,16 @@ class Composer:
         by_role: dict[str, Topic] = {t.role: t for t in topics}
         ordered = tuple(by_role[r] for r in ("opening", "town", "closing") if r in by_role)
         rendered = None
-        if not extra and not self.sandboxed and spec.id not in self._unmemoisable:
+        memo_id = spec.id if language == DEFAULT_LANGUAGE else f"{language}/{spec.id}"
+        if not extra and not self.sandboxed and memo_id not in self._unmemoisable:
             rendered = self._memoised(spec, candidate, on, result, stage_obj, by_role, ordered,
-                                      tuple(slots), deadline, conv)
+                                      tuple(slots), deadline, conv, language)
         if rendered is None:
             context = self._context(spec, candidate, on, result, stage_obj, by_role, slots,
-                                    deadline, conv)
+                                    deadline, conv, language=language)
             if extra:
                 context.update(extra)
-            rendered = self._render(spec.id, context)
+            rendered = self._render(spec.id, context, language)
         subject = check_header_value(rendered.subject, "subject")
         return Message(
             kind=spec.id,
@@ -329,6 +401,7 @@ class Composer:
             deadline=deadline,
             said=rendered.said,
             answers=conv.answers,
+            language=language,
         )
 
     def _memoised(
@@ -343,6 +416,7 @@ class Composer:
         slots: tuple[Slot, ...],
         deadline: dt.date | None,
         conversation: Conversation,
+        language: str = DEFAULT_LANGUAGE,
     ) -> _Rendered | None:
         """The message rendered once for a stand-in applicant, with the real name put in.
 
@@ -356,17 +430,17 @@ class Composer:
         """
         tz = candidate.timezone or "Asia/Tokyo"
         key = (spec.id, result, stage.id if stage else None, ordered, slots, deadline, on, tz,
-               conversation)
+               conversation, language)
         cached = self._memo.get(key)
         if cached is None:
             stand_in = Candidate(id=_MARKS["id"], name=_MARKS["name"], kana=_MARKS["kana"],
                                  email=_MARKS["email"], timezone=tz, family_name=_MARKS["family"],
                                  given_name=_MARKS["given"])
             context = self._context(spec, stand_in, on, result, stage, by_role, slots, deadline,
-                                    conversation)
+                                    conversation, language=language)
             context["sama"] = _MARKS["sama"]
             try:
-                cached = self._render(spec.id, context)
+                cached = self._render(spec.id, context, language)
             except TemplateProblem:
                 cached = None
 
@@ -376,7 +450,8 @@ class Composer:
                 return _MARK_START in text
 
             if cached is None or leftover(cached.subject) or leftover(cached.body):
-                self._unmemoisable.add(spec.id)
+                self._unmemoisable.add(spec.id if language == DEFAULT_LANGUAGE
+                                       else f"{language}/{spec.id}")
                 return None
             if len(self._memo) >= _MEMO_SIZE:
                 self._memo.clear()
@@ -392,10 +467,15 @@ class Composer:
                 body = body.replace(mark, values[field])
         return _Rendered(subject=subject, body=body, said=cached.said)
 
-    def _static_context(self) -> dict[str, Any]:
-        """The part of every message's context that only the profile decides, built once."""
+    def _static_context(self, language: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
+        """The part of every message's context that only the profile decides, built once per
+        language. An English letter sees the profile's English values (``profile.English``):
+        ``name_en`` for ``org.name``, and so on."""
+        cached = self._statics.get(language)
+        if cached is not None:
+            return cached
         profile = self.profile
-        return {
+        context: dict[str, Any] = {
             "stages": profile.stages,
             "org": profile.organisation,
             "position": profile.position,
@@ -408,23 +488,43 @@ class Composer:
             "guide": profile.guide,
             "onsite": profile.onsite,
             "offer": profile.offer,
+            "language": language,
         }
+        if language != DEFAULT_LANGUAGE:
+            source = profile.source
+            context.update(
+                stages=[self._english_stage(s) for s in profile.stages],
+                org=English(profile.organisation, "organisation", source),
+                position=in_english(profile, profile.position, profile.position_en,
+                                    "position.title"),
+                guide=English(profile.guide, "guide", source),
+                onsite=English(profile.onsite, "onsite", source),
+                offer=English(profile.offer, "offer", source),
+            )
+        self._statics[language] = context
+        return context
 
-    def signature(self, result: str | None) -> str:
-        """The signature block, rendered once per profile (twice: a not-passed notice leaves
-        out the brand slogan)."""
+    def _english_stage(self, stage: Stage | None) -> English | None:
+        if stage is None:
+            return None
+        index = self.profile.stages.index(stage)
+        return English(stage, "stages", self.profile.source, f"stages[{index}]")
+
+    def signature(self, result: str | None, language: str = DEFAULT_LANGUAGE) -> str:
+        """The signature block, rendered once per profile and language (twice: a not-passed
+        notice leaves out the brand slogan)."""
         quiet = result == "not_passed"
-        cached = self._signatures.get(quiet)
+        cached = self._signatures.get((language, quiet))
         if cached is None:
-            tmpl = self._get("signature.txt")
-            context = dict(self._static, result=result)
+            tmpl = self._get("signature.txt", language)
+            context = dict(self._static_context(language), result=result)
             try:
                 cached = tmpl.render(context).rstrip("\n")
             except jinja2.TemplateError as exc:
                 raise TemplateProblem(
                     f"Template error: {exc}.", path=_template_file(tmpl, exc), line=_error_line(exc),
                 ) from None
-            self._signatures[quiet] = cached
+            self._signatures[(language, quiet)] = cached
         return cached
 
     def _context(
@@ -438,13 +538,17 @@ class Composer:
         slots: Sequence[Slot],
         deadline: dt.date | None,
         conversation: Conversation,
+        *,
+        language: str = DEFAULT_LANGUAGE,
     ) -> dict[str, Any]:
         profile = self.profile
         stages = profile.stages
         index = stages.index(stage) if stage in stages else -1
         previous = stages[index - 1] if index > 0 else None
+        following = stages[index + 1] if 0 <= index < len(stages) - 1 else None
         slot = slots[0] if slots else None
-        context = dict(self._static)
+        context = dict(self._static_context(language))
+        english = language != DEFAULT_LANGUAGE
         context.update(
             kind=spec.id,
             kind_label=spec.label,
@@ -456,9 +560,9 @@ class Composer:
             date=on,
             result=result,
             passed=result == "passed",
-            stage=stage,
-            previous_stage=previous,
-            next_stage=stages[index + 1] if 0 <= index < len(stages) - 1 else None,
+            stage=self._english_stage(stage) if english else stage,
+            previous_stage=self._english_stage(previous) if english else previous,
+            next_stage=self._english_stage(following) if english else following,
             # The invitation says the previous stage was passed unless a result notice did.
             announce_pass=previous is not None and (previous.id, "passed") not in conversation.told,
             opening=by_role.get("opening"),
@@ -468,7 +572,7 @@ class Composer:
             slot=slot,
             deadline=deadline,
             tz=candidate.timezone or "Asia/Tokyo",
-            signature=self.signature(result),
+            signature=self.signature(result, language),
             conversation=conversation,
             said=conversation.said,
             chosen=conversation.chosen,
@@ -525,8 +629,9 @@ class Composer:
             return None
         return self.profile.slots.calendar.add_business_days(on, self.profile.offer.reply_days)
 
-    def _render(self, kind_id: str, context: dict[str, Any]) -> _Rendered:
-        tmpl = self.template(kind_id)
+    def _render(self, kind_id: str, context: dict[str, Any],
+                language: str = DEFAULT_LANGUAGE) -> _Rendered:
+        tmpl = self.template(kind_id, language)
         try:
             body = tmpl.render(context)
             block = tmpl.blocks.get("subject")
@@ -607,6 +712,6 @@ def compose(profile: Profile, kind: str, candidate: Candidate, **kwargs: Any) ->
     return composer_for(profile).compose(kind, candidate, **kwargs)
 
 
-def builtin_template_names() -> list[str]:
-    """File names of the built-in templates (for documentation and tests)."""
-    return _BuiltinLoader(TEMPLATE_LANGUAGE).list_templates()
+def builtin_template_names(language: str = DEFAULT_LANGUAGE) -> list[str]:
+    """File names of one language's built-in templates (for documentation and tests)."""
+    return _BuiltinLoader(language).list_templates()

@@ -1,15 +1,19 @@
-"""Dates and times as a Japanese letter writes them: the one formatter of each.
+"""Dates and times as a letter writes them: the one formatter of each.
 
 The message templates use these as Jinja filters (``month_day``, ``full_date``, ``era_date``,
 ``clock``, ``time_range``, ``slot_text``, ``local_note``, ``circled``), and the slot listings,
 booking notes and errors use the same functions, so a slot reads the same wherever it appears.
-No babel: Japanese weekday names and a 24-hour clock need no locale data, and the CLI can list
-slots without loading it.
+The Japanese ones need no babel: Japanese weekday names and a 24-hour clock need no locale
+data, and the CLI can list slots without loading it. English letters use the ``*_en``
+functions under the same filter names: babel's English (British day-month order, a 24-hour
+clock) with the time zone stated after every time ("Wednesday, 2 December 2026,
+18:00–19:00 JST").
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import InputError
@@ -20,13 +24,20 @@ __all__ = [
     "WEEKDAYS_JA",
     "circled",
     "clock",
+    "clock_en",
     "era_date",
     "full_date",
+    "full_date_en",
     "local_note",
+    "local_note_en",
     "local_time_note",
     "month_day",
+    "month_day_en",
+    "option",
     "slot_text",
+    "slot_text_en",
     "time_range",
+    "time_range_en",
     "zone",
 ]
 
@@ -121,3 +132,84 @@ def local_note(slot: Slot, tz: str) -> str:
 def circled(number: int) -> str:
     """① for 1 … ⑳ for 20; (21) beyond."""
     return CIRCLED[number - 1] if 1 <= number <= len(CIRCLED) else f"({number})"
+
+
+# --- English -----------------------------------------------------------------------------------
+
+# babel's British English: "Wednesday, 2 December 2026" and 18:00, read the same way the world
+# over (a US reader is not left to wonder whether 12/2 is December or February).
+_EN_LOCALE = "en_GB"
+
+
+@lru_cache(maxsize=1024)
+def _en_pattern(day: dt.date, pattern: str) -> str:
+    from babel.dates import format_date
+
+    return format_date(day, pattern, locale=_EN_LOCALE)
+
+
+def month_day_en(value: dt.date | dt.datetime) -> str:
+    """Wednesday, 2 December"""
+    return _en_pattern(_as_date(value), "EEEE, d MMMM")
+
+
+def full_date_en(value: dt.date | dt.datetime) -> str:
+    """Wednesday, 2 December 2026 (English letters have no era years)."""
+    return _en_pattern(_as_date(value), "EEEE, d MMMM y")
+
+
+def _zone_label(moment: dt.datetime) -> str:
+    """JST in Japan; elsewhere babel's name of the zone at that moment (Greenwich Mean Time,
+    British Summer Time, Eastern Standard Time)."""
+    if moment.utcoffset() == dt.timedelta(hours=9) and getattr(moment.tzinfo, "key", "") in (
+        "Asia/Tokyo", "Japan",
+    ):
+        return "JST"
+    from babel.dates import get_timezone_name
+
+    return get_timezone_name(moment, "long", locale=_EN_LOCALE)
+
+
+def _clock_en(moment: dt.datetime) -> str:
+    return f"{moment.hour:02d}:{moment.minute:02d}"
+
+
+def clock_en(value: dt.datetime) -> str:
+    """18:00 JST (a naive datetime is refused: its zone would be a guess)."""
+    if value.tzinfo is None:
+        raise ValueError("clock_en() needs a timezone-aware datetime")
+    moment = value.astimezone(JST)
+    return f"{_clock_en(moment)} JST"
+
+
+def time_range_en(slot: Slot, tz: str | None = None) -> str:
+    """18:00–19:00 JST (in Asia/Tokyo unless ``tz`` is given); an end on the next day says so:
+    23:30–00:30 JST (ending Thursday, 3 December)."""
+    where = zone(tz)
+    start, end = slot.start.astimezone(where), slot.end.astimezone(where)
+    text = f"{_clock_en(start)}–{_clock_en(end)} {_zone_label(start)}"
+    if end.date() != start.date():
+        text += f" (ending {month_day_en(end)})"
+    return text
+
+
+def slot_text_en(slot: Slot, tz: str | None = None) -> str:
+    """Wednesday, 2 December 2026, 18:00–19:00 JST, in Asia/Tokyo unless ``tz`` is given."""
+    return f"{full_date_en(slot.start.astimezone(zone(tz)))}, {time_range_en(slot, tz)}"
+
+
+def local_note_en(slot: Slot, tz: str) -> str:
+    """For an applicant abroad: "(your time: Wednesday, 2 December, 09:00–10:00 Greenwich
+    Mean Time)", or "" where the zone keeps Japan's clock that day (as ``local_time_note``)."""
+    if not tz or tz == "Asia/Tokyo":
+        return ""
+    where = zone(tz)
+    if slot.start.astimezone(where).utcoffset() == slot.start.astimezone(JST).utcoffset():
+        return ""
+    start = slot.start.astimezone(where)
+    return f" (your time: {month_day_en(start)}, {time_range_en(slot, tz)})"
+
+
+def option(number: int) -> str:
+    """Option 1: how an English letter numbers the slots it offers (①, ② in Japanese)."""
+    return f"Option {number}"

@@ -64,6 +64,10 @@ class Candidate:
     ``family_name`` and ``given_name`` are 姓 and 名. Give them when they are known apart (a
     CSV with 姓 and 名 columns): without them they are derived from ``name`` (``split_name``),
     and without a ``name`` it is made from them.
+
+    ``language`` is the language their letters are written in ("ja" or "en",
+    ``kizuna.language``); "" means not stated: the log's language for an applicant it knows,
+    else Japanese.
     """
 
     id: str
@@ -74,6 +78,7 @@ class Candidate:
     extra: Mapping[str, str] = field(default_factory=dict)
     family_name: str = ""
     given_name: str = ""
+    language: str = ""
 
     def __post_init__(self) -> None:
         if not self.family_name and not self.given_name:
@@ -101,6 +106,7 @@ class Candidate:
             "email": self.email,
             "timezone": self.timezone,
             "extra": dict(self.extra),
+            "language": self.language,
         }
 
 
@@ -173,6 +179,8 @@ class Message:
     said: tuple[str, ...] = ()
     # The exchange (the applicant's message) this one answers, when it answers one.
     answers: int | None = None
+    # The language it is written in ("ja" or "en").
+    language: str = "ja"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -183,6 +191,7 @@ class Message:
             "result": self.result,
             "stage": self.stage,
             "deadline": self.deadline.isoformat() if self.deadline else None,
+            "language": self.language,
             "candidate": {
                 "id": self.candidate.id,
                 "name": self.candidate.name,
@@ -274,6 +283,8 @@ class Exchange:
     answers: int | None = None
     result: str | None = None
     message_date: str | None = None
+    # The language of an outbound message ("ja" or "en"); None for a reply.
+    language: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -301,4 +312,5 @@ class Exchange:
             "answers": self.answers,
             "result": self.result,
             "message_date": self.message_date,
+            "language": self.language,
         }

@@ -30,6 +30,8 @@ from .errors import (
     SlotTaken,
 )
 from .kinds import get_kind
+from .language import DEFAULT as DEFAULT_LANGUAGE
+from .language import language_code
 from .log import holds
 from .models import JST, Candidate, Conversation, Exchange, MailFacts, Message, Slot, Topic, in_jst
 from .profile import Profile
@@ -55,6 +57,21 @@ def manual_candidate_id(name: str, email: str = "") -> str:
     the same id, so their history still accumulates."""
     digest = hashlib.sha256(f"{name.strip()}\x1f{email.strip().lower()}".encode()).hexdigest()
     return f"M-{digest[:10]}"
+
+
+def with_language(candidate: Candidate, log: Log | None) -> Candidate:
+    """The applicant with the language their letters are written in: as given (checked: an
+    unknown code is an InputError listing the available ones), else the one the log keeps
+    for them, else not stated (Japanese)."""
+    code = language_code(candidate.language)
+    if not code and log is not None:
+        try:
+            code = log.get_candidate(candidate.id).language
+        except LogError:  # an applicant the log does not know yet
+            code = ""
+    if code == candidate.language:
+        return candidate
+    return dataclasses.replace(candidate, language=code)
 
 
 def reply_deadline(profile: Profile, on: dt.date) -> dt.date:
@@ -272,6 +289,7 @@ def prepare_message(
     """
     check_served_date(on, "on")
     spec = get_kind(kind)
+    candidate = with_language(candidate, log)
     if meeting_url:
         meeting_url = check_meeting_url(meeting_url)
     if stage is None:
@@ -313,7 +331,8 @@ def prepare_message(
             talk, said=talk.said | {h[5:] for h in history if h.startswith("said:")},
         )
     if topics is None:
-        topics = _topics_for(profile, spec.id, candidate.id, result, on=on, log=log, history=history)
+        topics = _topics_for(profile, spec.id, candidate.id, result, on=on, log=log, history=history,
+                             language=candidate.language or DEFAULT_LANGUAGE)
     return (composer or composer_for(profile)).compose(
         spec.id,
         candidate,
@@ -336,18 +355,19 @@ def _topics_for(
     on: dt.date,
     log: Log | None,
     history: Collection[str] | None,
+    language: str = DEFAULT_LANGUAGE,
 ) -> tuple[Topic, ...]:
-    """The topics of one message. A kind whose town line speaks of a later day (the guide:
-    the season of the first day) takes its town line from that day's choice."""
+    """The topics of one message, in its language. A kind whose town line speaks of a later
+    day (the guide: the season of the first day) takes its town line from that day's choice."""
     if history is None:
         history = log.topic_history(candidate_id) if log is not None else set()
     choice = choose(on, kind, result=result, candidate_id=candidate_id, history=history,
-                    profile=profile)
+                    profile=profile, language=language)
     start = profile.start_date
     if not get_kind(kind).town_on_start_date or start is None or start <= on:
         return choice.topics
     ahead = choose(start, kind, result=result, candidate_id=candidate_id, history=history,
-                   profile=profile)
+                   profile=profile, language=language)
     return tuple(t for t in (choice.opening, ahead.town, choice.closing) if t is not None)
 
 
@@ -405,20 +425,23 @@ def choose_topics(
     *,
     on: dt.date,
     log: Log | None = None,
+    languages: Sequence[str] | None = None,
 ) -> list[TopicChoice]:
     """The topics of many messages of ``kind`` sent on ``on``, for (applicant id, result)
-    pairs: each result group is spread evenly over its eligible lines (``choose_many``, the
-    one rule, of which a single message is the case of one), and nobody gets a line their
-    history in the log already holds (one query for all of them)."""
+    pairs: each group of one result and one language (``languages``, one per pair; Japanese
+    when not given) is spread evenly over its eligible lines (``choose_many``, the one rule,
+    of which a single message is the case of one), and nobody gets a line their history in
+    the log already holds (one query for all of them)."""
     histories = log.topic_histories([cid for cid, _ in people]) if log is not None else {}
-    groups: dict[str | None, list[int]] = {}
+    groups: dict[tuple[str | None, str], list[int]] = {}
     for index, (_, result) in enumerate(people):
-        groups.setdefault(result, []).append(index)
+        language = (languages[index] if languages is not None else "") or DEFAULT_LANGUAGE
+        groups.setdefault((result, language), []).append(index)
     choices: list[TopicChoice] = [TopicChoice()] * len(people)
-    for result, indexes in groups.items():
+    for (result, language), indexes in groups.items():
         picked = choose_many(
             on, kind, [people[i][0] for i in indexes], result=result, histories=histories,
-            profile=profile,
+            profile=profile, language=language,
         )
         for index, choice in zip(indexes, picked, strict=True):
             choices[index] = choice
@@ -594,8 +617,9 @@ def _check_open_day(profile: Profile, day: dt.date) -> None:
 
 
 def apply_edit(message: Message, edited: str) -> Message | None:
-    """Take the recruiter's edit back: an optional first line 「件名：…」 replaces the subject,
-    the rest is the body. Empty text means the draft is abandoned (None)."""
+    """Take the recruiter's edit back: an optional first line 「件名：…」 (or "Subject: …")
+    replaces the subject, the rest is the body. Empty text means the draft is abandoned
+    (None)."""
     from dataclasses import replace
 
     from .compose import tidy
@@ -606,7 +630,7 @@ def apply_edit(message: Message, edited: str) -> Message | None:
         return None
     subject = message.subject
     lines = text.split("\n")
-    for prefix in ("件名：", "件名:"):
+    for prefix in ("件名：", "件名:", "Subject:"):
         if lines[0].startswith(prefix):
             subject = check_header_value(lines[0][len(prefix):].strip(), "subject")
             text = "\n".join(lines[1:])
@@ -634,10 +658,14 @@ def applicant(
     email: str = "",
     kana: str = "",
     timezone: str = "Asia/Tokyo",
+    language: str | None = None,
 ) -> Candidate:
     """The applicant a message is for: as given (with a stable id from name and email when
-    none is), or, with only ``candidate_id``, as the log knows them (``email`` and ``kana``
-    given here still win)."""
+    none is), or, with only ``candidate_id``, as the log knows them (``email``, ``kana`` and
+    ``language`` given here still win). ``language`` is checked ("en", "ja"; an unknown code
+    is an InputError listing the available ones); left out, it is the log's for an applicant
+    it knows (``with_language``), else Japanese."""
+    code = language_code(language)
     if name is None:
         if candidate_id is None or log is None:
             raise InputError(
@@ -647,9 +675,10 @@ def applicant(
         known = log.get_candidate(candidate_id)
         return Candidate(id=known.id, name=known.name, kana=kana or known.kana,
                          email=email or known.email, timezone=known.timezone, extra=known.extra,
-                         family_name=known.family_name, given_name=known.given_name)
+                         family_name=known.family_name, given_name=known.given_name,
+                         language=code or known.language)
     return Candidate(id=candidate_id or manual_candidate_id(name, email), name=name, kana=kana,
-                     email=email, timezone=timezone)
+                     email=email, timezone=timezone, language=code)
 
 
 @dataclass(frozen=True)
@@ -770,6 +799,7 @@ def check_drafts(
     kind: str | None = None,
     result: str | None = None,
     charset: str | None = None,
+    language: str | None = None,
 ) -> list[Checked]:
     """``kizuna check``: the findings of drafts in files (text, .eml or JSON; '-' is
     ``stdin``), of logged exchanges, and with ``unsent`` of every unsent draft in the log.
@@ -782,6 +812,7 @@ def check_drafts(
     from .check import Checked, checker_for, read_drafts
 
     checker = checker_for(profile)
+    language = language_code(language) or None
     if kind is not None:
         get_kind(kind)  # an unknown kind lists the kinds
     names = log.applicant_names() if log is not None else {}
@@ -801,13 +832,19 @@ def check_drafts(
             if draft.message is not None and kind is None and result is None:
                 message = draft.message if person is None else dataclasses.replace(
                     draft.message, candidate=person)
+                if language is not None:
+                    message = dataclasses.replace(message, language=language)
                 found = checker.check_message(message, on=day, others=others, booking=booking,
                                               charset=mail)
             else:
+                # The language: as given, else the file's, else the log's for a given
+                # applicant, else told from the text itself.
+                stated = language or draft.language or (
+                    given.language if given is not None and given.language else None)
                 found = checker.check_text(
                     draft.text, kind=kind, result=result, candidate=person, on=day, others=others,
                     booking=booking, topics=draft.message.topics if draft.message else (),
-                    charset=mail,
+                    charset=mail, language=stated,
                 )
             checked.append(Checked(draft.source, tuple(found)))
     if log is not None and (exchange_ids or unsent):

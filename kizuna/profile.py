@@ -40,6 +40,13 @@ class Organisation:
     brand_message: str = ""
     site: str = ""
     public_sector: bool = True
+    # The same in English, for English letters (see ``English``); "" when not given.
+    name_en: str = ""
+    office_en: str = ""
+    department_en: str = ""
+    sender_en: str = ""
+    address_en: str = ""
+    brand_message_en: str = ""
 
 
 @dataclass(frozen=True)
@@ -53,6 +60,10 @@ class Stage:
     # An online stage's meeting URL, when every interview of the stage uses the same room;
     # a booking's own URL (`kizuna draft ... --meeting-url`) wins over it.
     meeting_url: str = ""
+    # For English letters.
+    label_en: str = ""
+    place_en: str = ""
+    tool_en: str = ""
 
     @property
     def interview(self) -> bool:
@@ -80,6 +91,14 @@ class Onsite:
     # about snow, icy roads and train delays to someone coming then.
     snow_months: tuple[tuple[int, int], tuple[int, int]] | None = None
     snow_note: str = ""
+    # The sentences above in English, for English letters.
+    station_route_en: str = ""
+    parking_en: str = ""
+    reception_en: str = ""
+    after_hours_entrance_en: str = ""
+    travel_costs_en: str = ""
+    online_alternative_en: str = ""
+    snow_note_en: str = ""
 
     def snowy(self, day: dt.date) -> bool:
         """True if ``day`` falls in the snow months."""
@@ -102,6 +121,10 @@ class Offer:
     how_to_accept: str = ""
     # Whom to ask, with a number; empty: the sender, with the organisation's phone.
     contact: str = ""
+    # The same in English, for English letters.
+    terms_en: str = ""
+    how_to_accept_en: str = ""
+    contact_en: str = ""
 
 
 SECURITY_MODES = ("starttls", "tls", "none")
@@ -175,6 +198,8 @@ class Profile:
     imap: ImapSettings | None = None
     # [check]: the rules of `kizuna check` switched off or given another severity.
     check: CheckSettings = field(default_factory=CheckSettings)
+    # [position] title_en: the post's title in English letters.
+    position_en: str = ""
 
     def stage(self, stage_id: str | None) -> Stage | None:
         """The stage with this id (None → None); an unknown id is an error listing the stages."""
@@ -346,12 +371,33 @@ class _Reader:
 
 # Guide paragraphs and the offer's terms may be written as TOML multi-line strings.
 _MULTILINE_OK = {"visit", "relocation", "housing", "reading", "first_day", "contact", "terms"}
-GUIDE_KEYS = ("visit", "relocation", "housing", "reading", "first_day", "contact")
-ORGANISATION_KEYS = (
+_MULTILINE_OK |= {f"{key}_en" for key in _MULTILINE_OK}
+GUIDE_TOPICS = ("visit", "relocation", "housing", "reading", "first_day", "contact")
+# Each paragraph, and its English version (``visit_en``) for English letters.
+GUIDE_KEYS = GUIDE_TOPICS + tuple(f"{key}_en" for key in GUIDE_TOPICS)
+# The keys of a table that have an English version ``<key>_en``, for English letters.
+ENGLISH_KEYS: dict[str, tuple[str, ...]] = {
+    "organisation": ("name", "office", "department", "sender", "address", "brand_message"),
+    "position": ("title",),
+    "stages": ("label", "place", "tool"),
+    "onsite": ("station_route", "parking", "reception", "after_hours_entrance", "travel_costs",
+               "online_alternative", "snow_note"),
+    "offer": ("terms", "how_to_accept", "contact"),
+    "guide": GUIDE_TOPICS,
+}
+
+
+def _with_english(table: str, keys: tuple[str, ...]) -> tuple[str, ...]:
+    return keys + tuple(f"{key}_en" for key in ENGLISH_KEYS[table])
+
+
+ORGANISATION_KEYS = _with_english("organisation", (
     "name", "office", "department", "sender", "sender_kana", "phone", "email", "address",
     "brand_message", "site", "public_sector",
+))
+STAGE_KEYS = _with_english(
+    "stages", ("id", "label", "format", "tool", "place", "minutes", "meeting_url"),
 )
-STAGE_KEYS = ("id", "label", "format", "tool", "place", "minutes", "meeting_url")
 MAIL_KEYS = (
     "host", "port", "security", "user", "password_env", "keyring_service", "rate_per_minute",
     "archive_bcc", "timeout_seconds", "charset", "ca_file", "imap",
@@ -360,11 +406,11 @@ IMAP_KEYS = (
     "host", "port", "security", "user", "password_env", "keyring_service", "folder",
     "timeout_seconds", "ca_file",
 )
-ONSITE_KEYS = (
+ONSITE_KEYS = _with_english("onsite", (
     "station_route", "parking", "reception", "reception_closes", "after_hours_entrance",
     "after_hours_phone", "travel_costs", "online_alternative", "snow_months", "snow_note",
-)
-OFFER_KEYS = ("reply_days", "terms", "how_to_accept", "contact")
+))
+OFFER_KEYS = _with_english("offer", ("reply_days", "terms", "how_to_accept", "contact"))
 # Every table a profile may hold.
 TABLES = (
     "organisation", "position", "stages", "wording", "topics", "replies", "slots", "retention",
@@ -412,8 +458,14 @@ def _parse(data: Mapping[str, Any], source: str, base_dir: Path | None) -> Profi
         brand_message=org.text("brand_message", ""),
         site=org.text("site", ""),
         public_sector=org.flag("public_sector", True),
+        name_en=org.text("name_en", ""),
+        office_en=org.text("office_en", ""),
+        department_en=org.text("department_en", ""),
+        sender_en=org.text("sender_en", ""),
+        address_en=org.text("address_en", ""),
+        brand_message_en=org.text("brand_message_en", ""),
     )
-    pos = root.table("position").only(("title", "start_date"))
+    pos = root.table("position").only(("title", "start_date", "title_en"))
     stages_raw = data.get("stages", [])
     if not isinstance(stages_raw, list) or not stages_raw:
         raise ProfileError(
@@ -433,6 +485,9 @@ def _parse(data: Mapping[str, Any], source: str, base_dir: Path | None) -> Profi
             place=st.text("place", ""),
             minutes=st.number("minutes", 0, 0, 24 * 60),
             meeting_url=st.url("meeting_url"),
+            label_en=st.text("label_en", ""),
+            place_en=st.text("place_en", ""),
+            tool_en=st.text("tool_en", ""),
         )
         if stage.format not in ("", "online", "onsite"):
             raise ProfileError(
@@ -470,6 +525,13 @@ def _parse(data: Mapping[str, Any], source: str, base_dir: Path | None) -> Profi
         online_alternative=site.text("online_alternative", ""),
         snow_months=site.month_days("snow_months"),
         snow_note=site.text("snow_note", ""),
+        station_route_en=site.text("station_route_en", ""),
+        parking_en=site.text("parking_en", ""),
+        reception_en=site.text("reception_en", ""),
+        after_hours_entrance_en=site.text("after_hours_entrance_en", ""),
+        travel_costs_en=site.text("travel_costs_en", ""),
+        online_alternative_en=site.text("online_alternative_en", ""),
+        snow_note_en=site.text("snow_note_en", ""),
     )
     if onsite.snow_months is not None and not onsite.snow_note:
         raise ProfileError(
@@ -483,6 +545,9 @@ def _parse(data: Mapping[str, Any], source: str, base_dir: Path | None) -> Profi
         terms=offer_table.text("terms", ""),
         how_to_accept=offer_table.text("how_to_accept", ""),
         contact=offer_table.text("contact", ""),
+        terms_en=offer_table.text("terms_en", ""),
+        how_to_accept_en=offer_table.text("how_to_accept_en", ""),
+        contact_en=offer_table.text("contact_en", ""),
     )
     check = parse_check_settings(root.table("check").data, source)
     return Profile(
@@ -507,6 +572,7 @@ def _parse(data: Mapping[str, Any], source: str, base_dir: Path | None) -> Profi
         onsite=onsite,
         offer=offer,
         check=check,
+        position_en=pos.text("title_en", ""),
     )
 
 
@@ -629,6 +695,81 @@ def _line_of(text: str, field: str) -> int | None:
         if key and [*where, key.group(1)] == want:
             return number
     return None
+
+
+class English:
+    """A profile table's values as an English letter shows them.
+
+    For a text key: ``<key>_en`` when the profile gives it; the value itself when it holds no
+    Japanese (a phone number, a URL, "Zoom", an address already in Latin letters) or is empty;
+    else a ProfileError naming the key to add. It is raised while the letter is composed, so a
+    profile needs the English of what English letters actually use, and never puts a Japanese
+    sentence inside one. Values that are not text (numbers, flags, times) pass through, and
+    so do keys with no English version (``id``, ``format``, ``email``).
+    """
+
+    __slots__ = ("_obj", "_source", "_table", "_where")
+
+    def __init__(self, obj: object, table: str, source: str, where: str = "") -> None:
+        self._obj = obj
+        self._table = table
+        self._source = source
+        # How the error names the table: "organisation", "stages[1]", ...
+        self._where = where or table
+
+    def _english(self, key: str, value: Any) -> Any:
+        if not isinstance(value, str) or key not in ENGLISH_KEYS.get(self._table, ()):
+            return value
+        english = self._lookup(f"{key}_en")
+        if english:
+            return english
+        from .language import has_japanese
+
+        if not has_japanese(value):
+            return value
+        table = f"[[stages]] table with id '{getattr(self._obj, 'id', '')}'" \
+            if self._table == "stages" else f"[{self._table}]"
+        raise ProfileError(
+            f"An English letter needs {self._where}.{key}_en: {self._where}.{key} "
+            f"({value[:40]}{'…' if len(value) > 40 else ''}) is in Japanese.",
+            path=self._source, field=f"{self._where}.{key}_en",
+            hint=f"Add {key}_en = \"...\" to the {table} of the profile, in English (the sample "
+            "profile written by `kizuna init` shows every English key).",
+        )
+
+    def _lookup(self, key: str) -> Any:
+        if isinstance(self._obj, Mapping):
+            return self._obj.get(key, "")
+        return getattr(self._obj, key, "")
+
+    def __getattr__(self, key: str) -> Any:
+        if key.startswith("_"):
+            raise AttributeError(key)
+        if isinstance(self._obj, Mapping):
+            if key not in self._obj:
+                raise AttributeError(key)
+            return self._english(key, self._obj[key])
+        return self._english(key, getattr(self._obj, key))
+
+    def __getitem__(self, key: str) -> Any:
+        if isinstance(self._obj, Mapping):
+            return self._english(key, self._obj[key])
+        return self._english(key, getattr(self._obj, key))
+
+    def __bool__(self) -> bool:
+        return bool(self._obj)
+
+    def __repr__(self) -> str:
+        return f"English({self._obj!r})"
+
+
+def in_english(profile: Profile, value: str, english: str, field: str) -> str:
+    """One profile text for an English letter (``English``'s rule): ``english`` when given,
+    ``value`` when it holds no Japanese, else a ProfileError naming ``field``."""
+    table, _, key = field.rpartition(".")
+    holder = {key: value, f"{key}_en": english}
+    view = English(holder, table, profile.source)
+    return str(view[key]) if key in ENGLISH_KEYS.get(table, ()) else (english or value)
 
 
 def write_sample_profile(directory: Path, *, force: bool = False) -> Path:

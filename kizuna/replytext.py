@@ -210,6 +210,23 @@ _QUOTE_HEADER = re.compile(
 _HEADER_START = re.compile(r"^\s*(?:on\s|\d{4}\s*[/年.\-]\s*\d{1,2})", re.IGNORECASE)
 # RFC 3676 §4.3: a line "-- " starts the signature (many clients drop the trailing space).
 _SIGNATURE = re.compile(r"^--[ \t]?$")
+# What mobile clients add below the text ("Sent from my iPhone"): the end of what was written.
+_CLIENT_FOOTER = re.compile(
+    r"^\s*(?:sent from my \w+|sent from (?:outlook|mail|yahoo mail)\b|get outlook for \w+|"
+    r"iphoneから送信|androidから送信)",
+    re.IGNORECASE,
+)
+# An English sign-off alone on its line ("Kind regards," "Best wishes" "Thanks,"): what follows
+# is the writer's name and signature (a flat number, a phone number), not a choice.
+_VALEDICTION = re.compile(
+    r"^\s*(?:(?:kind|best|warm|warmest|many|with)\s+(?:regards|wishes|thanks)|regards|best|"
+    r"all the best|cheers|thanks(?: again| so much| very much)?|thank you(?: (?:again|very much|so much))?|"
+    r"many thanks|(?:yours\s+)?(?:sincerely|faithfully|truly)|yours|respectfully|take care)"
+    r"\s*[,.!]?\s*$",
+    re.IGNORECASE,
+)
+# At most this many lines after a sign-off make a signature (more is still the letter).
+_SIGNATURE_LINES = 8
 
 
 def _nfkc(line: str) -> str:
@@ -232,12 +249,29 @@ def _header_length(lines: list[str], i: int) -> int:
     return 0
 
 
+def _signature_follows(lines: list[str], i: int) -> bool:
+    """Whether what follows the sign-off on line ``i`` is a signature: a few short lines,
+    up to a quote header or the end."""
+    count = 0
+    for j in range(i + 1, len(lines)):
+        line = lines[j]
+        if _is_quoted(line) or _header_length(lines, j) or _SIGNATURE.match(line):
+            return True
+        if line.strip():
+            count += 1
+            if count > _SIGNATURE_LINES or len(line.strip()) > 80:
+                return False
+    return True
+
+
 def strip_quoted(text: str) -> str:
     """The text without what it quotes from earlier messages, and without the signature.
 
     Dropped: lines starting with ``>`` or ``＞``; a quote header (attribution line, even one
     wrapped onto two lines); after a header whose original follows unmarked (Outlook), the
-    whole rest of the text; from a signature line ``-- `` on, the rest. A header followed by
+    whole rest of the text; from a signature line ``-- `` on, the rest, and likewise from an
+    English sign-off ("Kind regards,") followed by a few short lines, or a client's footer
+    ("Sent from my iPhone"). A header followed by
     ``>`` lines only drops those lines, so an answer written below the quote (Becky!, or a
     writer who answers between quoted lines) is kept.
     """
@@ -246,7 +280,9 @@ def strip_quoted(text: str) -> str:
     i = 0
     while i < len(lines):
         line = lines[i]
-        if _SIGNATURE.match(line):
+        if _SIGNATURE.match(line) or _CLIENT_FOOTER.match(line):
+            break
+        if _VALEDICTION.match(line) and any(k.strip() for k in kept) and _signature_follows(lines, i):
             break
         if _is_quoted(line):
             i += 1

@@ -179,8 +179,11 @@ def test_years_are_taken_nearest_the_send_date() -> None:
     assert ("date.weekday", 6, 4) in findings(HEAD + "面接は1月5日（月）18:00からです。\n", on=dt.date(2026, 12, 20))
 
 
-def test_a_year_of_our_own_drafts_has_no_findings() -> None:
-    """Every built-in kind and result, for both interview stages, on every day of 2026."""
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_a_year_of_our_own_drafts_has_no_findings(language: str) -> None:
+    """Every built-in kind and result, for both interview stages, on every day of 2026, in
+    Japanese and in English (issue 16: the English topics, the English rules of the checker)."""
+    who = YAMADA if language == "ja" else Candidate(id="E-0001", name="Emma Brown", language="en")
     composer, checker = Composer(PROFILE), Checker(PROFILE)
     interviews = [s for s in PROFILE.stages if s.format]
     policy = PROFILE.slots
@@ -191,8 +194,8 @@ def test_a_year_of_our_own_drafts_has_no_findings() -> None:
                               ("final_result", ["passed", "not_passed"]), ("offer", [None]),
                               ("pre_arrival_guide", [None])):
             for result in results:
-                topics = choose(day, kind, result=result, candidate_id=YAMADA.id, profile=PROFILE).topics
-                messages.append((composer.compose(kind, YAMADA, on=day, result=result, topics=topics), None))
+                topics = choose(day, kind, result=result, candidate_id=who.id, profile=PROFILE, language=language).topics
+                messages.append((composer.compose(kind, who, on=day, result=result, topics=topics), None))
         deadline = reply_deadline(policy, day, PROFILE.reply_deadline_days)
         offered = propose(policy, day, policy.offer_count,
                           now=dt.datetime.combine(day, dt.time(0), tzinfo=JST), after=deadline)
@@ -202,18 +205,18 @@ def test_a_year_of_our_own_drafts_has_no_findings() -> None:
             for kind, slots, booked in (
                 ("interview_invitation", offered, None), ("interview_confirmation", offered[:1], offered[0]),
             ):
-                topics = choose(day, kind, candidate_id=YAMADA.id, profile=PROFILE).topics
-                messages.append((composer.compose(kind, YAMADA, on=day, stage=stage.id, topics=topics,
+                topics = choose(day, kind, candidate_id=who.id, profile=PROFILE, language=language).topics
+                messages.append((composer.compose(kind, who, on=day, stage=stage.id, topics=topics,
                                                   slots=slots, deadline=deadline if kind == "interview_invitation"
                                                   else None), booked))
             if open_tomorrow:
                 times = policy.weekend_times if policy.day_kind(tomorrow) == "weekend" else policy.weekday_times
                 start = dt.datetime.combine(tomorrow, times[0], tzinfo=JST)
                 slot = Slot(start, start + policy.duration)
-                topics = choose(day, "interview_reminder", candidate_id=YAMADA.id, profile=PROFILE).topics
+                topics = choose(day, "interview_reminder", candidate_id=who.id, profile=PROFILE, language=language).topics
                 # An online interview's reminder carries its meeting URL (refused without one).
                 meeting = Conversation(meeting_url="https://meet.example.jp/kizuna-test", chosen=1)
-                messages.append((composer.compose("interview_reminder", YAMADA, on=day, stage=stage.id,
+                messages.append((composer.compose("interview_reminder", who, on=day, stage=stage.id,
                                                   topics=topics, slots=[slot],
                                                   conversation=meeting), slot))
         for message, booking in messages:
@@ -228,6 +231,7 @@ def test_a_year_of_our_own_drafts_has_no_findings() -> None:
         day += dt.timedelta(days=1)
     assert checked > 4000
     assert problems == []
+    assert {m.language for m, _ in messages} == {language}
 
 
 def test_kept_findings_are_those_of_a_fresh_check() -> None:

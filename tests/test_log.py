@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -23,14 +24,14 @@ from kizuna.models import JST, Candidate, Message, Slot, Topic
 EXPECTED_COLUMNS = {
     "candidates": [
         "id", "name", "kana", "email", "timezone", "position", "stage", "status", "extra",
-        "created_at", "updated_at", "family_name", "given_name",
+        "created_at", "updated_at", "family_name", "given_name", "language",
     ],
     "exchanges": [
         "id", "candidate_id", "direction", "kind", "stage", "result", "subject", "body",
         "topics", "slots", "status", "idempotency_key", "message_date", "created_at", "sent_at",
         "message_id", "charset", "send_started_at", "send_attempts", "server_reply", "failure",
         "in_reply_to", "attachments", "matched_by",
-        "said", "answers",
+        "said", "answers", "language",
     ],
     "inbox_unmatched": [
         "id", "mail_key", "message_id", "source", "position", "from_address", "subject",
@@ -45,7 +46,7 @@ EXPECTED_COLUMNS = {
 ALL_MIGRATIONS = [
     "m001_initial", "m002_search", "m003_activity_index", "m004_lazy_search", "m005_eager_search",
     "m006_mail",
-    "m007_names", "m008_conversation", "m011_report_indexes",
+    "m007_names", "m008_conversation", "m009_language", "m011_report_indexes",
 ]
 
 
@@ -300,7 +301,8 @@ def test_record_outbound_stores_the_message_and_applicant(log: Log, yamada: Cand
     assert raw["kind"] == "interview_invitation"
 
     record = log.get_candidate_record("A-0001")
-    assert record.candidate == yamada
+    # The log knows the language the applicant's letters are in (Japanese: none was stated).
+    assert record.candidate == dataclasses.replace(yamada, language="ja")
     assert record.stage == "interview1"
     assert record.status == "active"
 

@@ -110,7 +110,8 @@ def written(log: Log, candidate_id: str) -> str:
         else:
             label = KINDS[exchange.kind or ""].label
             head = f"━━━━ {day}  → {label}（{exchange.kind}）"
-            parts.append(f"{head}\n件名：{exchange.subject}\n\n{exchange.body}")
+            subject = "Subject: " if exchange.language == "en" else "件名："
+            parts.append(f"{head}\n{subject}{exchange.subject}\n\n{exchange.body}")
     return "\n".join(parts)
 
 
@@ -196,6 +197,38 @@ def applicant_abroad(recruiter: Recruiter) -> None:
     r.draft(r.booked_day() + dt.timedelta(days=5), "final_result", result="passed")
 
 
+def english_from_abroad(recruiter: Recruiter) -> None:
+    """Emma Brown, in London, whose letters are in English (issue 16): applies in July, asks
+    about the interview's language, is interviewed online, passes, flies in for the final
+    interview, passes it, accepts the offer and gets the guide."""
+    r = recruiter
+    r.draft(dt.date(2026, 7, 6), "application_received")
+    r.draft(dt.date(2026, 7, 17), "screening_result", result="passed")
+    r.draft(dt.date(2026, 7, 21), "interview_invitation")
+    r.reply(dt.datetime(2026, 7, 22, 16, 40, tzinfo=JST),
+            "Dear Hanako,\n\nOption 2 works for me. Will the interview be in English or in "
+            "Japanese?\n\nBest wishes,\nEmma\n\nOn Tue, 21 Jul 2026 at 10:00, Hanako Kitakami "
+            "<dx-saiyo@example.lg.jp> wrote:\n> Option 1: ...\n")
+    r.draft(dt.date(2026, 7, 23), "note",
+            note="The interview will be in English, and one of the panel will also speak Japanese "
+                 "with you if you would like to try. Please just ask if anything is unclear over "
+                 "the video link.")
+    r.meeting("https://meet.example.jp/kitakami/interview1-e0001")
+    r.remind()
+    interview = r.booked_day()
+    r.draft(interview + dt.timedelta(days=3), "interview_result", result="passed")
+    r.draft(interview + dt.timedelta(days=4), "interview_invitation")
+    r.reply(dt.datetime.combine(interview + dt.timedelta(days=5), dt.time(17, 20), JST),
+            "The first one, please. I'll fly to Haneda and take the Shinkansen from Tokyo.\n\n"
+            "Thanks,\nEmma\nSent from my iPhone")
+    r.remind()
+    r.draft(r.booked_day() + dt.timedelta(days=5), "final_result", result="passed")
+    r.draft(r.booked_day() + dt.timedelta(days=9), "offer")
+    r.reply(dt.datetime.combine(r.booked_day() + dt.timedelta(days=12), dt.time(8, 0), JST),
+            "Thank you so much. I am very happy to accept the offer.")
+    r.draft(dt.date(2027, 2, 15), "pre_arrival_guide")
+
+
 SCENARIOS = {
     "passed_to_the_first_day": (Candidate(id="A-0001", name="山田 太郎", email="taro@example.jp"),
                                 passed_to_the_first_day),
@@ -203,6 +236,8 @@ SCENARIOS = {
                                       not_passed_after_an_interview),
     "applicant_abroad": (Candidate(id="A-0003", name="鈴木 一郎", email="ichiro@example.co.uk",
                                    timezone="Europe/London"), applicant_abroad),
+    "english_from_abroad": (Candidate(id="E-0001", name="Emma Brown", email="emma@example.co.uk",
+                                      timezone="Europe/London", language="en"), english_from_abroad),
 }
 
 

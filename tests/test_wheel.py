@@ -73,3 +73,16 @@ def test_wheel_installs_and_drafts(tmp_path: Path) -> None:
     assert "山田 太郎 様" in data["body"]
     assert len(data["slots"]) == 3
     assert {t["role"] for t in data["topics"]} >= {"opening", "closing"}
+    # The English templates and lines are in the wheel too.
+    english = subprocess.run(
+        [str(env_dir / "bin" / "kizuna"), "--db", str(tmp_path / "k.db"), "draft",
+         "interview_invitation", "--name", "Emma Brown", "--candidate", "E-0001", "--lang", "en",
+         "--date", "2026-11-26", "--format", "json"],
+        capture_output=True, text=True, cwd=work,
+    )
+    assert english.returncode == 0, english.stderr
+    data = json.loads(english.stdout)
+    assert data["language"] == "en"
+    assert data["subject"] == "Invitation to interview: Stage 2 (first interview) – Kitakami City"
+    assert data["body"].startswith("Dear Emma Brown,")
+    assert {t["role"] for t in data["topics"]} >= {"opening"}

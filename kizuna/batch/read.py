@@ -17,6 +17,8 @@ from typing import IO, NamedTuple
 from ..errors import BatchError
 from ..headers import HEADER_BREAK, PLAIN_ADDRESS, address_problem
 from ..kinds import KINDS, get_kind
+from ..language import available as available_languages
+from ..language import known_code
 from ..models import Candidate
 
 MAX_STEM = 100
@@ -32,6 +34,9 @@ COLUMN_NAMES: dict[str, tuple[str, ...]] = {
     "kana": ("ふりがな", "フリガナ", "kana"),
     "email": ("メールアドレス", "email"),
     "result": ("結果", "result"),
+    # The language of the applicant's letter: ja or en (empty: the log's for an applicant it
+    # knows, else Japanese). One file may mix them.
+    "language": ("言語", "lang", "language"),
 }
 _HEADER_ROLE: dict[str, str] = {
     name.casefold(): role for role, names in COLUMN_NAMES.items() for name in names
@@ -316,6 +321,7 @@ class _Layout(NamedTuple):
     require_email: bool
     family: int = -1
     given: int = -1
+    language: int = -1
 
     @classmethod
     def of(cls, plan: BatchPlan) -> _Layout:
@@ -325,7 +331,7 @@ class _Layout(NamedTuple):
             len(plan.header), columns["id"], columns.get("name", -1), columns.get("kana", -1),
             columns.get("email", -1), columns["result"] if needs_result else -1,
             plan.extra_columns, plan.require_email, columns.get("family", -1),
-            columns.get("given", -1),
+            columns.get("given", -1), columns.get("language", -1),
         )
 
     def names(self, cells: list[str]) -> tuple[str, str, str]:
@@ -411,7 +417,7 @@ class BatchPlan:
             )
         bad_lines = self._bad
         layout = _Layout.of(self)
-        width, id_at, _, kana_at, email_at, result_at, extra, require_email, _, _ = layout
+        width, id_at, _, kana_at, email_at, result_at, extra, require_email, _, _, language_at = layout
         unwanted = HEADER_BREAK.search
         words = RESULT_WORDS
         with _open_text(self.path, self.encoding) as handle:
@@ -437,12 +443,14 @@ class BatchPlan:
                         raw = cells[result_at].strip(TRIM)
                         result = words.get(raw) or words.get(raw.casefold())
                     stem = safe_file_stem(candidate_id) if candidate_id else None
+                    language = known_code(cells[language_at]) if language_at >= 0 else ""
                     if (stem is not None and (name or family) and (email or not require_email)
-                            and (result is not None or result_at < 0)):
+                            and (result is not None or result_at < 0) and language is not None):
                         kana = cells[kana_at].strip(TRIM) if kana_at >= 0 else ""
                         fields = {key: cells[index].strip(TRIM) for index, key in extra} if extra else {}
                         candidate = Candidate(id=candidate_id, name=name, kana=kana, email=email, extra=fields,
-                                              family_name=family, given_name=given)
+                                              family_name=family, given_name=given,
+                                              language=language or "")
                         row = BatchRow(line, candidate, result, stem)
                         yield Record(line, cells, row, []) if records else row
                         continue
@@ -471,7 +479,7 @@ def plan_batch(
     plan = _read_header(path, spec.id, enc, require_email)
     plan.stamp = _stamp(path)
     layout = _Layout.of(plan)
-    width, id_at, _, _, email_at, result_at, _, _, _, _ = layout
+    width, id_at, _, _, email_at, result_at, _, _, _, _, language_at = layout
     seen = _SeenIds()
     unwanted = HEADER_BREAK.search
     words = RESULT_WORDS
@@ -499,6 +507,7 @@ def plan_batch(
                     and ((len(email) <= 254 and PLAIN_ADDRESS.fullmatch(email)) if email else not require_email)
                     and (result_at < 0 or (raw := cells[result_at].strip(TRIM)) in words
                          or raw.casefold() in words)
+                    and (language_at < 0 or known_code(cells[language_at]) is not None)
                 ):
                     _check_duplicate(plan, seen, line, candidate_id, stem)
                     continue
@@ -597,7 +606,7 @@ def _read_header(path: Path, kind: str, encoding: str, require_email: bool) -> B
     if missing:
         found = ", ".join(name or "(empty)" for name in header)
         want = ", ".join(f"{COLUMN_NAMES[r][0]} or {COLUMN_NAMES[r][-1]}" for r in needed)
-        optional = ", ".join(f"{COLUMN_NAMES[r][0]} or {COLUMN_NAMES[r][-1]}" for r in ("kana", "email"))
+        optional = ", ".join(f"{COLUMN_NAMES[r][0]} or {COLUMN_NAMES[r][-1]}" for r in ("kana", "email", "language"))
         hint = f"Expected columns: {want} (optional: {optional}; any other column is passed to the templates)."
         if len(header) == 1 and "\t" in first[1][0]:
             hint += " The header looks tab-separated: save the file as CSV (comma-separated)."
@@ -688,11 +697,21 @@ def _parse_row(
         elif result is None:
             words = ", ".join(RESULT_WORDS)
             problems.append(RowProblem(line, header[columns["result"]], f"unknown result '{raw}' (use one of {words})"))
+    language: str | None = ""
+    if "language" in columns:
+        raw_language = cells[columns["language"]].strip(TRIM)
+        language = known_code(raw_language)
+        if language is None:
+            problems.append(RowProblem(
+                line, header[columns["language"]],
+                f"unknown language '{raw_language}' (use one of {available_languages()}, or leave "
+                "it empty for the log's, else Japanese)",
+            ))
     if problems or stem is None:
         return None
     extra = {key: cells[index].strip(TRIM) for index, key in plan.extra_columns}
     candidate = Candidate(id=candidate_id, name=name, kana=kana, email=email, extra=extra,
-                          family_name=family, given_name=given)
+                          family_name=family, given_name=given, language=language or "")
     return BatchRow(line, candidate, result, stem)
 
 

@@ -247,7 +247,7 @@ class _KeptDrafts:
 
     @staticmethod
     def _key(row: BatchRow, choice: TopicChoice) -> tuple[Any, ...]:
-        return (row.result, tuple(choice.topics))
+        return (row.result, row.candidate.language, tuple(choice.topics))
 
     def keep(self, row: BatchRow, choice: TopicChoice, message: Message) -> None:
         from ..check import put_back, stand_ins
@@ -442,6 +442,7 @@ class _Work:
     def _record(self, rows: Sequence[BatchRow]) -> _Chunk:
         """Look up which rows an earlier run did, render the others and record them in one
         transaction (none in a dry run)."""
+        rows = self._with_languages(rows)
         keys = [self._key_prefix + row.candidate.id for row in rows]
         logged = self._logged(rows, keys)
         fresh = [(row, key) for row, key in zip(rows, keys, strict=True) if key not in logged]
@@ -533,8 +534,22 @@ class _Work:
                 return done
         return choose_topics(
             self.profile, self.kind, [(row.candidate.id, row.result) for row in rows],
-            on=self.on, log=self.log,
+            on=self.on, log=self.log, languages=[row.candidate.language for row in rows],
         )
+
+    def _with_languages(self, rows: Sequence[BatchRow]) -> Sequence[BatchRow]:
+        """The rows with each applicant's language: a row's own (the 言語/language column),
+        else the one the log keeps for them (one query per chunk), else Japanese."""
+        unstated = [row.candidate.id for row in rows if not row.candidate.language]
+        known = self.log.candidate_languages(unstated) if unstated else {}
+        if not known:
+            return rows
+        return [
+            dataclasses.replace(row, candidate=dataclasses.replace(
+                row.candidate, language=known[row.candidate.id]))
+            if not row.candidate.language and row.candidate.id in known else row
+            for row in rows
+        ]
 
     def check_messages(self, *, skip_invalid: bool) -> None:
         """Before anything is logged or written: build every message an .eml will be made of
@@ -624,6 +639,7 @@ class _Work:
         checker = checker_for(self.profile) if self.check else None
         mail_charset = self.charset if eml else "utf-8"
 
+        rows = self._with_languages(rows)
         keys = [self._key_prefix + row.candidate.id for row in rows]
         logged = self._logged(rows, keys)
         fresh = [(row, key) for row, key in zip(rows, keys, strict=True) if key not in logged]
@@ -764,15 +780,17 @@ class _JsonLines:
 
     def line(self, message: Message, key: str, exchange_id: int | None) -> str:
         string = _json_string
-        head_key = (message.kind, message.date, message.result, message.stage, message.deadline)
+        head_key = (message.kind, message.date, message.result, message.stage, message.deadline,
+                    message.language)
         head = self._heads.get(head_key)
         if head is None:
-            kind, date, result, stage, deadline = (_JSON.encode(v) for v in (
+            kind, date, result, stage, deadline, language = (_JSON.encode(v) for v in (
                 message.kind, message.date.isoformat(), message.result, message.stage,
-                message.deadline.isoformat() if message.deadline else None,
+                message.deadline.isoformat() if message.deadline else None, message.language,
             ))
             head = self._heads[head_key] = (
-                kind, f'"date": {date}, "result": {result}, "stage": {stage}, "deadline": {deadline}',
+                kind, f'"date": {date}, "result": {result}, "stage": {stage}, "deadline": {deadline}, '
+                f'"language": {language}',
             )
         topics = message.topics
         topics_json = self._topics.get(topics) if topics else "[]"

@@ -501,7 +501,8 @@ class LogCore:
                         continue
                     first[key] = index
                 candidate_rows.append(_candidate_row(
-                    candidate, None, message.stage, _status_for(message), False, now
+                    candidate, None, message.stage, _status_for(message), False, now,
+                    message.language,
                 ))
                 topics = message.topics
                 converted = topic_cache.get(topics)
@@ -525,7 +526,7 @@ class LogCore:
                 exchange_rows.append((
                     candidate.id, "out", message.kind, message.stage, message.result,
                     message.subject, message.body, converted[0], slots_json, status, key,
-                    day_iso, now, sent_at, charset, said_json, message.answers,
+                    day_iso, now, sent_at, charset, said_json, message.answers, message.language,
                 ))
                 next_id += 1
                 results.append(Exchange(
@@ -547,6 +548,7 @@ class LogCore:
                     answers=message.answers,
                     result=message.result,
                     message_date=day_iso,
+                    language=message.language,
                 ))
             if exchange_rows:
                 conn.executemany(_CANDIDATE_UPSERT, candidate_rows)
@@ -616,6 +618,22 @@ class LogCore:
                     found.setdefault(cid, set()).add(topic_id)
         return found
 
+    @_translating
+    def candidate_languages(self, candidate_ids: Sequence[str]) -> dict[str, str]:
+        """The language the log keeps for each of these applicants, when it is not Japanese
+        (the usual case, left out), a few hundred per query."""
+        found: dict[str, str] = {}
+        unique = list(dict.fromkeys(candidate_ids))
+        for start in range(0, len(unique), 500):
+            chunk = unique[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            for cid, language in self.db.conn.execute(
+                f"SELECT id, language FROM candidates WHERE id IN ({marks}) AND language != 'ja'",
+                chunk,
+            ):
+                found[cid] = language
+        return found
+
     @staticmethod
     def inbound_key(candidate_id: str, text: str, received_at: dt.datetime) -> str:
         """The idempotency key of a reply with a known arrival time: the applicant, the time
@@ -657,7 +675,7 @@ class LogCore:
                 raise self._unknown_candidate(candidate_id)
             cursor = conn.execute(_EXCHANGE_INSERT, (
                 candidate_id, "in", None, row[0], None, subject, text, "[]", "[]", "received",
-                idempotency_key, received[:10], self._now(), received, None, "[]", None,
+                idempotency_key, received[:10], self._now(), received, None, "[]", None, None,
             ))
             if cursor.rowcount:
                 exchange_id = cursor.lastrowid

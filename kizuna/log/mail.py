@@ -262,7 +262,7 @@ class MailMixin(LogCore):
                 return found
             cursor = conn.execute(_EXCHANGE_INSERT, (
                 candidate_id, "in", None, row[0], None, subject, text, "[]", "[]", "received",
-                mail.key, received[:10], self._now(), received, None, "[]", None,
+                mail.key, received[:10], self._now(), received, None, "[]", None, None,
             ))
             exchange_id = cursor.lastrowid
             assert exchange_id is not None

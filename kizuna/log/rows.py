@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from ..errors import InputError
+from ..language import language_code
 from ..models import JST, Attachment, Candidate, Exchange, Message, Slot, Topic
 
 if TYPE_CHECKING:
@@ -116,6 +117,7 @@ def _exchange_from_row(row: Mapping[str, Any]) -> Exchange:
         answers=row.get("answers"),
         result=row.get("result"),
         message_date=row.get("message_date"),
+        language=row.get("language") or ("ja" if row["direction"] == "out" else None),
     )
 
 
@@ -134,6 +136,7 @@ def _message_from_row(row: Mapping[str, Any], candidate: Candidate) -> Message:
         subject=row["subject"] or "", body=row["body"] or "", result=row["result"],
         stage=row["stage"], topics=topics, slots=slots,
         said=tuple(json.loads(row.get("said") or "[]")), answers=row.get("answers"),
+        language=row.get("language") or "ja",
     )
 
 
@@ -147,6 +150,7 @@ def _candidate_from_row(row: Mapping[str, Any]) -> Candidate:
         extra=json.loads(row["extra"] or "{}"),
         family_name=row.get("family_name") or "",
         given_name=row.get("given_name") or "",
+        language=row.get("language") or "ja",
     )
 
 
@@ -170,8 +174,11 @@ def _candidate_row(
     status: str,
     force_status: bool,
     now: str,
+    language: str = "ja",
 ) -> tuple[Any, ...]:
-    """The parameters of ``_CANDIDATE_UPSERT``, in its numbered order."""
+    """The parameters of ``_CANDIDATE_UPSERT``, in its numbered order. The applicant's stated
+    language wins; not stated, a new applicant gets ``language`` (the message's) and one the
+    log knows keeps theirs."""
     if not candidate.id.strip():
         raise InputError("The applicant id is empty.", field="candidate.id")
     extra = candidate.extra
@@ -179,6 +186,7 @@ def _candidate_row(
         candidate.id, candidate.name, candidate.kana, candidate.email, candidate.timezone,
         json.dumps(dict(extra), ensure_ascii=False, sort_keys=True) if extra else "{}",
         position, stage, status, force_status, now, candidate.family_name, candidate.given_name,
+        language_code(candidate.language, field="candidate.language"), language,
     )
 
 
@@ -190,13 +198,15 @@ def _like_pattern(term: str) -> str:
 # Numbered parameters bound from a tuple: binding by name costs a dictionary lookup per value,
 # which a batch pays for every column of every row.
 # ?1 id, ?2 name, ?3 kana, ?4 email, ?5 timezone, ?6 extra, ?7 position, ?8 stage, ?9 status,
-# ?10 force_status, ?11 now, ?12 family_name, ?13 given_name.
+# ?10 force_status, ?11 now, ?12 family_name, ?13 given_name, ?14 the stated language ('' if
+# none), ?15 the language of a new applicant who stated none.
 _CANDIDATE_UPSERT = f"""
     INSERT INTO candidates (id, name, kana, email, timezone, extra, position, stage, status,
-                            created_at, updated_at, family_name, given_name)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?11, ?11, ?12, ?13)
+                            created_at, updated_at, family_name, given_name, language)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?11, ?11, ?12, ?13, COALESCE(NULLIF(?14, ''), ?15))
     ON CONFLICT(id) DO UPDATE SET
         name = excluded.name,
+        language = COALESCE(NULLIF(?14, ''), candidates.language),
         family_name = excluded.family_name,
         given_name = excluded.given_name,
         -- An empty value from a later message never erases what the log already knows.
@@ -236,8 +246,8 @@ HISTORY_SQL = """
 _EXCHANGE_INSERT = """
     INSERT INTO exchanges (candidate_id, direction, kind, stage, result, subject, body, topics,
                            slots, status, idempotency_key, message_date, created_at, sent_at,
-                           charset, said, answers)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                           charset, said, answers, language)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT(idempotency_key) DO NOTHING
 """
 

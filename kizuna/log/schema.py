@@ -365,6 +365,21 @@ def _m008_conversation(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE slot_holds ADD COLUMN meeting_url TEXT NOT NULL DEFAULT ''")
 
 
+def _m009_language(db: sqlite_utils.Database) -> None:
+    """The language of an applicant's letters ("ja" or "en"), and of each message.
+
+    - ``candidates.language``: kept from the applicant's first stated language (a CSV's
+      言語/language column, ``--lang``) and used by every later draft for them;
+    - ``exchanges.language``: the language an outbound message was written in (NULL for a
+      reply), so that a logged draft is checked and sent as what it is.
+
+    Everything written before was Japanese: applicants get 'ja', their messages stay NULL,
+    which reads as Japanese.
+    """
+    db.execute("ALTER TABLE candidates ADD COLUMN language TEXT NOT NULL DEFAULT 'ja'")
+    db.execute("ALTER TABLE exchanges ADD COLUMN language TEXT")
+
+
 def _m011_report_indexes(db: sqlite_utils.Database) -> None:
     """Indexes that let the reports read a few rows per applicant, not the whole log.
 
@@ -393,6 +408,7 @@ _MIGRATION_FUNCTIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _m006_mail,
     _m007_names,
     _m008_conversation,
+    _m009_language,
     _m011_report_indexes,
 )
 

@@ -71,8 +71,16 @@ def _encoded_name(name: str, charset: str) -> str:
     return " ".join(words)
 
 
-def sender_name(profile: Profile) -> str:
+def sender_name(profile: Profile, language: str = "ja") -> str:
+    """The sender as From shows them: 「北上市 北上 花子」; in an English letter the English
+    name and organisation (the profile's sender_en, name_en), "Hanako Kitakami (Kitakami City)"."""
     org = profile.organisation
+    if language == "en":
+        from ..profile import in_english
+
+        sender = in_english(profile, org.sender, org.sender_en, "organisation.sender")
+        name = in_english(profile, org.name, org.name_en, "organisation.name")
+        return f"{sender} ({name})"
     return f"{org.name} {org.sender}".strip()
 
 

@@ -87,6 +87,7 @@ def check_email(
     replacements made), or raises MailError: an unknown charset, an unsafe header value, an
     invalid address, a body line over 998 octets in ISO-2022-JP, or (CharsetError) characters
     ISO-2022-JP cannot carry. A batch runs it on every row before it writes the first file.
+    An English letter is always checked as UTF-8 (``mail_charset``).
     """
     charset = charset.lower().replace("_", "-")
     if charset not in CHARSETS:
@@ -94,6 +95,7 @@ def check_email(
             f"Unknown charset '{charset}'.", field="charset",
             hint="Choose utf-8 or iso-2022-jp.",
         )
+    charset = mail_charset(message, charset)
     check_headers(message, profile)
     if charset == "iso-2022-jp":
         if fix:
@@ -112,6 +114,13 @@ def check_email(
     return message, profile
 
 
+def mail_charset(message: Message, charset: str) -> str:
+    """The charset a message is written in: the one asked for, except that an English letter
+    is always UTF-8. ISO-2022-JP is for Japanese mail systems that need it; an English letter
+    has no Japanese to carry in it, and may hold characters it cannot (Shōsetsu, the en dash)."""
+    return "utf-8" if message.language == "en" else charset
+
+
 def to_email(
     message: Message,
     profile: Profile,
@@ -126,7 +135,8 @@ def to_email(
     """The draft as an RFC 5322 message that mail clients open as an unsent draft.
 
     From is the profile's sender, To the applicant when an email is known, Date ``now`` in
-    +0900 (default: the current time), plus Message-ID, MIME-Version and ``X-Unsent: 1``. The body
+    +0900 (default: the current time), plus Message-ID, MIME-Version, Content-Language ("ja",
+    or "en" for an English letter, which is always UTF-8) and ``X-Unsent: 1``. The body
     is text/plain: UTF-8 in base64 (7-bit safe through any relay, every line 76 characters) or,
     with ``charset="iso-2022-jp"``, ISO-2022-JP in 7bit with the headers in ISO-2022-JP too.
     ``fix`` replaces template and profile characters ISO-2022-JP cannot carry (never the
@@ -141,6 +151,7 @@ def to_email(
     """
     charset = charset.lower().replace("_", "-")
     message, profile = check_email(message, profile, charset=charset, fix=fix)
+    charset = mail_charset(message, charset)
     body = _normal_body(message.body)
 
     org = profile.organisation
@@ -168,13 +179,16 @@ def to_email(
         del cal["MIME-Version"]
         root = MIMEMultipart("mixed", _subparts=[text, cal])
 
-    root["From"] = address_header(sender_name(profile), org.email, charset)
+    root["From"] = address_header(sender_name(profile, message.language), org.email, charset)
     if message.candidate.email:
         root["To"] = address_header(message.candidate.name, message.candidate.email, charset)
     # compat32 folds a Header object in its own charset (typeshed only admits str here). Every
     # subject is encoded, ASCII too, so a subject typed like an encoded word reads as typed.
     root["Subject"] = Header(message.subject, charset, header_name="Subject")  # type: ignore[assignment]
     root["Date"] = format_datetime(when.astimezone(JST))
+    # RFC 3282: the language of the text, so that mail clients and screen readers read it as
+    # what it is.
+    root["Content-Language"] = "en" if message.language == "en" else "ja"
     digest = _digest(message)
     root["Message-ID"] = msgid or message_id(message, profile)
     if draft:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from typing import Any
 
 from ..errors import MailError
 from ..models import JST, Message, Slot
-from ..profile import Profile
+from ..profile import Profile, Stage
 from .addressing import check_headers, sender_name
 
 ICS_FILENAME = "invitation.ics"
@@ -50,6 +51,53 @@ def _pick_slot(message: Message, slot: Slot | None) -> Slot:
     )
 
 
+def _japanese_event(profile: Profile, stage: Stage | None) -> tuple[str, str, list[str]]:
+    """Summary, location and description of the event, in Japanese."""
+    org = profile.organisation
+    label = stage.label if stage else "面接"
+    location = ""
+    if stage is not None and stage.format == "online":
+        location = f"オンライン（{stage.tool}）" if stage.tool else "オンライン"
+    elif stage is not None and stage.place:
+        location = stage.place
+    elif org.address:
+        location = org.address
+    # Short on purpose: the email body carries every detail (LGWAN gateways may strip the file).
+    description = [f"{org.name} {profile.position} {label}",
+                   "詳しいご案内はメール本文をご確認ください。"]
+    contact = " ".join(x for x in (org.department, org.sender, org.phone) if x)
+    if contact:
+        description.append(f"お問い合わせ先：{contact}")
+    return f"【{org.name}】{label}", location, description
+
+
+def _english_event(message: Message, profile: Profile,
+                   stage: Stage | None) -> tuple[str, str, list[str]]:
+    """Summary, location and description of the event for an English letter, from the
+    profile's English values (a Japanese one without its English is a ProfileError)."""
+    from ..profile import English, in_english
+
+    org: Any = English(profile.organisation, "organisation", profile.source)
+    where: Any = None
+    if stage is not None:
+        where = English(stage, "stages", profile.source, f"stages[{profile.stages.index(stage)}]")
+    label = where.label if where is not None else "Interview"
+    location = ""
+    if where is not None and stage is not None and stage.format == "online":
+        location = f"Online ({where.tool})" if stage.tool else "Online"
+    elif where is not None and stage is not None and stage.place:
+        location = where.place
+    elif org.address:
+        location = org.address
+    position = in_english(profile, profile.position, profile.position_en, "position.title")
+    description = [f"{org.name}: {position}, {label}",
+                   "The email carries every detail of the interview."]
+    contact = ", ".join(x for x in (org.sender, org.department, org.phone) if x)
+    if contact:
+        description.append(f"Contact: {contact}")
+    return f"Interview: {label} – {org.name}", location, description
+
+
 def invitation_ics(
     message: Message,
     profile: Profile,
@@ -78,24 +126,11 @@ def invitation_ics(
         raise MailError("SEQUENCE cannot be negative.", field="sequence")
     check_headers(message, profile)
     booked = _pick_slot(message, slot)
-    org = profile.organisation
     stage = profile.stage(message.stage) if message.stage else None
-    label = stage.label if stage else "面接"
-
-    location = ""
-    if stage is not None and stage.format == "online":
-        location = f"オンライン（{stage.tool}）" if stage.tool else "オンライン"
-    elif stage is not None and stage.place:
-        location = stage.place
-    elif org.address:
-        location = org.address
-
-    # Short on purpose: the email body carries every detail (LGWAN gateways may strip the file).
-    description = [f"{org.name} {profile.position} {label}",
-                   "詳しいご案内はメール本文をご確認ください。"]
-    contact = " ".join(x for x in (org.department, org.sender, org.phone) if x)
-    if contact:
-        description.append(f"お問い合わせ先：{contact}")
+    if message.language == "en":
+        summary, location, description = _english_event(message, profile, stage)
+    else:
+        summary, location, description = _japanese_event(profile, stage)
 
     cal = icalendar.Calendar()
     cal.add("prodid", PRODID)
@@ -113,13 +148,13 @@ def invitation_ics(
     event.add("dtend", booked.end.astimezone(JST))
     event.add("sequence", sequence)
     event.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
-    event.add("summary", f"【{org.name}】{label}")
+    event.add("summary", summary)
     if location:
         event.add("location", location)
     event.add("description", "\n".join(description))
 
-    organizer = icalendar.vCalAddress(f"mailto:{org.email}")
-    organizer.params["CN"] = sender_name(profile)
+    organizer = icalendar.vCalAddress(f"mailto:{profile.organisation.email}")
+    organizer.params["CN"] = sender_name(profile, message.language)
     event.add("organizer", organizer)
     if message.candidate.email:
         attendee = icalendar.vCalAddress(f"mailto:{message.candidate.email}")

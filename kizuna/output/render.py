@@ -13,8 +13,10 @@ from ..profile import Profile
 
 
 def as_text(message: Message) -> str:
-    """The draft as a recruiter reads and pastes it: subject line, blank line, body."""
-    return f"件名：{message.subject}\n\n{message.body}"
+    """The draft as a recruiter reads and pastes it: subject line (「件名：…」, or "Subject: …"
+    for an English letter), blank line, body."""
+    head = "Subject: " if message.language == "en" else "件名："
+    return f"{head}{message.subject}\n\n{message.body}"
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,13 @@
 """Reading an applicant's reply for the slot it chooses: 「2番でお願いします」, 「②」, 「第一希望は3」,
-「12月5日の10時」; markup, quotes, addresses and signatures never choose."""
+「12月5日の10時」, and in English "Option 2", "option two", "the second one", "2nd please",
+"Saturday 5 December at 10:00"; markup, quotes, addresses and signatures never choose."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -84,15 +85,107 @@ _COUNTER_AFTER = re.compile(
 # A clause that turns a slot down: 1番は都合が悪く / 12月5日は難しい.
 _NEGATIVE = re.compile(
     r"都合が(?:悪|つか|合わ)|難し|無理|不可|厳し|NG|ダメ|だめ|できません|出来ません|行けません|"
-    r"伺えません|参加でき(?:ない|ず)|埋ま|塞が|予定が(?:あ|入)|避け"
+    r"伺えません|参加でき(?:ない|ず)|埋ま|塞が|予定が(?:あ|入)|避け|"
+    # English: "option 1 doesn't work for me", "I can't make option 1", "1 is not possible".
+    r"(?i:\b(?:do(?:es)?n'?t|does not|do not|won'?t|will not) (?:work|suit)|can'?t|cannot|can not|"
+    r"unable|not (?:possible|available|convenient|good)|unavailable|impossible|no good|"
+    r"won'?t be able|not make it|busy|clash)"
+)
+# "except option 1", "anything but 1", "not option 1": the mention that follows is turned down.
+_NEGATIVE_BEFORE = re.compile(
+    r"(?i:\b(?:except(?: for)?|apart from|other than|anything but|not|instead of|rather than))\s+"
+    r"(?:for\s+|the\s+)?$"
 )
 # A telephone extension (「内線 3」, 「ext. 3」) in a signature is no slot number.
 _EXTENSION = re.compile(r"(?:内線|ext\.?|extension)\s*(?:番号)?\s*[:.]?\s*\d+", re.IGNORECASE)
 _ANY_SLOT = re.compile(
     r"(?:どれ|いずれ|どちら|どの|いつ)(?:の(?:日程|日時|時間|候補))?(?:で|に)?も\s*"
     r"(?:大丈夫|構いません|かまいません|結構|可能|OK|良|よ|い[いけ]|問題)"
+    r"|(?i:\b(?:any|all|either|each)(?: one)?(?: of (?:them|these|those|the (?:times|options|dates|slots)))?"
+    r"(?: (?:time|option|date|slot)s?)? (?:is|are|would be|will be|works?|suits?)"
+    r"(?: \w+)? (?:fine|ok|okay|good|great|possible|work|suit)\b|\bi(?:'m| am) (?:completely )?flexible\b)"
 )
-_CLAUSE_END = re.compile(r"[。\n!?]|、(?!\s*第)")
+# A clause ends at a full stop, a line break, ! or ?, 、 (but not before 第: 「第一希望は3、第二希望は1」),
+# or an English full stop, comma or semicolon before a space.
+_CLAUSE_END = re.compile(r"[。\n!?]|、(?!\s*第)|[.,;](?=\s)")
+
+# --- English ---
+
+_WORD_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+                 "eight": 8, "nine": 9, "ten": 10}
+_ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6,
+             "seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10, "last": -1}
+_ORDINAL_WORD = r"(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last)"
+_ORDINAL_DIGIT = r"(?:1st|2nd|3rd|[4-9]th|10th)"
+_NUMBER_WORD = r"(?:one|two|three|four|five|six|seven|eight|nine|ten)"
+_MONTHS_EN = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_MONTH = (r"(?:january|february|march|april|may|june|july|august|september|october|november|"
+          r"december|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)\.?")
+_WEEKDAYS_EN = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_WEEKDAY = (r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tues|tue|wed|"
+            r"thurs|thur|thu|fri|sat|sun)\.?")
+_DAY = r"(?:the\s+)?(?P<{name}>\d{{1,2}})(?:st|nd|rd|th)?"
+_DATE_EN = (
+    rf"(?:(?P<dow>{_WEEKDAY}),?\s+)?(?:{_DAY.format(name='day')}(?:\s+of)?\s+(?P<month>{_MONTH})"
+    rf"|(?P<month2>{_MONTH})\s+{_DAY.format(name='day2')}(?![\d:]))(?:,?\s+\d{{4}})?"
+)
+_TIME_EN = (r"(?P<hour>\d{1,2})(?:[:.](?P<minute>\d{2}))?\s*(?P<ampm>a\.?m\.?|p\.?m\.?)?"
+            r"(?![\w])")
+# "Saturday 5 December at 10:00", "5 Dec, 10am", "December 5th at 6 p.m.".
+_DATETIME_EN_RE = re.compile(rf"(?<![\w]){_DATE_EN}[\s,]*(?:(?:at|from)\s+)?{_TIME_EN}", re.IGNORECASE)
+# "Wednesday at 18:00", "Saturday 10am".
+_WEEKDAY_TIME_EN_RE = re.compile(
+    rf"(?<![\w])(?:on\s+)?(?P<dow>{_WEEKDAY}),?\s+(?:(?:at|from)\s+)?{_TIME_EN}", re.IGNORECASE,
+)
+_DATE_EN_RE = re.compile(rf"(?<![\w]){_DATE_EN}(?![\w])", re.IGNORECASE)
+# "Option 2", "option two", "choice #3", "slot 1", "number 2"; "the second one", "the 2nd
+# option", "2nd please", "the last one".
+_EXPLICIT_EN = re.compile(
+    rf"\b(?:options?|choices?|slots?|numbers?|times?|dates?)\s*(?:no\.?\s*)?#?\s*(?P<n>\d{{1,2}}|{_NUMBER_WORD})(?![\w:/])"
+    rf"|\b(?:the\s+|my\s+)?(?P<o1>{_ORDINAL_WORD}|{_ORDINAL_DIGIT})\s+(?:one|option|choice|slot|time|date)s?\b"
+    rf"|\bthe\s+(?P<o2>{_ORDINAL_WORD}|{_ORDINAL_DIGIT})(?=\s*(?:[.,!?)]|$|please|thanks|thank|works|is|would|if|or\b))"
+    rf"|(?<![\w])(?P<o3>{_ORDINAL_DIGIT})(?=\s*(?:[.,!?)]|$|please|thanks|thank|works|is|would|if|option|one))"
+    # "option two or three": a number word after "or"/"and" names an option too.
+    r"|\b(?:or|and)\s+(?P<n2>two|three|four|five|six|seven|eight|nine|ten)\b(?!\s+(?:people|persons|hours|minutes|days|weeks|times))",
+    re.IGNORECASE | re.MULTILINE,
+)
+# English preference markers: "first choice", "my second preference".
+_PREF_EN = re.compile(
+    rf"\b(?P<rank>{_ORDINAL_WORD}|{_ORDINAL_DIGIT})\s+(?:choice|preference)\b", re.IGNORECASE,
+)
+# Counters after an English number: 2 people, 3 hours, 10 minutes, 2pm … never a slot number.
+_COUNTER_AFTER_EN = re.compile(
+    r"\s*(?:people|persons?|hours?|hrs?|minutes?|mins?|days?|weeks?|months?|years?|times|"
+    r"a\.?m\.?|p\.?m\.?|o'clock|floors?|km|kilometres?|miles?|children|kids|st|nd|rd|th)\b",
+    re.IGNORECASE,
+)
+
+
+def _english_number(text: str) -> int | None:
+    """2, "two", "2nd", "second" → 2; "last" → -1; None for anything else."""
+    word = text.lower()
+    if word.isdigit():
+        return int(word)
+    if word in _WORD_NUMBERS:
+        return _WORD_NUMBERS[word]
+    if word in _ORDINALS:
+        return _ORDINALS[word]
+    digits = word[:-2]
+    return int(digits) if digits.isdigit() else None
+
+
+def _month_of(word: str) -> int:
+    return _MONTHS_EN.index(word.lower()[:3]) + 1
+
+
+def _english_hour(raw: str, ampm: str | None) -> int:
+    hour = int(raw)
+    marker = (ampm or "").lower().replace(".", "")
+    if marker == "pm" and hour < 12:
+        hour += 12
+    elif marker == "am" and hour == 12:
+        hour = 0
+    return hour
 
 
 def _kanji_number(text: str) -> int | None:
@@ -143,6 +236,8 @@ def _find_refs(text: str, offered: Sequence[Slot], masked: list[tuple[int, int]]
 
     def free(a: int, b: int) -> bool:
         return all(b <= m0 or a >= m1 for m0, m1 in masked)
+
+    refs += _find_refs_en(text, starts, masked, free)
 
     for m in _DATETIME.finditer(text):
         if not free(m.start(), m.end()):
@@ -207,6 +302,64 @@ def _find_refs(text: str, offered: Sequence[Slot], masked: list[tuple[int, int]]
     return sorted(refs, key=lambda r: r.start)
 
 
+def _find_refs_en(
+    text: str, starts: Sequence[dt.datetime], masked: list[tuple[int, int]],
+    free: Callable[[int, int], bool],
+) -> list[_Ref]:
+    """The mentions of a slot an English reply makes: a date and time, a weekday and time, a
+    date alone, or an option by number or ordinal ("Option 2", "the second one")."""
+    n = len(starts)
+    refs: list[_Ref] = []
+
+    def add(m: re.Match[str], numbers: frozenset[int], label: str,
+            kind: Literal["number", "datetime", "date"]) -> None:
+        refs.append(_Ref(m.start(), m.end(), numbers, label, kind))
+        masked.append((m.start(), m.end()))
+
+    def dated(m: re.Match[str]) -> tuple[int | None, int, int | None]:
+        month_word = m["month"] or m["month2"]
+        day = int(m["day"] or m["day2"])
+        return (_month_of(month_word) if month_word else None), day, (
+            _WEEKDAYS_EN.index(m["dow"].lower()[:3]) if m["dow"] else None)
+
+    for m in _DATETIME_EN_RE.finditer(text):
+        # A time needs its minutes or am/pm: "5 December 2" is no time.
+        if not free(m.start(), m.end()) or not (m["minute"] or m["ampm"]):
+            continue
+        month, day, _ = dated(m)
+        hour = _english_hour(m["hour"], m["ampm"])
+        minute = int(m["minute"] or 0)
+        numbers = frozenset(i + 1 for i, s in enumerate(starts)
+                            if s.day == day and s.month == month and s.hour == hour and s.minute == minute)
+        add(m, numbers, f"{month}/{day} {hour}:{minute:02d}", "datetime")
+    for m in _WEEKDAY_TIME_EN_RE.finditer(text):
+        if not free(m.start(), m.end()) or not (m["minute"] or m["ampm"]):
+            continue
+        weekday = _WEEKDAYS_EN.index(m["dow"].lower()[:3])
+        hour = _english_hour(m["hour"], m["ampm"])
+        minute = int(m["minute"] or 0)
+        numbers = frozenset(i + 1 for i, s in enumerate(starts)
+                            if s.weekday() == weekday and s.hour == hour and s.minute == minute)
+        add(m, numbers, f"{m['dow']} {hour}:{minute:02d}", "datetime")
+    for m in _DATE_EN_RE.finditer(text):
+        if not free(m.start(), m.end()):
+            continue
+        month, day, _ = dated(m)
+        numbers = frozenset(i + 1 for i, s in enumerate(starts) if s.day == day and s.month == month)
+        add(m, numbers, f"{month}/{day}", "date")
+    for m in _EXPLICIT_EN.finditer(text):
+        if not free(m.start(), m.end()):
+            continue
+        value = _english_number(m["n"] or m["o1"] or m["o2"] or m["o3"] or m["n2"])
+        if value is None:
+            continue
+        if value == -1:  # "the last one"
+            value = n
+        numbers = frozenset({value}) if 1 <= value <= n else frozenset()
+        add(m, numbers, f"number {value}", "number")
+    return refs
+
+
 def _bare_number(text: str, start: int, end: int) -> bool:
     """A number on its own (「2でお願いします」, 「:2」), not part of a phone number, a postcode,
     a date, an address, an e-mail address or a count."""
@@ -222,12 +375,14 @@ def _bare_number(text: str, start: int, end: int) -> bool:
         return False
     if after and (after.isascii() and (after.isalnum() or after in "-/:.,_@%")):
         return False
-    return not _COUNTER_AFTER.match(text, end)
+    return not _COUNTER_AFTER.match(text, end) and not _COUNTER_AFTER_EN.match(text, end)
 
 
 def _declined(text: str, ref: _Ref) -> bool:
     """True when the clause after a mention turns it down (「1番は都合が悪く」, 「3番以外で」),
     but not 「2番以外は難しい」, which means only 2 will do."""
+    if _NEGATIVE_BEFORE.search(text, max(0, ref.start - 24), ref.start):
+        return True
     rest = text[ref.end:]
     stop = _CLAUSE_END.search(rest)
     clause = rest[: stop.start()] if stop else rest
@@ -247,10 +402,13 @@ def parse_choice(
     """Find which offered slot (numbered from 1, in offer order) a reply chooses.
 
     Understands 「2番でお願いします」, 「２」, 「②」, 「二番目」, 「(2)」, 「第一希望は3、第二希望は1」
-    (the first preference still free wins), 「12月5日の10時」 and 「5日(土)10:00」. Only what the
+    (the first preference still free wins), 「12月5日の10時」 and 「5日(土)10:00」, and in English
+    "Option 2", "option two", "the second one", "2nd please", "I'd like #2", "my first choice is
+    option 3", "Saturday 5 December at 10:00" and "Wednesday at 6pm". Only what the
     applicant wrote is read (replytext.reply_text): HTML is made plain, and quoted lines, quote
     headers and the quote below them, the signature, URLs and mail addresses are left out.
-    It never guesses: phone numbers, extensions (「内線 3」), postcodes, counts (「2名で伺います」),
+    It never guesses: phone numbers, extensions (「内線 3」), postcodes, counts (「2名で伺います」,
+    "2 people"),
     a date that fits several slots, a number out of range, or two different slots with no order
     give "none" or "ambiguous", with the reason.
     """
@@ -267,6 +425,12 @@ def parse_choice(
         if rank is not None:
             markers.append((m.start(), m.end(), rank))
             masked.append((m.start(), m.end()))
+    for m in _PREF_EN.finditer(clean):
+        rank = _english_number(m["rank"])
+        if rank is not None and rank > 0:
+            markers.append((m.start(), m.end(), rank))
+            masked.append((m.start(), m.end()))
+    markers.sort()
 
     refs = [r for r in _find_refs(clean, offered, masked) if not _declined(clean, r)]
 
@@ -346,7 +510,7 @@ def _by_preference(
         else:
             # 「3番を第一希望」: the mention sits just before the marker.
             before = [r for r in refs if r.end <= start and id(r) not in used
-                      and re.fullmatch(r"[\sをがはで、,]*", text[r.end:start])]
+                      and _BEFORE_MARKER.fullmatch(text[r.end:start])]
             if not before:
                 continue
             ref = before[-1]
@@ -381,6 +545,11 @@ def _by_preference(
         if number not in preferences:
             preferences.append(number)
     return _settle(offered, tuple(preferences), blocked)
+
+
+# What may stand between a mention and the rank after it: 「3番を第一希望」, "Option 3 as my
+# first choice", "option 3 is my first choice".
+_BEFORE_MARKER = re.compile(r"[\sをがはで、,]*(?:(?i:is|as|would be|=|:)\s*(?:(?i:my|the)\s+)?)?")
 
 
 def _settle(offered: Sequence[Slot], preferences: tuple[int, ...], blocked: set[dt.datetime]) -> Choice:

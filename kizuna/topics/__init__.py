@@ -26,6 +26,9 @@ from .files import (
     ClimateRule as ClimateRule,
 )
 from .files import (
+    FileCheck as FileCheck,
+)
+from .files import (
     SeasonLine as SeasonLine,
 )
 from .files import (
@@ -36,6 +39,9 @@ from .files import (
 )
 from .files import (
     check_topic_file as check_topic_file,
+)
+from .files import (
+    check_topic_file_report as check_topic_file_report,
 )
 from .files import (
     load_season_file as load_season_file,
@@ -55,11 +61,13 @@ __all__ = [
     "ClimateRule",
     "Considered",
     "Explanation",
+    "FileCheck",
     "SeasonLine",
     "TopicChoice",
     "TownFile",
     "TownTopic",
     "check_topic_file",
+    "check_topic_file_report",
     "choose",
     "choose_many",
     "explain",

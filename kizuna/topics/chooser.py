@@ -94,6 +94,7 @@ class Explanation:
     considered: tuple[Considered, ...]
     choice: TopicChoice
     history: frozenset[str] = field(default_factory=frozenset)
+    language: str = "ja"
 
     def eligible(self, role: Role) -> list[Considered]:
         return [c for c in self.considered if c.role == role and c.eligible]
@@ -111,6 +112,7 @@ class Explanation:
             "term": self.term,
             "term_day": self.term_day,
             "zassetsu": list(self.zassetsu),
+            "language": self.language,
             "pick": [t.to_dict() for t in self.choice.topics],
             "considered": [c.to_dict() for c in self.considered],
         }
@@ -127,6 +129,8 @@ class Explanation:
         if self.result:
             head += f" ({self.result})"
         head += f"  town {self.town}"
+        if self.language != "ja":
+            head += f"  language {self.language}"
         if self.candidate_id:
             head += f"  applicant {self.candidate_id} ({len(self.history)} topic(s) already used)"
         out = [head]
@@ -247,9 +251,30 @@ def _in_season(on: dt.date, town_key: tuple[str, str, int, int],
     return lines, phases
 
 
+# A line a language has no text for is never used in a letter in it (explain output).
+NO_ENGLISH = "no English line (never used in an English letter)"
+# English rejections: thanks, the decision, a short good wish from the template, and nothing
+# seasonal after it (FACTS §10); a Japanese not-passed notice keeps its gentle closing wish.
+NO_ENGLISH_CLOSING = "an English not-passed notice ends with its own good wish, not a season line"
+
+
+def _language_status(text: str, role: str, result: str | None, language: str) -> str:
+    """"" if a line with this text (in ``language``) may be used, else why not."""
+    if language != "en":
+        return ""
+    if not text:
+        return NO_ENGLISH
+    if role == "closing" and result == "not_passed":
+        return NO_ENGLISH_CLOSING
+    return ""
+
+
 @lru_cache(maxsize=8192)
-def _pools(on: dt.date, kind: str, result: str | None, town_key: tuple[str, str, int, int]) -> _Pools:
-    """The eligible lines for one (date, kind, result, town), before history and the pick.
+def _pools(on: dt.date, kind: str, result: str | None, town_key: tuple[str, str, int, int],
+           language: str = "ja") -> _Pools:
+    """The eligible lines for one (date, kind, result, town, language), before history and
+    the pick. A line without a text in ``language`` is not eligible: an English letter gets
+    only lines written in English.
 
     Cached, so a batch of thousands of applicants on one day computes it once. All-year lines
     (a town's evergreen topics, general health wishes) form a second tier, used only when this
@@ -266,14 +291,19 @@ def _pools(on: dt.date, kind: str, result: str | None, town_key: tuple[str, str,
         allowed = opening_tones if line.role == "opening" else ("gentle",)
         if line.tone not in allowed or _closing_status(line, spec.id, result):
             continue
+        text = line.text_in(language)
+        if _language_status(text, line.role, result, language):
+            continue
         theme = line.theme or line.id
-        option = _Option(line.id, "season", line.role, line.tone, (line.text,),
+        option = _Option(line.id, "season", line.role, line.tone, (text,),
                          line.tags | {_theme_tag(theme)}, theme)
         tiers[line.role][1 if line.when.all_year else 0].append(option)
     for topic, phase in phases:
         if topic.tone not in town_tones:
             continue
-        texts = topic.lines if phase == "main" else topic.lead
+        texts = topic.texts(phase, language)
+        if not texts:
+            continue
         theme = topic.theme or topic.id
         option = _Option(town.topic_id(topic, phase), "town", "town", topic.tone, texts,
                          topic.tags | {_theme_tag(theme)}, theme)
@@ -331,6 +361,7 @@ def choose(
     candidate_id: str,
     history: Iterable[str] = (),
     profile: Profile,
+    language: str = "ja",
 ) -> TopicChoice:
     """Choose the opening, town and closing topics for one message: ``choose_many`` for a
     batch of one (there is one rule, whether it serves one applicant or a thousand).
@@ -340,11 +371,12 @@ def choose(
     ``history`` (topic ids this applicant already received) nor of a theme those had. When
     every line of a role has been used, that line is left out (a closing wish is never
     repeated either). The pick is a stable hash of applicant, kind and date over the
-    eligible lines.
+    eligible lines. In ``language`` "en" only lines with an English text are eligible, and
+    the topics carry that text.
     """
     return choose_many(
         on, kind, (candidate_id,), result=result, histories={candidate_id: history},
-        profile=profile,
+        profile=profile, language=language,
     )[0]
 
 
@@ -393,10 +425,11 @@ def _tier(options: Sequence[_Option], kind: str, on: dt.date, role: str) -> _Tie
 
 @lru_cache(maxsize=1024)
 def _prepared(on: dt.date, kind: str, result: str | None, town_key: tuple[str, str, int, int],
+              language: str = "ja",
               ) -> tuple[tuple[_Tier, ...], tuple[_Tier, ...], tuple[_Tier, ...], Mapping[str, frozenset[str]]]:
     """The town, opening and closing tiers of ``_pools`` prepared for ``choose_many``, and the
     subject tags of each town topic id (an opening avoids its town topic's subject)."""
-    pools = _pools(on, kind, result, town_key)
+    pools = _pools(on, kind, result, town_key, language)
     town = tuple(_tier(tier, kind, on, "town") for tier in pools.town)
     opening = tuple(_tier(tier, kind, on, "opening") for tier in pools.opening)
     closing = tuple(_tier(tier, kind, on, "closing") for tier in pools.closing)
@@ -499,6 +532,7 @@ def choose_many(
     result: str | None = None,
     histories: Mapping[str, Iterable[str]] | None = None,
     profile: Profile,
+    language: str = "ja",
 ) -> list[TopicChoice]:
     """Choose topics for a batch sent on one day, spreading it evenly over the eligible lines.
 
@@ -506,7 +540,8 @@ def choose_many(
     (as far as their histories allow), the remainder starting at the line the first applicant
     in hash order prefers; ``choose`` is the case N = 1. Deterministic for the same batch.
     """
-    town_tiers, opening_tiers, closing_tiers, town_tags = _prepared(on, kind, result, town_cache_key(profile))
+    town_tiers, opening_tiers, closing_tiers, town_tags = _prepared(
+        on, kind, result, town_cache_key(profile), language)
     # One sha256 per applicant gives the three role seeds (the same as _seed).
     suffix = f"\x1f{kind}\x1f{on.isoformat()}".encode()
     sha256 = hashlib.sha256
@@ -588,19 +623,21 @@ def explain(
     candidate_id: str | None = None,
     history: Iterable[str] = (),
     profile: Profile,
+    language: str = "ja",
 ) -> Explanation:
     """Every topic considered for this message, eligible or excluded with the reason, and the pick.
 
-    Without ``candidate_id`` the pick shown is the one for an applicant with an empty id.
+    Without ``candidate_id`` the pick shown is the one for an applicant with an empty id. In
+    ``language`` "en" the texts shown are the English ones, and a line without one is excluded.
     """
     opening_tones, town_tones = _allowed_tones(kind, result)
     town = town_for(profile)
     used = _history_set(history)
     read = _themes_read([used], town_cache_key(profile))[0]
     choice = choose(on, kind, result=result, candidate_id=candidate_id or "", history=used,
-                    profile=profile)
+                    profile=profile, language=language)
     picked = {t.id for t in choice.topics}
-    avoid = _tags_of(_pools(on, kind, result, town_cache_key(profile)).town, choice.town)
+    avoid = _tags_of(_pools(on, kind, result, town_cache_key(profile), language).town, choice.town)
     opening_theme = _theme_tag(choice.opening.theme or choice.opening.id) if choice.opening else ""
 
     def theme_status(theme: str) -> str:
@@ -611,9 +648,11 @@ def explain(
     for topic in town.topics:
         phase = topic.phase_on(on)
         topic_id = town.topic_id(topic, phase or "main")
-        texts = topic.lead if phase == "lead" else topic.lines
+        texts = topic.texts(phase or "main", language) or topic.texts(phase or "main")
         reason = OUT_OF_SEASON if phase is None else ""
         reason = reason or _tone_status(topic.tone, town_tones, "town", result)
+        reason = reason or _language_status(
+            "".join(topic.texts(phase or "main", language)), "town", result, language)
         reason = reason or (ALREADY_USED if topic_id in used else "")
         reason = reason or theme_status(topic.theme or topic.id)
         when = topic.window.describe()
@@ -627,7 +666,9 @@ def explain(
     for line in season_lines():
         allowed = opening_tones if line.role == "opening" else ("gentle",)
         reason = (_season_status(line, on, town) or _tone_status(line.tone, allowed, line.role, result)
-                  or _closing_status(line, kind, result) or (ALREADY_USED if line.id in used else "")
+                  or _closing_status(line, kind, result)
+                  or _language_status(line.text_in(language), line.role, result, language)
+                  or (ALREADY_USED if line.id in used else "")
                   or theme_status(line.theme or line.id))
         tags = line.tags | {_theme_tag(line.theme or line.id)}
         if not reason and line.role == "opening" and tags & avoid:
@@ -636,7 +677,8 @@ def explain(
             reason = "same theme as the opening line"
         eligible = not reason
         considered.append(Considered(
-            id=line.id, role=line.role, source="season", tone=line.tone, text=line.text,
+            id=line.id, role=line.role, source="season", tone=line.tone,
+            text=line.text_in(language) or line.text,
             when=line.when.describe(), eligible=eligible, reason="" if eligible else reason,
             picked=line.id in picked, fallback=line.when.all_year,
         ))
@@ -647,4 +689,5 @@ def explain(
     return Explanation(
         on=on, kind=kind, result=result, candidate_id=candidate_id, town=town.id, term=term,
         term_day=term_day, zassetsu=marks, considered=tuple(considered), choice=choice, history=used,
+        language=language,
     )

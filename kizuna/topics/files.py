@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 
 from .. import seasons
 from ..errors import TopicFileError
+from ..language import has_japanese
 from ..models import TONES, Tone
 from ..textfiles import parse_toml, read_text_file
 
@@ -55,6 +56,9 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # A solar term lasts 15 or 16 days, so its day index never exceeds 15.
 MAX_TERM_DAY = 15
 MAX_TEXT_CHARS = 80
+# An English line says in two sentences at most what the Japanese says in one, and may explain
+# the solar term it names.
+MAX_TEXT_EN_CHARS = 240
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _MONTH_DAY = re.compile(r"^(\d{2})-(\d{2})$")
@@ -124,6 +128,12 @@ class SeasonLine:
     # What the line is about ("spring-near", "snow-daily"): an applicant reads each theme once,
     # however many lines say it. Defaults to the id (a theme of its own).
     theme: str = ""
+    # The line for English letters; "" when there is none (never used in an English letter).
+    text_en: str = ""
+
+    def text_in(self, language: str) -> str:
+        """The line in a language ("ja" or "en"); "" when it has none in that language."""
+        return self.text_en if language == "en" else self.text
 
 
 @dataclass(frozen=True)
@@ -200,6 +210,15 @@ class TownTopic:
     lead: tuple[str, ...] = ()
     tags: frozenset[str] = frozenset()
     theme: str = ""
+    # The variants for English letters (none: the topic is never used in one).
+    lines_en: tuple[str, ...] = ()
+    lead_en: tuple[str, ...] = ()
+
+    def texts(self, phase: str, language: str = "ja") -> tuple[str, ...]:
+        """The variants of one phase ("main" or "lead") in a language; () when it has none."""
+        if language == "en":
+            return self.lead_en if phase == "lead" else self.lines_en
+        return self.lead if phase == "lead" else self.lines
 
     def phase_on(self, day: dt.date) -> Literal["main", "lead"] | None:
         """"main" inside the window, "lead" in the coming-soon days before it, else None."""
@@ -335,6 +354,36 @@ def _text(value: Any, problems: _Problems, entry: str, key: str) -> str | None:
     return value
 
 
+def _text_en(value: Any, problems: _Problems, entry: str, key: str) -> str | None:
+    """One or two sentences of English, ending in a full stop, with no Japanese in them (an
+    English letter never shows its reader a Japanese line)."""
+    if not isinstance(value, str) or not value.strip():
+        problems.add(entry, key, "expected a non-empty line of English text")
+        return None
+    if "\n" in value or "\r" in value:
+        problems.add(entry, key, "must be a single line")
+        return None
+    if has_japanese(value):
+        problems.add(entry, key, "must be English: it holds Japanese characters")
+        return None
+    if not value.endswith((".", ".'", '."', ".’", ".”")):
+        problems.add(entry, key, "must end with a full stop")
+        return None
+    if len(value) > MAX_TEXT_EN_CHARS:
+        problems.add(entry, key, f"too long ({len(value)} characters; at most {MAX_TEXT_EN_CHARS})")
+        return None
+    return value
+
+
+def _english_list(item: Mapping[str, Any], key: str, problems: _Problems,
+                  entry: str) -> tuple[str, ...]:
+    raw = item.get(key, [])
+    if not isinstance(raw, list):
+        problems.add(entry, key, "expected a list of English lines")
+        return ()
+    return tuple(t for i, v in enumerate(raw) if (t := _text_en(v, problems, entry, f"{key}[{i}]")))
+
+
 def _entry_id(item: Mapping[str, Any], label: str, index: int, problems: _Problems,
               seen: dict[str, str]) -> str:
     raw = item.get("id")
@@ -356,7 +405,7 @@ def _unknown_keys(item: Mapping[str, Any], allowed: Collection[str], problems: _
 
 
 _LINE_KEYS = ("id", "role", "term", "zassetsu", "dates", "days", "tone", "tags", "towns", "text",
-              "theme")
+              "theme", "text_en")
 
 
 def _theme(item: Mapping[str, Any], entry: str, problems: _Problems) -> str:
@@ -419,12 +468,13 @@ def _parse_line(item: Mapping[str, Any], entry: str, problems: _Problems) -> Sea
     tags = frozenset(_str_list(item.get("tags", []), problems, entry, "tags"))
     towns = frozenset(_str_list(item.get("towns", []), problems, entry, "towns"))
     theme = _theme(item, entry, problems)
+    text_en = _text_en(item["text_en"], problems, entry, "text_en") if "text_en" in item else ""
     if len(problems.items) != before or tone is None or text is None:
         return None
     return SeasonLine(
         id=entry, role=cast(LineRole, role), tone=tone, text=text,
         when=When(terms=terms, zassetsu=zassetsu, days=days, dates=dates), tags=tags, towns=towns,
-        theme=theme,
+        theme=theme, text_en=text_en or "",
     )
 
 
@@ -477,7 +527,7 @@ def _season_tags() -> frozenset[str]:
 
 
 _TOPIC_KEYS = ("id", "kind", "tone", "window", "lines", "lead_days", "lead", "tags", "source",
-               "theme")
+               "theme", "lines_en", "lead_en")
 _TOPIC_KINDS = ("festival", "food", "landscape", "culture")
 _CLIMATE_KEYS = ("id", "tags", "shift_days", "suppress")
 
@@ -538,11 +588,15 @@ def _parse_topic(item: Mapping[str, Any], entry: str, problems: _Problems) -> To
         problems.add(entry, "source", "say where the fact comes from (a page, a newspaper)")
     tags = frozenset(_str_list(item.get("tags", []), problems, entry, "tags"))
     theme = _theme(item, entry, problems)
+    lines_en = _english_list(item, "lines_en", problems, entry)
+    lead_en = _english_list(item, "lead_en", problems, entry)
+    if lead_en and not raw_lead:
+        problems.add(entry, "lead_en", "English lead lines need the lead lines they translate")
     if len(problems.items) != before or tone is None or window is None:
         return None
     return TownTopic(id=entry, kind=kind, tone=tone, window=window, lines=lines,
                      source=cast(str, source), lead_days=lead_days, lead=lead, tags=tags,
-                     theme=theme)
+                     theme=theme, lines_en=lines_en, lead_en=lead_en)
 
 
 def _parse_climate(item: Mapping[str, Any], entry: str, problems: _Problems,
@@ -668,14 +722,46 @@ def town_for(profile: Profile) -> TownFile:
     return town_from_key(town_cache_key(profile))
 
 
+@dataclass(frozen=True)
+class FileCheck:
+    """What ``check_topic_file`` found in a valid file: its number of entries, and the entries
+    English letters leave out because they have no English line (each with what is missing)."""
+
+    entries: int
+    no_english: tuple[str, ...] = ()
+
+
 def check_topic_file(path: str | Path) -> int:
     """Validate a town or season file; return its number of entries, or raise TopicFileError."""
+    return check_topic_file_report(path).entries
+
+
+def check_topic_file_report(path: str | Path) -> FileCheck:
+    """Validate a town or season file (raising TopicFileError), and list what has no English."""
     p = Path(path)
     data = _parse_toml(_read_text(p), str(p))
     if "line" in data and not ({"town", "topic", "climate"} & set(data)):
-        return len(load_season_file(p))
+        lines = load_season_file(p)
+        return FileCheck(len(lines), missing_english_lines(lines))
     town = _parse_town(data, str(p))
-    return len(town.topics) + len(town.climate)
+    return FileCheck(len(town.topics) + len(town.climate), missing_english_topics(town))
+
+
+def missing_english_lines(lines: Sequence[SeasonLine]) -> tuple[str, ...]:
+    """The season lines without ``text_en``: never used in an English letter."""
+    return tuple(f"line {line.id}: no text_en" for line in lines if not line.text_en)
+
+
+def missing_english_topics(town: TownFile) -> tuple[str, ...]:
+    """The town topics (or their coming-soon phase) with no English lines: never used in an
+    English letter then."""
+    found: list[str] = []
+    for topic in town.topics:
+        if not topic.lines_en:
+            found.append(f"topic {topic.id}: no lines_en")
+        elif topic.lead and not topic.lead_en:
+            found.append(f"topic {topic.id}: no lead_en (its coming-soon lines)")
+    return tuple(found)
 
 
 # --- the calendar, cached per day ------------------------------------------------------------
