@@ -255,6 +255,7 @@ def test_every_kind_drafts_on_the_edges_of_the_range() -> None:
                 profile, kind, Candidate(id="A-0001", name="山田 太郎"), on=day,
                 result="passed" if spec.needs_result else None,
                 slot=Slot(start, start + dt.timedelta(hours=1)) if spec.needs_slot else None,
+                slots=[Slot(start, start + dt.timedelta(hours=1))] if spec.repeats_offer else None,
                 **extras(kind),
             )
             assert drafted.message.date == day
@@ -354,6 +355,8 @@ def draft_every_kind(profile: Profile) -> int:
             drafted = draft_message(
                 profile, kind, candidate, on=ON, result="passed" if spec.needs_result else None,
                 slot=Slot(start, start + dt.timedelta(hours=1)) if spec.needs_slot else None,
+                # A nudge repeats held slots, which without a log are given.
+                slots=[Slot(start, start + dt.timedelta(hours=1))] if spec.repeats_offer else None,
                 **extras(kind),
             )
             render_draft(drafted.message, profile, "eml")

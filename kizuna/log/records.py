@@ -141,3 +141,21 @@ class PurgeReport:
         }
 
 
+
+
+# --------------------------------------------------------------------------- the morning list
+
+
+@dataclass(frozen=True)
+class HeldOffer:
+    """The slots still held for an applicant from their latest invitation, in its numbering
+    (① = 1), the invitation's exchange id and when the holds run out (the end of the reply
+    deadline)."""
+
+    invitation: int | None
+    slots: tuple[tuple[int, Slot], ...]
+    held_until: dt.datetime
+
+    @property
+    def deadline(self) -> dt.date:
+        return self.held_until.astimezone(JST).date()
