@@ -175,6 +175,9 @@ class Profile:
     imap: ImapSettings | None = None
     # [check]: the rules of `kizuna check` switched off or given another severity.
     check: CheckSettings = field(default_factory=CheckSettings)
+    # [today] silence_days: business days without any exchange after which an applicant still
+    # in the selection is listed by `kizuna today`.
+    silence_days: int = 5
 
     def stage(self, stage_id: str | None) -> Stage | None:
         """The stage with this id (None → None); an unknown id is an error listing the stages."""
@@ -368,7 +371,7 @@ OFFER_KEYS = ("reply_days", "terms", "how_to_accept", "contact")
 # Every table a profile may hold.
 TABLES = (
     "organisation", "position", "stages", "wording", "topics", "replies", "slots", "retention",
-    "guide", "mail", "onsite", "offer", "check",
+    "guide", "mail", "onsite", "offer", "check", "today",
 )
 _URL_RE = re.compile(r"^https?://[^\s]+$")
 _CLOCK_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
@@ -485,6 +488,7 @@ def _parse(data: Mapping[str, Any], source: str, base_dir: Path | None) -> Profi
         contact=offer_table.text("contact", ""),
     )
     check = parse_check_settings(root.table("check").data, source)
+    morning = root.table("today").only(("silence_days",))
     return Profile(
         organisation=organisation,
         position=pos.text("title"),
@@ -507,6 +511,7 @@ def _parse(data: Mapping[str, Any], source: str, base_dir: Path | None) -> Profi
         onsite=onsite,
         offer=offer,
         check=check,
+        silence_days=morning.number("silence_days", 5, 1, 250),
     )
 
 

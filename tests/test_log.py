@@ -45,7 +45,7 @@ EXPECTED_COLUMNS = {
 ALL_MIGRATIONS = [
     "m001_initial", "m002_search", "m003_activity_index", "m004_lazy_search", "m005_eager_search",
     "m006_mail",
-    "m007_names", "m008_conversation",
+    "m007_names", "m008_conversation", "m010_today",
 ]
 
 

@@ -163,6 +163,7 @@ NEEDS: dict[str, list[str]] = {
     "reply": ["A-0001", "--text", "①でお願いします"],
     "inbox": [],  # no source: only the kept messages are tried (none here)
     "check": ["-"],
+    "today": [],
 }
 
 
@@ -221,7 +222,7 @@ def test_every_date_option_serves_the_first_and_last_day(tmp_path: Path) -> None
     found = set(date_commands())
     assert {("slots", "--from"), ("draft", "--date"), ("draft", "--slot"), ("purge", "--before"),
             ("reminders", "--date"), ("pending", "--date"), ("topics", "--date"),
-            ("batch", "--date"), ("reply", "--at")} <= found
+            ("batch", "--date"), ("reply", "--at"), ("today", "--date")} <= found
     assert {command for command, _ in found} <= set(NEEDS)
     failures = []
     for command, option in sorted(found):
