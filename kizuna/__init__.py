@@ -1,7 +1,7 @@
 """kizuna: warm, careful Japanese emails to job applicants, drafted and logged.
 
 What another HR tool needs is named here: the profile, the applicant, drafting one message or
-many, the log, replies and booking, reminders, batch runs, .eml and .ics, slot proposal, and
+many, the log, replies and booking, reminders, the morning list (``today``), batch runs, .eml and .ics, slot proposal, and
 mail out (``send``) and in (``import_messages``, ``import_imap``), and the checks a draft
 must pass before it is sent.
 Type checkers see every name with its real type (the imports under TYPE_CHECKING); at run time
@@ -23,6 +23,10 @@ from .models import Slot as Slot
 from .models import Topic as Topic
 
 if TYPE_CHECKING:
+    from .agenda import NotDrafted as NotDrafted
+    from .agenda import Today as Today
+    from .agenda import TodayItem as TodayItem
+    from .agenda import today as today
     from .batch import BatchEvent as BatchEvent
     from .batch import BatchRun as BatchRun
     from .batch import BatchSummary as BatchSummary
@@ -77,10 +81,13 @@ __all__ = [
     "KizunaError",
     "Log",
     "Message",
+    "NotDrafted",
     "Profile",
     "ReplyOutcome",
     "SendReport",
     "Slot",
+    "Today",
+    "TodayItem",
     "Topic",
     "Written",
     "applicant",
@@ -108,10 +115,15 @@ __all__ = [
     "send",
     "set_meeting_url",
     "to_email",
+    "today",
 ]
 
 # Where each lazily loaded name lives (the same modules as the TYPE_CHECKING imports above).
 _LAZY = {
+    "NotDrafted": "agenda",
+    "Today": "agenda",
+    "TodayItem": "agenda",
+    "today": "agenda",
     "BatchEvent": "batch",
     "BatchRun": "batch",
     "BatchSummary": "batch",

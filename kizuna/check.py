@@ -1283,6 +1283,7 @@ def _guess_kind(text: str, profile: Profile) -> tuple[str | None, bool]:
     for marker, kind in (("受け付け", "application_received"), ("応募受付", "application_received"),
                          ("日時確定", "interview_confirmation"), ("確定のご連絡", "interview_confirmation"),
                          ("日程のご案内", "interview_invitation"), ("明日の", "interview_reminder"),
+                         ("の日程について", "reply_reminder"),
                          ("着任", "pre_arrival_guide"), ("入庁前", "pre_arrival_guide"),
                          ("入社前", "pre_arrival_guide")):
         if marker in first:

@@ -184,6 +184,8 @@ def kinds() -> None:
             needs.append("--result")
         if kind.needs_slot:
             needs.append("--slot or a booking")
+        if kind.repeats_offer:
+            needs.append("slots held for the applicant in the log")
         if kind.written_by_hand:
             needs.append("--body-file or --edit")
         suffix = f"  (needs {', '.join(needs)})" if needs else ""
@@ -952,3 +954,71 @@ def reminders(settings: Settings, on: dt.date | None, fmt: str) -> None:
         where = f" (exchange {d.exchange.id})" if d.exchange is not None else ""
         click.echo(f"Drafted interview_reminder for {d.message.candidate.id}{where}:\n\n"
                    f"{as_text(d.message)}\n")
+
+
+# --- the morning list (kizuna.agenda) ---
+
+
+@cli.command(name="today")
+@click.option("--date", "on", callback=parse_date,
+              help="The day to list (YYYY-MM-DD), from its first hour. Default: now, in Japan.")
+@click.option("--draft", "draft", is_flag=True,
+              help="First draft every interview reminder and reply nudge the day calls for "
+              "(each once), then list what is left.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@pass_settings
+@user_errors
+def today_command(settings: Settings, on: dt.date | None, draft: bool, fmt: str) -> None:
+    """What needs doing today, most urgent first: who waits for our answer, interviews
+    without a reminder, held slots running out, drafts not sent, silent applicants and mail
+    problems. Each applicant once, with business days waited and the command to run next.
+    Exit status 1 when --draft could not draft something the day calls for.
+    """
+    from .agenda import day_label, today
+    from .models import JST
+
+    now = None if on is not None else dt.datetime.now(JST)
+    day = on or today_jst()
+    with settings.open_log() as log:
+        report = today(settings.profile, log, on=day, now=now, draft=draft)
+    if fmt == "json":
+        echo_json(report.to_dict())
+    else:
+        _print_today(report, day_label, draft)
+    if report.not_drafted:
+        raise SystemExit(1)
+
+
+def _print_today(report: Any, day_label: Callable[[dt.date], str], draft: bool) -> None:
+    if draft:
+        from .output import as_text
+
+        for d in report.drafted:
+            where = f" (exchange {d.exchange.id})" if d.exchange is not None else ""
+            click.echo(f"Drafted {d.message.kind} for {d.message.candidate.id} "
+                       f"{d.message.candidate.name}{where}:\n\n{as_text(d.message)}\n")
+        for n in report.not_drafted:
+            click.echo(f"Not drafted: {n.kind} for {n.candidate_id}: {n.reason} → {n.command}")
+        if not report.drafted and not report.not_drafted:
+            click.echo("Nothing new to draft: every reminder and nudge the day calls for is "
+                       "in the log.")
+        click.echo("")
+    if report.empty:
+        click.echo(f"Nothing needs doing on {day_label(report.date)}: nobody is waiting, and no "
+                   "interview, held slot, draft, applicant or mail needs you.")
+        return
+    click.echo(f"Today {day_label(report.date)}; the next office day is "
+               f"{day_label(report.next_office_day)}.")
+    for key, title, items in report.sections():
+        if not items:
+            continue
+        heading = title
+        if key == "silence":
+            heading = f"Silent for {report.silence_days} business days or more, still in the selection"
+        click.echo(f"\n{heading} ({len(items)})")
+        for item in items:
+            who = f"{item.candidate_id} {item.name}" if item.candidate_id else item.name
+            waited = f"{item.business_days} business day{'s' if item.business_days != 1 else ''}"
+            click.echo(f"  {who} · {waited} · {item.reason} → {item.command}")
+    if not draft and (report.interviews or report.expiring):
+        click.echo("\n`kizuna today --draft` drafts the reminders and nudges above.")

@@ -340,6 +340,12 @@ class Composer:
             raise InputError(
                 "An interview invitation needs at least one slot to offer.", field="slots",
             )
+        if spec.repeats_offer and not slots:
+            raise InputError(
+                f"'{kind}' repeats the interview slots still held for the applicant, and none "
+                "are given.", field="slots",
+                hint="Draft it with the log, which holds the slots their invitation offered.",
+            )
         if spec.id == "offer" and not self.profile.organisation.public_sector:
             raise InputError(
                 "'offer' is the public employer's 採用内定 notice; for a private employer the "
@@ -569,6 +575,8 @@ class Composer:
             town=by_role.get("town"),
             closing=by_role.get("closing"),
             slots=list(slots),
+            # Each slot's number in the invitation that offered it (a nudge repeats them).
+            numbers=list(conversation.offered_numbers) or list(range(1, len(slots) + 1)),
             slot=slot,
             deadline=deadline,
             tz=candidate.timezone or "Asia/Tokyo",

@@ -18,6 +18,9 @@ class Kind:
     needs_result: bool = False
     needs_slot: bool = False
     offers_slots: bool = False
+    # Repeats the slots still held for the applicant (from the log, with their numbers) and
+    # the reply deadline of the invitation that offered them: the gentle nudge.
+    repeats_offer: bool = False
     # Which stages the kind may be about: "document" (a screening without the applicant),
     # "interview" (any stage with a format), "final" (the last stage), or "" for any or none.
     stage_type: str = ""
@@ -69,6 +72,11 @@ KINDS: dict[str, Kind] = {
         ),
         # A confirmation and a reminder are practical: the season appears as care for the
         # journey (snow, ice) written by the template, not as a topic (EXAMPLES.md).
+        # The gentle nudge to an applicant who has not answered an invitation yet: short, the
+        # options still held and the deadline, no season line to open it (it follows the
+        # invitation within days) and never a reproach. Once per invitation.
+        Kind("reply_reminder", "日程のご確認", repeats_offer=True, stage_type="interview",
+             opening_tones=(), town_tones=(), closing_avoids=MEETING_AHEAD),
         Kind("interview_confirmation", "面接日時の確定", needs_slot=True, stage_type="interview",
              opening_tones=(), town_tones=(), closing=False),
         Kind("interview_reminder", "前日リマインド", needs_slot=True, stage_type="interview",

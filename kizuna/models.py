@@ -241,6 +241,8 @@ class Conversation:
     told: frozenset[tuple[str, str]] = frozenset()
     # The number (① = 1) the booked slot had in its invitation.
     chosen: int | None = None
+    # The numbers the slots a nudge repeats had in their invitation (empty: 1, 2, 3 ...).
+    offered_numbers: tuple[int, ...] = ()
     # The applicant's latest message, and what it mentions (``kizuna.mentions``).
     reply: str = ""
     travel: tuple[str, ...] = ()

@@ -33,6 +33,7 @@ from .kinds import get_kind
 from .language import DEFAULT as DEFAULT_LANGUAGE
 from .language import language_code
 from .log import holds
+from .log.records import HeldOffer
 from .models import JST, Candidate, Conversation, Exchange, MailFacts, Message, Slot, Topic, in_jst
 from .profile import Profile
 from .seasons import check_served_date
@@ -93,6 +94,7 @@ def infer_stage(profile: Profile, kind: str, candidate_id: str, log: Log | None)
     next interview stage after the last one this applicant was invited to."""
     if log is None or kind not in (
         "interview_invitation", "interview_confirmation", "interview_reminder", "interview_result",
+        "reply_reminder",
     ):
         return None
     try:
@@ -197,7 +199,7 @@ def _latest_reply(log: Log, candidate_id: str, kind: str) -> tuple[str, int | No
 
 # What each kind follows in an applicant's history (checked when a log is given).
 _AFTER_A_DECISION = ("interview_invitation", "interview_confirmation", "interview_reminder",
-                     "offer", "pre_arrival_guide")
+                     "reply_reminder", "offer", "pre_arrival_guide")
 
 
 def check_history(
@@ -281,11 +283,13 @@ def prepare_message(
 
     Topics come from the topic engine unless given; the applicant's history is read from the
     log unless given. An invitation offers ``slots`` or, when None, proposes free ones; a
-    confirmation or reminder uses ``slot`` or the applicant's booking. With a log, the kind
-    must follow the applicant's history (``check_history``) unless ``force``, and the message
-    knows the conversation so far (``conversation``). ``note`` is the recruiter's own text for
-    the kind ``note``; ``meeting_url`` an online interview's room; ``editing`` leaves marked
-    spots for the recruiter instead of a generic sentence.
+    confirmation or reminder uses ``slot`` or the applicant's booking; a nudge
+    (``reply_reminder``) repeats the slots still held for the applicant in the log, with their
+    numbers and deadline, once per invitation (``slots`` given instead: those, no deadline).
+    With a log, the kind must follow the applicant's history (``check_history``) unless
+    ``force``, and the message knows the conversation so far (``conversation``). ``note`` is
+    the recruiter's own text for the kind ``note``; ``meeting_url`` an online interview's room;
+    ``editing`` leaves marked spots for the recruiter instead of a generic sentence.
     """
     check_served_date(on, "on")
     spec = get_kind(kind)
@@ -324,8 +328,19 @@ def prepare_message(
             offered = _propose_for(profile, candidate, stage, on, taken, moment, deadline)
         else:
             offered = tuple(slots)
+    numbers: tuple[int, ...] = ()
+    if spec.repeats_offer:
+        if slots is not None:
+            offered = tuple(slots)
+        else:
+            held = _held_for_nudge(log, candidate, now or dt.datetime.combine(on, dt.time(0), JST))
+            numbers = tuple(number for number, _ in held.slots)
+            offered = tuple(s for _, s in held.slots)
+            deadline = held.deadline
     talk = conversation(profile, spec.id, candidate.id, log, slot=slot, note=note,
                         meeting_url=meeting_url, editing=editing)
+    if numbers:
+        talk = dataclasses.replace(talk, offered_numbers=numbers)
     if history is not None:
         talk = dataclasses.replace(
             talk, said=talk.said | {h[5:] for h in history if h.startswith("said:")},
@@ -344,6 +359,40 @@ def prepare_message(
         deadline=deadline,
         conversation=talk,
     )
+
+
+def nudge_key(candidate_id: str, invitation: int | None) -> str:
+    """The idempotency key of the nudge (``reply_reminder``) for one invitation: one nudge
+    per invitation, however it is drafted."""
+    return f"reply_reminder:{candidate_id}:{invitation if invitation is not None else '-'}"
+
+
+def _held_for_nudge(log: Log | None, candidate: Candidate, moment: dt.datetime) -> HeldOffer:
+    """The slots a nudge repeats: those still held for the applicant, unless they were
+    nudged about this invitation already (never twice, ``force`` or not)."""
+    if log is None:
+        raise InputError(
+            "'reply_reminder' repeats the interview slots still held for the applicant, which "
+            "only the log knows.", field="slots",
+            hint="Draft it with the log (without --no-log).",
+        )
+    held = holds.held_offer(log, candidate.id, moment)
+    if held is None:
+        raise InputError(
+            f"No interview slots are held for {candidate.name} ({candidate.id}) any more, so "
+            "there is nothing to remind them of.", field="slots",
+            hint="Their invitation's holds have run out or were booked: draft a new "
+            "interview_invitation, or a note.",
+        )
+    key = nudge_key(candidate.id, held.invitation)
+    if log.has_key(key):
+        raise InputError(
+            f"{candidate.name} ({candidate.id}) was already reminded of this invitation "
+            f"(exchange {log.exchange_with_key(key).id}); kizuna drafts one reminder per "
+            "invitation.", field="kind",
+            hint=f"`kizuna log {candidate.id}` shows it; send it if it is still a draft.",
+        )
+    return held
 
 
 def _topics_for(
@@ -456,6 +505,11 @@ def record_many(
     time (``draft_message``): their holds need the proposal's lock. ``charset``: the charset
     they were written in as email, if they were (``kizuna send`` sends them in it)."""
     for message, _ in pairs:
+        if get_kind(message.kind).repeats_offer:
+            raise InputError(
+                f"'{message.kind}' repeats the slots held for one applicant, once per invitation.",
+                field="kind", hint="Draft it with draft_message (`kizuna draft`, `kizuna today --draft`).",
+            )
         if get_kind(message.kind).offers_slots:
             raise InputError(
                 f"'{message.kind}' offers interview slots, which are held one applicant at a time.",
@@ -501,6 +555,13 @@ def record_message(
     was written in as email, if it was.
     """
     with log.transaction():
+        if idempotency_key is None and get_kind(message.kind).repeats_offer:
+            # One nudge per invitation, whichever way it was drafted.
+            moment = in_jst(now) if now is not None else dt.datetime.combine(
+                message.date, dt.time(0), JST)
+            held = holds.held_offer(log, message.candidate.id, moment)
+            if held is not None:
+                idempotency_key = nudge_key(message.candidate.id, held.invitation)
         exchange = log.record_outbound(message, idempotency_key=idempotency_key, charset=charset)
         if get_kind(message.kind).offers_slots and message.slots:
 

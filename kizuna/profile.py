@@ -200,6 +200,9 @@ class Profile:
     check: CheckSettings = field(default_factory=CheckSettings)
     # [position] title_en: the post's title in English letters.
     position_en: str = ""
+    # [today] silence_days: business days without any exchange after which an applicant still
+    # in the selection is listed by `kizuna today`.
+    silence_days: int = 5
 
     def stage(self, stage_id: str | None) -> Stage | None:
         """The stage with this id (None → None); an unknown id is an error listing the stages."""
@@ -414,7 +417,7 @@ OFFER_KEYS = _with_english("offer", ("reply_days", "terms", "how_to_accept", "co
 # Every table a profile may hold.
 TABLES = (
     "organisation", "position", "stages", "wording", "topics", "replies", "slots", "retention",
-    "guide", "mail", "onsite", "offer", "check",
+    "guide", "mail", "onsite", "offer", "check", "today",
 )
 _URL_RE = re.compile(r"^https?://[^\s]+$")
 _CLOCK_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
@@ -550,6 +553,7 @@ def _parse(data: Mapping[str, Any], source: str, base_dir: Path | None) -> Profi
         contact_en=offer_table.text("contact_en", ""),
     )
     check = parse_check_settings(root.table("check").data, source)
+    morning = root.table("today").only(("silence_days",))
     return Profile(
         organisation=organisation,
         position=pos.text("title"),
@@ -573,6 +577,7 @@ def _parse(data: Mapping[str, Any], source: str, base_dir: Path | None) -> Profi
         offer=offer,
         check=check,
         position_en=pos.text("title_en", ""),
+        silence_days=morning.number("silence_days", 5, 1, 250),
     )
 
 

@@ -182,7 +182,8 @@ def test_years_are_taken_nearest_the_send_date() -> None:
 @pytest.mark.parametrize("language", ["ja", "en"])
 def test_a_year_of_our_own_drafts_has_no_findings(language: str) -> None:
     """Every built-in kind and result, for both interview stages, on every day of 2026, in
-    Japanese and in English (issue 16: the English topics, the English rules of the checker)."""
+    Japanese and in English (the English topics, the English rules of the checker), the nudge
+    (reply_reminder) both days before its deadline and on it."""
     who = YAMADA if language == "ja" else Candidate(id="E-0001", name="Emma Brown", language="en")
     composer, checker = Composer(PROFILE), Checker(PROFILE)
     interviews = [s for s in PROFILE.stages if s.format]
@@ -204,11 +205,18 @@ def test_a_year_of_our_own_drafts_has_no_findings(language: str) -> None:
         for stage in interviews:
             for kind, slots, booked in (
                 ("interview_invitation", offered, None), ("interview_confirmation", offered[:1], offered[0]),
+                ("reply_reminder", offered, None),
             ):
                 topics = choose(day, kind, candidate_id=who.id, profile=PROFILE, language=language).topics
                 messages.append((composer.compose(kind, who, on=day, stage=stage.id, topics=topics,
-                                                  slots=slots, deadline=deadline if kind == "interview_invitation"
+                                                  slots=slots, deadline=deadline if kind != "interview_confirmation"
                                                   else None), booked))
+            # The nudge on its deadline day, repeating the two options still held (① and ③).
+            topics = choose(day, "reply_reminder", candidate_id=who.id, profile=PROFILE, language=language).topics
+            held = Conversation(offered_numbers=(1, 3))
+            messages.append((composer.compose("reply_reminder", who, on=day, stage=stage.id,
+                                              topics=topics, slots=[offered[0], offered[-1]],
+                                              deadline=day, conversation=held), None))
             if open_tomorrow:
                 times = policy.weekend_times if policy.day_kind(tomorrow) == "weekend" else policy.weekday_times
                 start = dt.datetime.combine(tomorrow, times[0], tzinfo=JST)

@@ -74,7 +74,8 @@ def test_kinds_lists_all(runner: CliRunner) -> None:
     result = runner.invoke(cli, ["kinds"])
     assert result.exit_code == 0
     for kind in ("application_received", "screening_result", "interview_invitation",
-                 "interview_confirmation", "interview_reminder", "final_result", "pre_arrival_guide"):
+                 "interview_confirmation", "interview_reminder", "reply_reminder", "final_result",
+                 "pre_arrival_guide"):
         assert kind in result.output
 
 

@@ -35,6 +35,7 @@ CASES = [
     ("interview_invitation", None),
     ("interview_confirmation", None),
     ("interview_reminder", None),
+    ("reply_reminder", None),
     ("interview_result", "passed"),
     ("interview_result", "not_passed"),
     ("final_result", "passed"),
@@ -63,10 +64,11 @@ def render(composer: Composer, kind: str, result: str | None, candidate: Candida
     # the closing wish).
     topics = tuple(t for t, allowed in ((OPENING, opening_tones), (TOWN, town_tones),
                                         (CLOSING, spec.closing)) if allowed)
-    slots = {"interview_invitation": (SLOT_A, SLOT_B, SLOT_C)}.get(
+    slots = {"interview_invitation": (SLOT_A, SLOT_B, SLOT_C),
+             "reply_reminder": (SLOT_A, SLOT_B, SLOT_C)}.get(
         kind, (SLOT_B,) if KINDS[kind].needs_slot else ()
     )
-    deadline = dt.date(2026, 12, 1) if kind == "interview_invitation" else None
+    deadline = dt.date(2026, 12, 1) if kind in ("interview_invitation", "reply_reminder") else None
     kw.setdefault("conversation", CONVERSATIONS.get(kind))
     return composer.compose(
         kind, candidate, on=dt.date(2026, 11, 26), result=result, topics=topics, slots=slots,

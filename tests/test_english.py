@@ -60,8 +60,10 @@ CASES = [
     ("offer", None),
     ("pre_arrival_guide", None),
     ("note", None),
+    ("reply_reminder", None),
 ]
 CONVERSATIONS = {
+    "reply_reminder": Conversation(offered_numbers=(1, 3)),
     "interview_reminder": Conversation(meeting_url="https://meet.example.jp/r/2026-12-05"),
     "note": Conversation(note="Yes: you are welcome to use the visitors' car park at the Main "
                               "Building, and there is no charge."),
@@ -85,10 +87,10 @@ def render(composer: Composer, kind: str, result: str | None, candidate: Candida
     # notice (it ends with the template's own good wish).
     topics = tuple(t for t, allowed in ((OPENING, opening_tones), (TOWN, town_tones),
                                         (CLOSING, spec.closing and result != "not_passed")) if allowed)
-    slots = {"interview_invitation": (SLOT_A, SLOT_B, SLOT_C)}.get(
+    slots = {"interview_invitation": (SLOT_A, SLOT_B, SLOT_C), "reply_reminder": (SLOT_A, SLOT_C)}.get(
         kind, (SLOT_B,) if spec.needs_slot else ()
     )
-    deadline = dt.date(2026, 12, 1) if kind == "interview_invitation" else None
+    deadline = dt.date(2026, 12, 1) if kind in ("interview_invitation", "reply_reminder") else None
     kw.setdefault("conversation", CONVERSATIONS.get(kind))
     return composer.compose(kind, candidate, on=ON, result=result, topics=topics, slots=slots,
                             deadline=deadline, **kw)  # type: ignore[arg-type]
@@ -102,6 +104,10 @@ def as_text(message) -> str:  # type: ignore[no-untyped-def]
 
 # ---------------------------------------------------------------------------------------------
 # The letters
+
+
+def test_every_kind_has_an_english_golden_letter() -> None:
+    assert {kind for kind, _ in CASES} == set(KINDS)
 
 
 @pytest.mark.parametrize(("kind", "result"), CASES)

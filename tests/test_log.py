@@ -46,7 +46,7 @@ EXPECTED_COLUMNS = {
 ALL_MIGRATIONS = [
     "m001_initial", "m002_search", "m003_activity_index", "m004_lazy_search", "m005_eager_search",
     "m006_mail",
-    "m007_names", "m008_conversation", "m009_language", "m011_report_indexes",
+    "m007_names", "m008_conversation", "m009_language", "m010_today", "m011_report_indexes",
 ]
 
 

@@ -163,6 +163,7 @@ NEEDS: dict[str, list[str]] = {
     "reply": ["A-0001", "--text", "①でお願いします"],
     "inbox": [],  # no source: only the kept messages are tried (none here)
     "check": ["-"],
+    "today": [],
 }
 
 
@@ -221,7 +222,7 @@ def test_every_date_option_serves_the_first_and_last_day(tmp_path: Path) -> None
     found = set(date_commands())
     assert {("slots", "--from"), ("draft", "--date"), ("draft", "--slot"), ("purge", "--before"),
             ("reminders", "--date"), ("pending", "--date"), ("topics", "--date"),
-            ("batch", "--date"), ("reply", "--at")} <= found
+            ("batch", "--date"), ("reply", "--at"), ("today", "--date")} <= found
     assert {command for command, _ in found} <= set(NEEDS)
     failures = []
     for command, option in sorted(found):
@@ -255,6 +256,7 @@ def test_every_kind_drafts_on_the_edges_of_the_range() -> None:
                 profile, kind, Candidate(id="A-0001", name="山田 太郎"), on=day,
                 result="passed" if spec.needs_result else None,
                 slot=Slot(start, start + dt.timedelta(hours=1)) if spec.needs_slot else None,
+                slots=[Slot(start, start + dt.timedelta(hours=1))] if spec.repeats_offer else None,
                 **extras(kind),
             )
             assert drafted.message.date == day
@@ -354,6 +356,8 @@ def draft_every_kind(profile: Profile) -> int:
             drafted = draft_message(
                 profile, kind, candidate, on=ON, result="passed" if spec.needs_result else None,
                 slot=Slot(start, start + dt.timedelta(hours=1)) if spec.needs_slot else None,
+                # A nudge repeats held slots, which without a log are given.
+                slots=[Slot(start, start + dt.timedelta(hours=1))] if spec.repeats_offer else None,
                 **extras(kind),
             )
             render_draft(drafted.message, profile, "eml")

@@ -204,7 +204,7 @@ def run_batch(
             f"'{kind}' is written by the recruiter for one applicant, answering what they wrote.",
             hint="Draft it with `kizuna draft note --candidate ID --body-file FILE`.",
         )
-    if spec.needs_slot or spec.offers_slots:
+    if spec.needs_slot or spec.offers_slots or spec.repeats_offer:
         raise _fail(
             f"'{kind}' works with interview slots, which are offered and booked one applicant at a time.",
             hint="Draft it per applicant with `kizuna draft`; batch runs suit application_received, "

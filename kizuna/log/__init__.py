@@ -3,12 +3,14 @@
 The package owns every SQL statement kizuna runs: ``schema`` (the recorded migrations),
 ``core`` (opening, transactions, applicants and exchanges), ``mail`` (send states,
 Message-IDs, replies read from mail, mail kept for later, IMAP progress), ``holds`` (interview slots offered
-and booked), ``search`` (the full-text index), ``reports`` (pending, stats, export) and
-``retention`` (purge). ``Log`` is all of them on one connection.
+and booked), ``search`` (the full-text index), ``reports`` (pending, stats, export),
+``agenda`` (the sections of the morning list, ``kizuna today``) and ``retention``
+(purge). ``Log`` is all of them on one connection.
 """
 
 from __future__ import annotations
 
+from .agenda import AgendaMixin
 from .core import LogCore
 from .mail import KeptMail as KeptMail
 from .mail import MailMixin
@@ -37,10 +39,10 @@ __all__ = [
 ]
 
 
-class Log(MailMixin, SearchMixin, ReportsMixin, RetentionMixin, LogCore):
+class Log(MailMixin, SearchMixin, ReportsMixin, AgendaMixin, RetentionMixin, LogCore):
     """An open exchange log. Use ``Log.open(path)``; close it, or use it as a context manager.
 
-    Recording, mail (send states, Message-IDs, kept mail), search, reports and retention are
-    methods; slot holds are the functions of
+    Recording, mail (send states, Message-IDs, kept mail), search, reports, the morning list
+    and retention are methods; slot holds are the functions of
     ``kizuna.log.holds``, which take the log.
     """

@@ -767,6 +767,13 @@ class LogCore:
             "SELECT 1 FROM exchanges WHERE idempotency_key = ?", [idempotency_key]
         ).fetchone() is not None
 
+    @_translating
+    def exchange_with_key(self, idempotency_key: str) -> Exchange:
+        """The exchange recorded under this idempotency key; none is a LogError."""
+        if not self.has_key(idempotency_key):
+            raise LogError(f"No exchange was recorded under the key '{idempotency_key}'.")
+        return self._exchange_by_key(idempotency_key)
+
     def _exchange_by_key(self, key: str | None) -> Exchange:
         return _exchange_from_row(self._rows("SELECT * FROM exchanges WHERE idempotency_key = ?",
                                              [key])[0])

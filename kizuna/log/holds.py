@@ -18,13 +18,14 @@ from ..dates import slot_text as format_slot
 from ..errors import SlotError, SlotTaken
 from ..models import JST, Slot, in_jst
 from .core import LogCore as Log
-from .records import Booking
+from .records import Booking, HeldOffer
 
 __all__ = [
     "book",
     "booked_slot",
     "booking",
     "set_meeting_url",
+    "held_offer",
     "hold",
     "interviews_on",
     "offered",
@@ -168,6 +169,26 @@ def offered(
         [candidate_id],
     ).fetchall()
     return [_slot(row) for row in rows if include_expired or _active(row[2], moment)]
+
+
+def held_offer(log: Log, candidate_id: str, now: dt.datetime) -> HeldOffer | None:
+    """The slots still held for the applicant at ``now`` (a hold that has run out is no
+    longer theirs), with the numbers their invitation gave them, that invitation's id and
+    when the holds end; None when nothing is held."""
+    moment = in_jst(now)
+    rows = log.db.conn.execute(
+        'SELECT start, "end", number, offered_in, held_until FROM slot_holds '
+        "WHERE candidate_id = ? AND status = 'held' ORDER BY number, start",
+        [candidate_id],
+    ).fetchall()
+    live = [row for row in rows if row[4] is not None and _active(row[4], moment)]
+    if not live:
+        return None
+    return HeldOffer(
+        invitation=live[0][3],
+        slots=tuple((row[2] or index, _slot(row[:2])) for index, row in enumerate(live, start=1)),
+        held_until=dt.datetime.fromisoformat(live[0][4]).astimezone(JST),
+    )
 
 
 def book(

@@ -141,3 +141,105 @@ class PurgeReport:
         }
 
 
+
+
+# --------------------------------------------------------------------------- the morning list
+
+
+@dataclass(frozen=True)
+class HeldOffer:
+    """The slots still held for an applicant from their latest invitation, in its numbering
+    (① = 1), the invitation's exchange id and when the holds run out (the end of the reply
+    deadline)."""
+
+    invitation: int | None
+    slots: tuple[tuple[int, Slot], ...]
+    held_until: dt.datetime
+
+    @property
+    def deadline(self) -> dt.date:
+        return self.held_until.astimezone(JST).date()
+
+
+@dataclass(frozen=True)
+class Unanswered:
+    """An applicant whose latest message no outbound message follows: the earliest of their
+    messages since our last one (what they have waited on longest), its start, and how many
+    there are."""
+
+    candidate_id: str
+    name: str
+    exchange_id: int
+    received_at: str
+    head: str
+    messages: int
+
+
+@dataclass(frozen=True)
+class UpcomingInterview:
+    """A booked interview, when it was booked, and whether its reminder is in the log."""
+
+    candidate_id: str
+    name: str
+    slot: Slot
+    number: int | None
+    booked_at: str
+    meeting_url: str
+    reminded: bool
+
+
+@dataclass(frozen=True)
+class ExpiringOffer:
+    """Slots held for an applicant that run out soon: the invitation, when they were offered,
+    their numbers, and whether the applicant has written since or been nudged already."""
+
+    candidate_id: str
+    name: str
+    invitation: int | None
+    held_until: str
+    offered_at: str
+    numbers: tuple[int, ...]
+    replied: bool
+    nudged: bool
+
+
+@dataclass(frozen=True)
+class UnsentDraft:
+    """An applicant's most urgent draft not sent yet (a result notice first, then the
+    oldest), and how many drafts of theirs are waiting."""
+
+    candidate_id: str
+    name: str
+    exchange_id: int
+    kind: str | None
+    result: str | None
+    created_at: str
+    drafts: int
+
+
+@dataclass(frozen=True)
+class Silent:
+    """An applicant still in the selection, when anything last passed between us, and our
+    last message to them (kind, result, stage), if any."""
+
+    candidate_id: str
+    name: str
+    last_at: str
+    last_kind: str | None
+    last_result: str | None
+    last_stage: str | None
+
+
+@dataclass(frozen=True)
+class MailProblem:
+    """A message whose sending failed or was never answered (``failed``, ``sending``), or
+    mail kept because it matched no applicant (``unmatched``: ``id`` is the kept mail's)."""
+
+    status: str
+    id: int
+    candidate_id: str | None
+    name: str
+    kind: str | None
+    subject: str
+    why: str
+    since: str

@@ -380,6 +380,29 @@ def _m009_language(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE exchanges ADD COLUMN language TEXT")
 
 
+def _m010_today(db: sqlite_utils.Database) -> None:
+    """Indexes for ``kizuna today``, so that its morning list reads only the rows that may need
+    doing, never every exchange:
+
+    - ``slot_holds_held_until``: the holds still awaiting a reply, by when they run out (the
+      held slots expiring today or on the next office day);
+    - ``candidates_status``: the applicants still in the selection (the silent ones);
+    - ``exchanges_drafts``: the drafts not sent yet, by age, with what picks each applicant's
+      first (a partial, covering index: once sent, a message leaves it, and only the drafts
+      older than a business day are read; it names direction and status too, or the planner,
+      without statistics, prefers ``exchanges_status`` and reads every draft's row).
+    """
+    db.execute(
+        "CREATE INDEX slot_holds_held_until ON slot_holds(held_until) WHERE status = 'held'"
+    )
+    db.execute("CREATE INDEX candidates_status ON candidates(status)")
+    db.execute(
+        "CREATE INDEX exchanges_drafts ON exchanges(direction, status, created_at, candidate_id, "
+        "result, kind) "
+        "WHERE direction = 'out' AND status = 'draft'"
+    )
+
+
 def _m011_report_indexes(db: sqlite_utils.Database) -> None:
     """Indexes that let the reports read a few rows per applicant, not the whole log.
 
@@ -409,6 +432,7 @@ _MIGRATION_FUNCTIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (
     _m007_names,
     _m008_conversation,
     _m009_language,
+    _m010_today,
     _m011_report_indexes,
 )
 
