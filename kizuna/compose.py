@@ -22,6 +22,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from .dates import circled, clock, era_date, full_date, local_note, month_day, slot_text, time_range
 from .errors import InputError, TemplateProblem
 from .headers import check_header_value
+from .i18n import _
 from .kinds import Kind, get_kind
 from .models import JST, Candidate, Conversation, Message, Slot, Topic
 from .profile import Profile, Stage
@@ -71,13 +72,13 @@ FILTERS: dict[str, Callable[..., Any]] = {
 def validate_candidate(candidate: Candidate) -> Candidate:
     """The checks every message needs: a name, no line breaks in header-bound fields."""
     if not candidate.name.strip():
-        raise InputError("The applicant's name is empty.", field="name")
+        raise InputError(_("The applicant's name is empty."), field="name")
     for field in ("id", "name", "kana", "email"):
         check_header_value(getattr(candidate, field), field)
     if candidate.timezone and not _known_zone(candidate.timezone):
         raise InputError(
-            f"Unknown time zone '{candidate.timezone}'.", field="timezone",
-            hint="Use an IANA name such as Asia/Tokyo or Europe/London.",
+            _("Unknown time zone '{zone}'.").format(zone=candidate.timezone), field="timezone",
+            hint=_("Use an IANA name such as Asia/Tokyo or Europe/London."),
         )
     return candidate
 
@@ -115,19 +116,23 @@ def check_stage(profile: Profile, kind: Kind, stage: Stage | None) -> None:
     last = profile.stages[-1]
     problem = hint = ""
     if kind.stage_type == "document" and stage.interview:
-        problem = f"'{stage.id}' ({stage.label}) is an interview, not a document screening."
-        hint = ("Use interview_result for an interview's result, or final_result for the last "
-                "stage's.")
+        problem = _("'{stage}' ({label}) is an interview, not a document screening.").format(
+            stage=stage.id, label=stage.label)
+        hint = _("Use interview_result for an interview's result, or final_result for the last "
+                 "stage's.")
     elif kind.stage_type == "interview" and not stage.interview:
-        problem = f"'{stage.id}' ({stage.label}) is a document screening, not an interview."
-        hint = "Choose an interview stage (one with a format), or use screening_result."
+        problem = _("'{stage}' ({label}) is a document screening, not an interview.").format(
+            stage=stage.id, label=stage.label)
+        hint = _("Choose an interview stage (one with a format), or use screening_result.")
     elif kind.id == "interview_result" and stage is last:
-        problem = f"'{stage.id}' ({stage.label}) is the last stage: its result is the final one."
-        hint = "Use final_result."
+        problem = _("'{stage}' ({label}) is the last stage: its result is the final one.").format(
+            stage=stage.id, label=stage.label)
+        hint = _("Use final_result.")
     elif kind.stage_type == "final" and stage is not last:
-        problem = f"final_result is about the last stage ({last.id}), not '{stage.id}'."
-        hint = ("Use interview_result for an interview before it, screening_result for a "
-                "document screening.")
+        problem = _("final_result is about the last stage ({last}), not '{stage}'.").format(
+            last=last.id, stage=stage.id)
+        hint = _("Use interview_result for an interview before it, screening_result for a "
+                 "document screening.")
     if problem:
         raise InputError(problem, field="stage", hint=hint)
 
@@ -182,9 +187,10 @@ class Composer:
         if profile.templates_dir is not None:
             if not profile.templates_dir.is_dir():
                 raise TemplateProblem(
-                    "The profile's template folder does not exist.",
+                    _("The profile's template folder does not exist."),
                     path=str(profile.templates_dir), field="topics.templates",
-                    hint=f"Create it or clear the setting in {profile.source}.",
+                    hint=_("Create it or clear the setting in {profile}.").format(
+                        profile=profile.source),
                 )
             loaders.append(jinja2.FileSystemLoader(str(profile.templates_dir), encoding="utf-8"))
         loaders.append(_BuiltinLoader(TEMPLATE_LANGUAGE))
@@ -222,13 +228,14 @@ class Composer:
             tmpl = self.env.get_template(name)
         except jinja2.TemplateSyntaxError as exc:
             raise TemplateProblem(
-                f"Template syntax error: {exc.message}.", path=exc.filename or exc.name or name,
-                line=exc.lineno, hint="Fix the template and try again.",
+                _("Template syntax error: {reason}.").format(reason=exc.message),
+                path=exc.filename or exc.name or name,
+                line=exc.lineno, hint=_("Fix the template and try again."),
             ) from None
         except jinja2.TemplateNotFound as exc:
             raise TemplateProblem(
-                f"Template '{exc.name}' was not found.", path=name,
-                hint="User template folders must hold one <kind>.txt per kind they override.",
+                _("Template '{name}' was not found.").format(name=exc.name), path=name,
+                hint=_("User template folders must hold one <kind>.txt per kind they override."),
             ) from None
         self._templates[name] = tmpl
         return tmpl
@@ -254,43 +261,45 @@ class Composer:
         validate_candidate(candidate)
         if spec.needs_result and result not in ("passed", "not_passed"):
             raise InputError(
-                f"'{kind}' needs a result.", field="result",
-                hint="Pass --result passed or --result not_passed.",
+                _("'{kind}' needs a result.").format(kind=kind), field="result",
+                hint=_("Pass --result passed or --result not_passed."),
             )
         if not spec.needs_result:
             result = None
         if spec.needs_slot and not slots:
             raise InputError(
-                f"'{kind}' needs the interview's date and time.", field="slot",
-                hint="Pass --slot 2026-12-05T10:00 (Asia/Tokyo), or book a slot from the "
-                "applicant's reply with `kizuna reply` first.",
+                _("'{kind}' needs the interview's date and time.").format(kind=kind), field="slot",
+                hint=_("Pass --slot 2026-12-05T10:00 (Asia/Tokyo), or book a slot from the "
+                       "applicant's reply with `kizuna reply` first."),
             )
         if spec.offers_slots and not slots:
             raise InputError(
-                "An interview invitation needs at least one slot to offer.", field="slots",
+                _("An interview invitation needs at least one slot to offer."), field="slots",
             )
         if spec.id == "offer" and not self.profile.organisation.public_sector:
             raise InputError(
-                "'offer' is the public employer's 採用内定 notice; for a private employer the "
-                "final pass is the offer.", field="kind",
-                hint="Send final_result --result passed (its wording says 内定).",
+                _("'offer' is the public employer's 採用内定 notice; for a private employer the "
+                  "final pass is the offer."), field="kind",
+                hint=_("Send final_result --result passed (its wording says 内定)."),
             )
         if spec.id == "pre_arrival_guide":
             start = self.profile.start_date
             if start is not None and start <= on:
                 raise InputError(
-                    f"The first day ({start.isoformat()}) is not after the send date "
-                    f"({on.isoformat()}): a guide to prepare for it would come too late.",
+                    _("The first day ({start}) is not after the send date ({date}): a guide to "
+                      "prepare for it would come too late.").format(start=start.isoformat(),
+                                                                     date=on.isoformat()),
                     field="position.start_date",
-                    hint="Set [position] start_date in the profile to the planned first day, or "
-                    "give an earlier --date.",
+                    hint=_("Set [position] start_date in the profile to the planned first day, "
+                           "or give an earlier --date."),
                 )
         if spec.written_by_hand and not (
             conversation and (conversation.note.strip() or conversation.editing)
         ):
             raise InputError(
-                f"'{kind}' is written by the recruiter, and its text is empty.", field="body",
-                hint="Give the text with --body-file FILE, or write it with --edit.",
+                _("'{kind}' is written by the recruiter, and its text is empty.").format(kind=kind),
+                field="body",
+                hint=_("Give the text with --body-file FILE, or write it with --edit."),
             )
         conv = conversation or Conversation()
         stage_obj = self.profile.stage(stage) if stage else default_stage(self.profile, spec)
@@ -298,10 +307,11 @@ class Composer:
         if (spec.id == "interview_reminder" and stage_obj is not None
                 and stage_obj.format == "online" and not (conv.meeting_url or stage_obj.meeting_url)):
             raise InputError(
-                f"The reminder of an online interview carries its meeting URL, and none is known "
-                f"for {candidate.id} ({stage_obj.label}).", field="meeting_url",
-                hint="Record it with `kizuna meeting CANDIDATE URL` (or --meeting-url), or set "
-                "the stage's meeting_url in the profile.",
+                _("The reminder of an online interview carries its meeting URL, and none is "
+                  "known for {id} ({stage}).").format(id=candidate.id, stage=stage_obj.label),
+                field="meeting_url",
+                hint=_("Record it with `kizuna meeting CANDIDATE URL` (or --meeting-url), or set "
+                       "the stage's meeting_url in the profile."),
             )
         by_role: dict[str, Topic] = {t.role: t for t in topics}
         ordered = tuple(by_role[r] for r in ("opening", "town", "closing") if r in by_role)
@@ -422,7 +432,8 @@ class Composer:
                 cached = tmpl.render(context).rstrip("\n")
             except jinja2.TemplateError as exc:
                 raise TemplateProblem(
-                    f"Template error: {exc}.", path=_template_file(tmpl, exc), line=_error_line(exc),
+                    _("Template error: {reason}.").format(reason=exc), path=_template_file(tmpl, exc),
+                    line=_error_line(exc),
                 ) from None
             self._signatures[quiet] = cached
         return cached
@@ -532,21 +543,25 @@ class Composer:
             block = tmpl.blocks.get("subject")
             if block is None:
                 raise TemplateProblem(
-                    "Template has no {% block subject %}.", path=tmpl.filename or kind_id,
-                    hint="Every kind's template must define its subject line in a 'subject' block.",
+                    _("Template has no {% block subject %}."), path=tmpl.filename or kind_id,
+                    hint=_("Every kind's template must define its subject line in a 'subject' "
+                           "block."),
                 )
             subject = "".join(block(tmpl.new_context(context))).strip()
             body, said = _take_said(body)
-            subject, _ = _take_said(subject)
+            subject, _said = _take_said(subject)
         except jinja2.UndefinedError as exc:
             raise TemplateProblem(
-                f"The template uses a variable that was not given: {exc.message}.",
+                _("The template uses a variable that was not given: {reason}.").format(
+                    reason=exc.message),
                 path=_template_file(tmpl, exc), line=_error_line(exc),
-                hint="Remove it from the template, or check its spelling against the documented variables.",
+                hint=_("Remove it from the template, or check its spelling against the documented "
+                       "variables."),
             ) from None
         except jinja2.TemplateError as exc:
             raise TemplateProblem(
-                f"Template error: {exc}.", path=_template_file(tmpl, exc), line=_error_line(exc),
+                _("Template error: {reason}.").format(reason=exc), path=_template_file(tmpl, exc),
+                line=_error_line(exc),
             ) from None
         return _Rendered(subject=subject, body=tidy(body), said=said)
 

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
 
     pass
 
+from ..i18n import _
 from .core import LogCore
 from .records import (
     PurgeReport,
@@ -48,10 +49,10 @@ class RetentionMixin(LogCore):
         """
         chosen = [x is not None for x in (before, candidate_id, expired_days)]
         if sum(chosen) != 1:
-            raise InputError("Give exactly one of before, candidate_id or expired_days.")
+            raise InputError(_("Give exactly one of before, candidate_id or expired_days."))
         if expired_days is not None:
             if expired_days < 0:
-                raise InputError("expired_days must be zero or more.")
+                raise InputError(_("expired_days must be zero or more."))
             before = (today or dt.datetime.now(JST).date()) - dt.timedelta(days=expired_days)
         conn = self.db.conn
         if candidate_id is not None:

@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from ..errors import InputError
+from ..i18n import _
 from ..models import JST, Attachment, Candidate, Exchange, Message, Slot, Topic
 
 if TYPE_CHECKING:
@@ -173,7 +174,7 @@ def _candidate_row(
 ) -> tuple[Any, ...]:
     """The parameters of ``_CANDIDATE_UPSERT``, in its numbered order."""
     if not candidate.id.strip():
-        raise InputError("The applicant id is empty.", field="candidate.id")
+        raise InputError(_("The applicant id is empty."), field="candidate.id")
     extra = candidate.extra
     return (
         candidate.id, candidate.name, candidate.kana, candidate.email, candidate.timezone,
