@@ -700,8 +700,8 @@ def stats(settings: Settings, fmt: str) -> None:
         return
     statuses = _(", ").join(f"{_(CANDIDATE_STATUS_LABELS.get(k, k))} {v}"
                             for k, v in result.statuses.items())
-    click.echo(_("Applicants: {count}").format(count=result.candidates)
-               + (f" ({statuses})" if statuses else ""))
+    click.echo((_("Applicants: {count} ({statuses})") if statuses else _("Applicants: {count}"))
+               .format(count=result.candidates, statuses=statuses))
     for s in result.stages:
         label = stages.get(s.stage or "", s.stage or _("applied (before any stage)"))
         click.echo(_("  {stage}: {reached} reached, {passed} passed, {not_passed} not "

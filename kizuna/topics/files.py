@@ -183,7 +183,7 @@ class TownWindow:
         """Short human description, for explain output."""
         if self.start is not None and self.end is not None:
             return f"{self.start[0]:02d}-{self.start[1]:02d}..{self.end[0]:02d}-{self.end[1]:02d}"
-        nth = _("last") if self.nth == -1 else f"#{self.nth}"
+        nth = _("last") if self.nth == -1 else _("#{number}").format(number=self.nth)
         return _("{days} days from the {nth} {weekday} of month {month}").format(
             days=self.length, nth=nth, weekday=WEEKDAYS[self.weekday], month=self.month)
 
