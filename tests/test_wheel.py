@@ -13,6 +13,7 @@ inner environment imports is the wheel's.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -73,3 +74,9 @@ def test_wheel_installs_and_drafts(tmp_path: Path) -> None:
     assert "山田 太郎 様" in data["body"]
     assert len(data["slots"]) == 3
     assert {t["role"] for t in data["topics"]} >= {"opening", "closing"}
+    # The compiled Japanese catalog is in the wheel: the installed command speaks Japanese.
+    japanese = subprocess.run(
+        [str(env_dir / "bin" / "kizuna"), "--help"], capture_output=True, text=True, cwd=work,
+        env={**os.environ, "KIZUNA_LANG": "ja"},
+    )
+    assert "使い方: kizuna" in japanese.stdout and "すべてのやり取りを記録します。" in japanese.stdout
