@@ -208,7 +208,7 @@ def sample_profile_text() -> str:
 def load_profile(path: str | Path | None = None) -> Profile:
     """Read and validate a profile; with no path, the built-in sample."""
     if path is None:
-        return parse_profile(sample_profile_text(), source="<built-in sample profile>")
+        return parse_profile(sample_profile_text(), source=_("<built-in sample profile>"))
     p = Path(path)
     if not p.exists() and not p.is_symlink():
         raise ProfileError(
