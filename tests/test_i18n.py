@@ -4,7 +4,9 @@ and in a real one. The rest of the suite reads English (conftest sets KIZUNA_LAN
 
 from __future__ import annotations
 
+import ast
 import gettext
+import inspect
 import os
 import re
 import subprocess
@@ -335,3 +337,50 @@ def test_the_installed_command_speaks_the_locales_language(tmp_path: Path) -> No
     assert "Usage: kizuna" in en.stdout and "使い方" not in en.stdout
     override = _installed("seasons", "--year", "2026", KIZUNA_LANG="en", LANG="ja_JP.UTF-8")
     assert override.stdout.startswith("Solar terms 2026 (JST)")
+
+
+# --- new messages cannot slip in untranslated ---
+
+
+def _commands(group: click.Group, prefix: str = "") -> Iterator[tuple[str, click.Command]]:
+    for name, command in group.commands.items():
+        yield f"{prefix}{name}", command
+        if isinstance(command, click.Group):
+            yield from _commands(command, f"{prefix}{name} ")
+
+
+def test_every_command_and_option_help_has_a_japanese_translation() -> None:
+    """A command or option added without its translation (or an option's help not marked
+    with N_) fails here: run the commands of the README's Translating."""
+    japanese = i18n.catalog("ja")
+    untranslated = []
+    for name, command in [("", cli), *_commands(cli)]:
+        texts = [inspect.cleandoc(command.help or "")]
+        texts += [p.help for p in command.params if getattr(p, "help", None)]  # type: ignore[attr-defined]
+        untranslated += [(name, t) for t in texts if t and japanese.gettext(t) == t]
+    assert untranslated == []
+
+
+def test_every_error_message_is_marked_for_translation() -> None:
+    """The first argument (and the hint) of every kizuna error, and of click's usage errors,
+    is made with _() (or passed in), never a bare English string."""
+    from kizuna import errors
+
+    raising = {name for name, value in vars(errors).items()
+               if isinstance(value, type) and issubclass(value, errors.KizunaError)}
+    raising |= {"UsageError", "BadParameter", "ClickException"}
+    bare = []
+    for path in sorted((ROOT / "kizuna").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "id", getattr(node.func, "attr", ""))
+            if name not in raising:
+                continue
+            for value in [*node.args[:1], *(k.value for k in node.keywords if k.arg == "hint")]:
+                if isinstance(value, ast.JoinedStr) or (
+                    isinstance(value, ast.Constant) and isinstance(value.value, str)
+                    and re.search("[A-Za-z]{2}", value.value)
+                ):
+                    bare.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert bare == []
