@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .errors import KizunaError
+from .i18n import N_, _
 from .models import JST, Slot, in_jst
 from .profile import Profile
 from .seasons import check_served_date
@@ -39,12 +40,12 @@ if TYPE_CHECKING:
 
 # Each section's key (in JSON, and ``TodayItem.section``) and its title, in the order of the list.
 SECTIONS: tuple[tuple[str, str], ...] = (
-    ("waiting", "Waiting for our answer"),
-    ("interviews", "Interviews before the end of the next office day, no reminder drafted"),
-    ("expiring", "Held slots running out, no reply to the invitation"),
-    ("unsent", "Drafts not sent for more than one business day"),
-    ("silence", "Silence"),
-    ("mail", "Mail problems"),
+    ("waiting", N_("Waiting for our answer")),
+    ("interviews", N_("Interviews before the end of the next office day, no reminder drafted")),
+    ("expiring", N_("Held slots running out, no reply to the invitation")),
+    ("unsent", N_("Drafts not sent for more than one business day")),
+    ("silence", N_("Silence")),
+    ("mail", N_("Mail problems")),
 )
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 # A draft is listed once it has waited more than one business day.
@@ -141,7 +142,7 @@ class Today:
             "next_office_day": self.next_office_day.isoformat(),
             "silence_days": self.silence_days,
         }
-        for key, _, items in self.sections():
+        for key, _title, items in self.sections():
             data[key] = [item.to_dict() for item in items]
         data["drafted"] = [
             {**d.message.to_dict(), "exchange_id": d.exchange.id if d.exchange else None}
@@ -279,7 +280,7 @@ def _cutoff(office: OfficeCalendar, on: dt.date, business_days: int) -> dt.datet
     day = on
     # Each step back adds at most one business day; a year is more than enough for any
     # closure or run of holidays.
-    for _ in range(4 * business_days + 400):
+    for _step in range(4 * business_days + 400):
         day -= dt.timedelta(days=1)
         if office.business_days_between(day, on) >= business_days:
             break
@@ -306,10 +307,11 @@ def _waiting(log: Log, days: Counter) -> list[TodayItem]:
     items = []
     for u in sorted(log.unanswered(), key=lambda u: (u.received_at, u.exchange_id)):
         excerpt = _first_line(u.head)
-        more = f" (and {u.messages - 1} more)" if u.messages > 1 else ""
+        more = _(" (and {count} more)").format(count=u.messages - 1) if u.messages > 1 else ""
         items.append(TodayItem(
             section="waiting", candidate_id=u.candidate_id, name=u.name,
-            reason=f"wrote on {_short(u.received_at)}{more}: 「{excerpt}」",
+            reason=_("wrote on {when}{more}: 「{excerpt}」").format(
+                when=_short(u.received_at), more=more, excerpt=excerpt),
             since=u.received_at, business_days=days(u.received_at),
             command=f"kizuna draft note --candidate {u.candidate_id} --edit",
             exchange_id=u.exchange_id, excerpt=excerpt,
@@ -323,7 +325,8 @@ def _interviews(log: Log, moment: dt.datetime, until: dt.datetime, days: Counter
         if i.reminded:
             continue
         start = i.slot.start.astimezone(JST)
-        reason = f"interview {day_label(start.date())} {start:%H:%M}, booked {_short(i.booked_at)}"
+        reason = _("interview {day} {time}, booked {when}").format(
+            day=day_label(start.date()), time=f"{start:%H:%M}", when=_short(i.booked_at))
         items.append(TodayItem(
             section="interviews", candidate_id=i.candidate_id, name=i.name, reason=reason,
             since=i.booked_at, business_days=days(i.booked_at), command="kizuna today --draft",
@@ -340,8 +343,9 @@ def _expiring(log: Log, start: dt.datetime, until: dt.datetime, days: Counter) -
         deadline = _day(o.held_until)
         items.append(TodayItem(
             section="expiring", candidate_id=o.candidate_id, name=o.name,
-            reason=(f"slots {_circled(o.numbers)} held until {day_label(deadline)}, no reply "
-                    f"since the invitation of {_short(o.offered_at)}"),
+            reason=_("slots {numbers} held until {day}, no reply since the invitation of "
+                     "{when}").format(numbers=_circled(o.numbers), day=day_label(deadline),
+                                      when=_short(o.offered_at)),
             since=o.offered_at, business_days=days(o.offered_at),
             command=f"kizuna draft reply_reminder --candidate {o.candidate_id}",
             exchange_id=o.invitation, kind="reply_reminder", deadline=deadline,
@@ -354,18 +358,19 @@ def _unsent(
 ) -> list[TodayItem]:
     items = []
     for d in log.unsent_drafts(_cutoff(office, on, UNSENT_AFTER)):
-        what = f"{d.kind or 'message'}{f' ({d.result})' if d.result else ''}"
-        more = f"; {d.drafts} drafts to them in all" if d.drafts > 1 else ""
+        what = f"{d.kind or _('message')}{f' ({d.result})' if d.result else ''}"
+        more = _("; {count} drafts to them in all").format(count=d.drafts) if d.drafts > 1 else ""
         if profile.mail is None:
             command = f"kizuna sent {d.exchange_id}"
-            how = " (send it, then mark it sent)"
+            how = _(" (send it, then mark it sent)")
         else:
             command = (f"kizuna send --candidate {d.candidate_id}" if d.drafts > 1
                        else f"kizuna send {d.exchange_id}")
             how = ""
         items.append(TodayItem(
             section="unsent", candidate_id=d.candidate_id, name=d.name,
-            reason=f"{what} drafted {_short(d.created_at)}, not sent{how}{more}",
+            reason=_("{what} drafted {when}, not sent{how}{more}").format(
+                what=what, when=_short(d.created_at), how=how, more=more),
             since=d.created_at, business_days=days(d.created_at), command=command,
             exchange_id=d.exchange_id, kind=d.kind,
         ))
@@ -379,11 +384,12 @@ def _silence(
     items = []
     cutoff = _cutoff(office, on, profile.silence_days)
     for s in log.silent_applicants(cutoff, moment):
-        last = (f"; our last message: {s.last_kind}{f' ({s.last_result})' if s.last_result else ''}"
-                if s.last_kind else "; no message to them yet")
+        last = (_("; our last message: {kind}").format(
+                    kind=s.last_kind + (f" ({s.last_result})" if s.last_result else ""))
+                if s.last_kind else _("; no message to them yet"))
         items.append(TodayItem(
             section="silence", candidate_id=s.candidate_id, name=s.name,
-            reason=f"nothing between us since {_short(s.last_at)}{last}",
+            reason=_("nothing between us since {when}{last}").format(when=_short(s.last_at), last=last),
             since=s.last_at, business_days=days(s.last_at),
             command=_next_step(profile, s.candidate_id, s.last_kind, s.last_result, s.last_stage),
             kind=s.last_kind,
@@ -413,18 +419,21 @@ def _mail(log: Log, days: Counter) -> list[TodayItem]:
     for m in log.mail_problems():
         why = f": {m.why}" if m.why else ""
         if m.status == "failed":
-            reason = f"{m.kind or 'message'} #{m.id} was refused by the server{why}"
+            reason = _("{kind} #{id} was refused by the server{why}").format(
+                kind=m.kind or _("message"), id=m.id, why=why)
             command = f"kizuna send {m.id}"
         elif m.status == "sending":
-            reason = (f"{m.kind or 'message'} #{m.id} left 'sending' since {_short(m.since)}{why}; "
-                      f"it may have arrived: if it did not, `kizuna send --resend {m.id}`")
+            reason = _("{kind} #{id} left 'sending' since {when}{why}; it may have arrived: if it "
+                       "did not, `kizuna send --resend {id}`").format(
+                kind=m.kind or _("message"), id=m.id, when=_short(m.since), why=why)
             command = f"kizuna sent {m.id}"
         else:
             subject = f" '{m.subject}'" if m.subject else ""
-            reason = f"mail{subject} (kept #{m.id}) matched no applicant{why}"
+            reason = _("mail{subject} (kept #{id}) matched no applicant{why}").format(
+                subject=subject, id=m.id, why=why)
             command = "kizuna inbox"
         items.append(TodayItem(
-            section="mail", candidate_id=m.candidate_id, name=m.name or "unknown sender",
+            section="mail", candidate_id=m.candidate_id, name=m.name or _("unknown sender"),
             reason=reason,
             since=m.since, business_days=days(m.since), command=command, exchange_id=m.id,
             kind=m.kind, excerpt=m.subject if m.status == "unmatched" else "",

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from .i18n import _
+
 DEFAULT_CLOSURE = ((12, 29), (1, 3))
 
 
@@ -122,7 +124,7 @@ def parse_month_day(value: Any, key: str) -> tuple[int, int]:
             return month, day
         except ValueError:
             pass
-    raise ValueError(f"{key}: expected MM-DD, found {value!r}")
+    raise ValueError(f"{key}: " + _("Expected MM-DD, found {value!r}.").format(value=value))
 
 
 def calendar_from_settings(closure: Iterable[Any] | None, blocked: Iterable[Any] = ()) -> OfficeCalendar:
@@ -135,7 +137,8 @@ def calendar_from_settings(closure: Iterable[Any] | None, blocked: Iterable[Any]
         if not items:
             span = None
         elif len(items) != 2:
-            raise ValueError(f"closure: expected two MM-DD values, found {items!r}")
+            raise ValueError("closure: " + _("Expected two MM-DD values, found {value!r}.").format(
+                value=items))
         else:
             span = (parse_month_day(items[0], "closure"), parse_month_day(items[1], "closure"))
     days = set()
@@ -143,5 +146,6 @@ def calendar_from_settings(closure: Iterable[Any] | None, blocked: Iterable[Any]
         try:
             days.add(value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)))
         except ValueError:
-            raise ValueError(f"blocked_dates: expected YYYY-MM-DD, found {value!r}") from None
+            raise ValueError("blocked_dates: " + _("Expected YYYY-MM-DD, found {value!r}.").format(
+                value=value)) from None
     return OfficeCalendar(closure=span, blocked=frozenset(days))

@@ -42,6 +42,7 @@ from .calendar import holiday_name
 from .check_rules import RULES, CheckSettings, Severity
 from .dates import WEEKDAYS_JA
 from .errors import InputError
+from .i18n import N_, _, language
 from .kinds import KINDS
 from .models import JST, Candidate, Message, Slot, Topic
 from .output.charset import scan_iso2022jp
@@ -84,7 +85,8 @@ class Finding:
         }
 
     def __str__(self) -> str:
-        text = f"{self.line}:{self.column}: {self.severity} {self.rule}: {self.message}"
+        severity = _("error") if self.severity == "error" else _("warning")
+        text = f"{self.line}:{self.column}: {severity} {self.rule}: {self.message}"
         if self.text:
             text += f" 「{self.text}」"
         if self.suggestion:
@@ -158,7 +160,8 @@ _UNTIL = re.compile(
 _DEADLINE_BEFORE = re.compile(r"(?:締切|締め切り|〆切|期限|期日)[^。\n]{0,6}$")
 _PAST_MARKERS = re.compile(r"先日|先般|過日|昨日|前回|先週|先月|昨年|去る")
 _ERA_OFFSET = {"令和": 2018, "平成": 1988, "昭和": 1925}
-_WEEKDAY_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_WEEKDAY_EN = (N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"),
+               N_("Saturday"), N_("Sunday"))
 
 _RELATIVE = re.compile(r"明後日|あさって|明日|あした|本日|今日")
 _RELATIVE_DAYS = {"明後日": 2, "あさって": 2, "明日": 1, "あした": 1, "本日": 0, "今日": 0}
@@ -187,26 +190,28 @@ _GOKAKU = re.compile(r"(?<!不)合格")
 _FINAL_PASS = re.compile(r"最終合格")
 
 _DOUBLE = (
-    (re.compile(r"おっしゃられ|仰られ"), "おっしゃる (おっしゃられる is 二重敬語)"),
-    (re.compile(f"[おご御][ぁ-ん{_KANJI}]{{1,6}}?になられ"), "お〜になる (お〜になられる is 二重敬語)"),
+    (re.compile(r"おっしゃられ|仰られ"), N_("おっしゃる (おっしゃられる is 二重敬語)")),
+    (re.compile(f"[おご御][ぁ-ん{_KANJI}]{{1,6}}?になられ"), N_("お〜になる (お〜になられる is 二重敬語)")),
     (re.compile(r"(?:拝見|拝読|拝聴|拝借|拝受)させていただ"), "拝見します / 拝見いたします"),
     (re.compile(r"(?:お伺い|伺わ)させていただ"), "伺います"),
     (re.compile(r"申し上げさせていただ"), "申し上げます"),
     (re.compile(f"ご[{_KANJI}]{{2,3}}され(?=[るたてまずれ])"),
-     "ご〜になる, or 〜される without ご (ご〜される mixes humble and respectful forms)"),
+     N_("ご〜になる, or 〜される without ご (ご〜される mixes humble and respectful forms)")),
 )
 _RYOKAI = re.compile(r"了解(?:しました|いたしました|致しました|です|しております)")
 _MISUSE = (
-    (re.compile(r"ご苦労(?:様|さま)"), "お疲れさまです / ありがとうございます (ご苦労様 is said to subordinates)"),
+    (re.compile(r"ご苦労(?:様|さま)"), N_("お疲れさまです / ありがとうございます (ご苦労様 is said to subordinates)")),
     (re.compile(r"よろしかったでしょうか"), "よろしいでしょうか"),
-    (re.compile(f"[おご][{_KANJI}]{{1,4}}して(?:ください|下さい)"), "ご〜ください (e.g. ご確認ください)"),
-    (re.compile(r"お(?:体|身体|からだ)を?ご自愛"), "ご自愛ください (ご自愛 already means one's health)"),
-    (re.compile(r"各位様"), "各位 (各位 is already an honorific)"),
-    (re.compile(r"申され"), "おっしゃる (申す is humble)"),
-    (re.compile(r"参られ|伺われ"), "いらっしゃる / お越しになる (参る and 伺う are humble)"),
-    (re.compile(r"拝見(?:して)?(?:ください|下さい)"), "ご覧ください (拝見 is humble)"),
-    (re.compile(r"伺って(?:ください|下さい)"), "お尋ねください (伺う is humble)"),
+    (re.compile(f"[おご][{_KANJI}]{{1,4}}して(?:ください|下さい)"), N_("ご〜ください (e.g. ご確認ください)")),
+    (re.compile(r"お(?:体|身体|からだ)を?ご自愛"), N_("ご自愛ください (ご自愛 already means one's health)")),
+    (re.compile(r"各位様"), N_("各位 (各位 is already an honorific)")),
+    (re.compile(r"申され"), N_("おっしゃる (申す is humble)")),
+    (re.compile(r"参られ|伺われ"), N_("いらっしゃる / お越しになる (参る and 伺う are humble)")),
+    (re.compile(r"拝見(?:して)?(?:ください|下さい)"), N_("ご覧ください (拝見 is humble)")),
+    (re.compile(r"伺って(?:ください|下さい)"), N_("お尋ねください (伺う is humble)")),
 )
+# The suggestions above that carry an explanation are marked for the catalog (N_) and
+# translated where a finding is made; the others are Japanese to write, the same everywhere.
 _POLITE_END = re.compile(r"(?:です|ます|でした|ました|ません|ございます|ください|ませ)(?=[。！？!?」]|[ 　]*$)", re.M)
 _PLAIN_END = re.compile(r"(?:である|であった|であろう|だった|だろう|のだ|(?<=[^ぁ-んー\s])だ)(?=[。！？!?]|[ 　]*$)", re.M)
 
@@ -496,7 +501,7 @@ class Checker:
                family: str | None = None) -> list[Finding]:
         name = name.strip() if name else None
         skeleton, family = stand_ins(text, name, family)
-        key = (skeleton, ctx)
+        key = (skeleton, ctx, language())  # findings are worded in the language of the moment
         done = self._memo.get(key)
         if done is None:
             done = self._pass(skeleton, ctx, marked=skeleton is not text)
@@ -518,7 +523,7 @@ class Checker:
             parts = name.split()
             if len(parts) > 1 and _compact(atena_name) in (parts[0], parts[-1]):
                 raw.append(_Raw("person.atena", *done.atena_span,
-                                "The 宛名 gives only part of the name: it carries the full name.",
+                                _("The 宛名 gives only part of the name: it carries the full name."),
                                 f"{name} 様"))
         names = [n for n in others if n]
         if names and "person.other" in self._enabled:
@@ -572,7 +577,7 @@ class Checker:
 
         for item in raw:
             add(item.rule, real(item.start), real(item.end), item.message, item.suggestion)
-        for mark, _, found in marks:
+        for mark, _grow, found in marks:
             at = real(mark)
             for item in found:
                 add(item.rule, at + item.start, at + item.end, item.message, item.suggestion)
@@ -639,7 +644,7 @@ class Checker:
             start += 1
         if start >= len(text):
             return None, None
-        _, line_end = doc.line_of(start)
+        _line_start, line_end = doc.line_of(start)
         line = text[start:line_end].rstrip()
         end = start + len(line)
         m = _ATENA.fullmatch(line)
@@ -651,19 +656,19 @@ class Checker:
         if honorific in ("様", "さま"):
             if who.endswith(("様", "さま")):
                 if report:
-                    raw.append(_Raw("person.atena", start, end, "The 宛名 has 様 twice.",
+                    raw.append(_Raw("person.atena", start, end, _("The 宛名 has 様 twice."),
                                     f"{who.rstrip('様さま 　')} 様"))
                 return None, None
             if who.endswith("各位"):
                 if report:
                     raw.append(_Raw("person.atena", start, end,
-                                    "各位 is already an honorific (and is for groups): 各位様 is wrong.",
-                                    "the applicant's full name + 様"))
+                                    _("各位 is already an honorific (and is for groups): 各位様 is wrong."),
+                                    _("the applicant's full name + 様")))
                 return None, None
             if not who.strip():
                 if report:
-                    raw.append(_Raw("person.atena", start, end, "The 宛名 has no name before 様.",
-                                    "the applicant's full name + 様"))
+                    raw.append(_Raw("person.atena", start, end, _("The 宛名 has no name before 様."),
+                                    _("the applicant's full name + 様")))
                 return None, None
             if MARK in who:
                 return None, None  # the applicant's own name, as given
@@ -672,21 +677,24 @@ class Checker:
         if honorific is not None:
             if report:
                 why = {
-                    "殿": "殿 is for official documents, not a letter to an applicant",
-                    "御中": "御中 is for organisations, not a person",
-                    "各位": "各位 is for a group of readers, not one applicant",
-                }.get(honorific, f"{honorific} is too familiar for a letter to an applicant")
-                raw.append(_Raw("person.atena", start, end, f"The 宛名 ends with {honorific}: {why}.",
-                                f"{who} 様" if who.strip() else "the applicant's full name + 様"))
+                    "殿": _("殿 is for official documents, not a letter to an applicant"),
+                    "御中": _("御中 is for organisations, not a person"),
+                    "各位": _("各位 is for a group of readers, not one applicant"),
+                }.get(honorific, _("{honorific} is too familiar for a letter to an applicant").format(
+                    honorific=honorific))
+                raw.append(_Raw("person.atena", start, end,
+                                _("The 宛名 ends with {honorific}: {why}.").format(
+                                    honorific=honorific, why=why),
+                                f"{who} 様" if who.strip() else _("the applicant's full name + 様")))
             return (who, span) if who.strip() and MARK not in who else (None, None)
         if report:
             if looks_like_name and (MARK in line or _NAME_CHAR.search(line)):
-                raw.append(_Raw("person.atena", start, end, "The 宛名 has no 様.", f"{line} 様"))
+                raw.append(_Raw("person.atena", start, end, _("The 宛名 has no 様."), f"{line} 様"))
             else:
                 raw.append(_Raw("person.atena", start, min(end, start + 20),
-                                "The message does not start with a 宛名 (the applicant's full name "
-                                "and 様 on the first line).",
-                                f"{MARK} 様" if marked else "the applicant's full name + 様"))
+                                _("The message does not start with a 宛名 (the applicant's full "
+                                  "name and 様 on the first line)."),
+                                f"{MARK} 様" if marked else _("the applicant's full name + 様")))
         return None, None
 
     def _names(self, tokens: list[tuple[int, int, str]], reference: str) -> list[_Raw]:
@@ -704,7 +712,8 @@ class Checker:
                 continue
             found.append(_Raw(
                 "person.name", start, end,
-                f"{token} is not the applicant's name ({reference}).",
+                _("{name} is not the applicant's name ({reference}).").format(
+                    name=token, reference=reference),
                 f"{parts[0] if parts else reference}様",
             ))
         return found
@@ -727,8 +736,9 @@ class Checker:
                 start, end = positions[i], positions[i + len(full) - 1] + 1
                 found.append(_Raw(
                     "person.other", start, end,
-                    f"{display} is another applicant in the log, not the one this message is for.",
-                    f"{MARK}" if own else "this applicant's name",
+                    _("{name} is another applicant in the log, not the one this message is "
+                      "for.").format(name=display),
+                    f"{MARK}" if own else _("this applicant's name"),
                 ))
         return found
 
@@ -749,9 +759,10 @@ class Checker:
                 start = starts[index]
                 found.append(_Raw(
                     "mail.line_length", start, start + 10,
-                    f"Line {index + 1} is {total} octets long in {ctx.charset}; an email line may "
-                    f"have at most {MAX_LINE_OCTETS}.",
-                    "break the line",
+                    _("Line {line} is {octets} octets long in {charset}; an email line may have at "
+                      "most {maximum}.").format(line=index + 1, octets=total, charset=ctx.charset,
+                                                maximum=MAX_LINE_OCTETS),
+                    _("break the line"),
                 ))
         return found
 
@@ -770,21 +781,25 @@ class Checker:
                     written = (f"{ref.day} {_MONTHS_EN[ref.month - 1]}" if english and 1 <= ref.month <= 12
                                else f"{ref.month}月{ref.day}日")
                     raw.append(_Raw("date.invalid", ref.start, ref.end,
-                                    f"{written} does not exist"
-                                    + (f" in {ref.year}." if ref.year else "."),
-                                    "check the date"))
+                                    (_("{date} does not exist in {year}.") if ref.year
+                                     else _("{date} does not exist.")).format(
+                                        date=written, year=ref.year),
+                                    _("check the date")))
                 continue
             day = ref.resolved
             if day is None:
                 continue
-            assumed = "" if ref.year is not None else f" (the year taken as {day.year}, nearest the send date)"
+            assumed = "" if ref.year is not None else _(
+                " (the year taken as {year}, nearest the send date)").format(year=day.year)
             if english and ref.weekday and "date.weekday" in enabled:
                 real = _WEEKDAY_EN[day.weekday()]
                 if _weekday_index_en(ref.weekday) != day.weekday():
                     raw.append(_Raw(
                         "date.weekday", ref.start, ref.end,
-                        f"{day.day} {_MONTHS_EN[day.month - 1]} {day.year} is a {real}, not a "
-                        f"{ref.weekday}{assumed}.", shown.replace(ref.weekday, real, 1),
+                        _("{day} {month} {year} is a {real}, not a {written}{assumed}.").format(
+                            day=day.day, month=_MONTHS_EN[day.month - 1], year=day.year, real=real,
+                            written=ref.weekday, assumed=assumed),
+                        shown.replace(ref.weekday, real, 1),
                     ))
             elif ref.weekday and "date.weekday" in enabled:
                 real = WEEKDAYS_JA[day.weekday()]
@@ -792,8 +807,11 @@ class Checker:
                     fixed = shown[::-1].replace(ref.weekday, real, 1)[::-1]
                     raw.append(_Raw(
                         "date.weekday", ref.start, ref.end,
-                        f"{day.month}月{day.day}日 is a {_WEEKDAY_EN[day.weekday()]} ({real}) in "
-                        f"{day.year}, not {ref.weekday}{assumed}.", fixed,
+                        _("{month}月{day}日 is a {weekday} ({weekday_ja}) in {year}, not "
+                          "{written}{assumed}.").format(
+                            month=day.month, day=day.day, weekday=_(_WEEKDAY_EN[day.weekday()]),
+                            weekday_ja=real, year=day.year, written=ref.weekday, assumed=assumed),
+                        fixed,
                     ))
             if on is None:
                 continue
@@ -812,28 +830,31 @@ class Checker:
                 if day < on and not past_context and "date.deadline" in enabled:
                     raw.append(_Raw(
                         "date.deadline", ref.start, ref.end,
-                        f"The deadline {day.isoformat()} is before the send date {on.isoformat()}{assumed}.",
-                        "a deadline after the send date",
+                        _("The deadline {day} is before the send date {date}{assumed}.").format(
+                            day=day.isoformat(), date=on.isoformat(), assumed=assumed),
+                        _("a deadline after the send date"),
                     ))
             elif ref.timed and day < on and not past_context and "date.past" in enabled:
                 raw.append(_Raw(
                     "date.past", ref.start, ref.end,
-                    f"{day.isoformat()} is before the send date {on.isoformat()}{assumed}: an "
-                    "appointment in the past.", "a date after the send date",
+                    _("{day} is before the send date {date}{assumed}: an appointment in the "
+                      "past.").format(day=day.isoformat(), date=on.isoformat(), assumed=assumed),
+                    _("a date after the send date"),
                 ))
             if ref.timed and "date.closed" in enabled and 1900 <= day.year <= 2100:
                 what = policy.day_kind(day)
                 if what in ("closed", "holiday"):
                     if what == "holiday":
-                        why = f"a public holiday ({holiday_name(day)})"
+                        why = _("a public holiday ({holiday})").format(holiday=holiday_name(day))
                     elif policy.calendar.in_closure(day):
-                        why = "in the office's closure (the profile's slots.closure)"
+                        why = _("in the office's closure (the profile's slots.closure)")
                     else:
-                        why = "a blocked day (the profile's slots.blocked_dates)"
+                        why = _("a blocked day (the profile's slots.blocked_dates)")
                     raw.append(_Raw(
                         "date.closed", ref.start, ref.end,
-                        f"{day.isoformat()} is {why}: no interviews are held then{assumed}.",
-                        "an open day (see `kizuna slots`)",
+                        _("{day} is {why}: no interviews are held then{assumed}.").format(
+                            day=day.isoformat(), why=why, assumed=assumed),
+                        _("an open day (see `kizuna slots`)"),
                     ))
         if "date.relative" in enabled and on is not None:
             if english:
@@ -909,8 +930,9 @@ class Checker:
                 continue
             raw.append(_Raw(
                 "date.relative", m.start(), m.end(),
-                f"{word} is {expected.isoformat()} for a message sent on {on.isoformat()}, but "
-                f"the date it refers to is {referent.isoformat()}.",
+                _("{word} is {expected} for a message sent on {date}, but the date it refers to "
+                  "is {referent}.").format(word=word, expected=expected.isoformat(),
+                                           date=on.isoformat(), referent=referent.isoformat()),
                 _relative_word(referent, on),
             ))
 
@@ -928,11 +950,14 @@ class Checker:
                 at = text.find(topic.text) if topic.text else -1
                 if at == -1:
                     continue
-                where = "a not-passed notice" if ctx.result == "not_passed" else f"a {ctx.kind} message"
+                where = (_("a not-passed notice") if ctx.result == "not_passed"
+                         else _("a {kind} message").format(kind=ctx.kind))
                 raw.append(_Raw(
                     "tone.topic", at, at + len(topic.text),
-                    f"A {topic.tone} {topic.role} line ({topic.id}) does not belong in {where}.",
-                    "leave the line out" if not allowed else f"a {' or '.join(allowed)} line",
+                    _("A {tone} {role} line ({id}) does not belong in {where}.").format(
+                        tone=topic.tone, role=topic.role, id=topic.id, where=where),
+                    _("leave the line out") if not allowed else _("a {tones} line").format(
+                        tones=_(" or ").join(allowed)),
                 ))
         if not not_passed:
             return
@@ -940,26 +965,26 @@ class Checker:
         if "tone.festival" in enabled:
             for m in (_FESTIVAL_EN if english else _FESTIVAL).finditer(text):
                 raw.append(_Raw("tone.festival", m.start(), m.end(),
-                                "Festival, event or sightseeing wording reads as indifference in a "
-                                "not-passed notice.", "leave it out"))
+                                _("Festival, event or sightseeing wording reads as indifference in "
+                                  "a not-passed notice."), _("leave it out")))
             for advert in self._adverts:
                 at = text.find(advert)
                 while at != -1:
                     raw.append(_Raw("tone.festival", at, at + len(advert),
-                                    "The organisation's slogan or site is advertising: not in a "
-                                    "not-passed notice.", "leave it out"))
+                                    _("The organisation's slogan or site is advertising: not in a "
+                                      "not-passed notice."), _("leave it out")))
                     at = text.find(advert, at + len(advert))
         if "tone.cheer" in enabled:
             for m in (_CHEER_EN if english else _CHEER).finditer(text):
                 raw.append(_Raw("tone.cheer", m.start(), m.end(),
-                                "Cheerful wording does not belong in a not-passed notice.",
-                                "a quiet good wish (We wish you every success in the future.)"
+                                _("Cheerful wording does not belong in a not-passed notice."),
+                                _("a quiet good wish (We wish you every success in the future.)")
                                 if english else
-                                "a quiet wish for the applicant's future (今後のご活躍をお祈り申し上げます)"))
+                                _("a quiet wish for the applicant's future (今後のご活躍をお祈り申し上げます)")))
         if "tone.exclamation" in enabled:
             for m in _EXCLAMATION.finditer(text):
                 raw.append(_Raw("tone.exclamation", m.start(), m.end(),
-                                "No exclamation marks in a not-passed notice.",
+                                _("No exclamation marks in a not-passed notice."),
                                 "." if english else "。"))
 
     # --- the public employer's terms ---
@@ -975,8 +1000,8 @@ class Checker:
                         continue
                     raw.append(_Raw(
                         "public.naitei", m.start(), m.end(),
-                        "A public employer's final pass (最終合格, 採用候補者名簿) is not yet a 内定: "
-                        "the 採用内定 is a later, separate notice.",
+                        _("A public employer's final pass (最終合格, 採用候補者名簿) is not yet a 内定: "
+                          "the 採用内定 is a later, separate notice."),
                         self.profile.final_pass if "合格" in self.profile.final_pass else "最終合格",
                     ))
         if "public.gokaku" not in enabled:
@@ -984,13 +1009,14 @@ class Checker:
         if not_passed:
             for m in _GOKAKU.finditer(text):
                 raw.append(_Raw("public.gokaku", m.start(), m.end(),
-                                "合格 in a not-passed notice.",
+                                _("合格 in a not-passed notice."),
                                 "ご希望に添いかねる結果となりました"))
         elif kind is not None and kind not in ("final_result", "offer", "pre_arrival_guide", "note"):
             for m in _FINAL_PASS.finditer(text):
                 raw.append(_Raw("public.gokaku", m.start(), m.end(),
-                                f"最終合格 belongs to the final result, not to a {kind} message.",
-                                "通過 (a stage passed)"))
+                                _("最終合格 belongs to the final result, not to a {kind} "
+                                  "message.").format(kind=kind),
+                                _("通過 (a stage passed)")))
 
     def _public_en(self, doc: _Doc, ctx: _Context, raw: list[_Raw], not_passed: bool) -> None:
         """The public employer's terms in an English letter: no offer of appointment stated
@@ -1070,18 +1096,18 @@ class Checker:
         if "keigo.double" in enabled:
             for pattern, suggestion in _DOUBLE:
                 for m in pattern.finditer(text):
-                    raw.append(_Raw("keigo.double", m.start(), m.end(), "二重敬語 (or humble and "
-                                    "respectful forms mixed).", suggestion))
+                    raw.append(_Raw("keigo.double", m.start(), m.end(), _("二重敬語 (or humble and "
+                                    "respectful forms mixed)."), _(suggestion)))
         if "keigo.ryokai" in enabled:
             for m in _RYOKAI.finditer(text):
                 raw.append(_Raw("keigo.ryokai", m.start(), m.end(),
-                                "了解 is not polite enough for an applicant.",
+                                _("了解 is not polite enough for an applicant."),
                                 "承知しました / かしこまりました"))
         if "keigo.misuse" in enabled:
             for pattern, suggestion in _MISUSE:
                 for m in pattern.finditer(text):
-                    raw.append(_Raw("keigo.misuse", m.start(), m.end(), "A common keigo mistake.",
-                                    suggestion))
+                    raw.append(_Raw("keigo.misuse", m.start(), m.end(), _("A common keigo mistake."),
+                                    _(suggestion)))
         if "keigo.mixed" in enabled and _POLITE_END.search(text):
             for m in _PLAIN_END.finditer(text):
                 line_start = doc.line_of(m.start())[0]
@@ -1089,7 +1115,7 @@ class Checker:
                 if before.count("「") > before.count("」") or before.count("『") > before.count("』"):
                     continue  # inside a quotation
                 raw.append(_Raw("keigo.mixed", m.start(), m.end(),
-                                "A だ・である ending in a text written with です・ます.",
+                                _("A だ・である ending in a text written with です・ます."),
                                 "です / でございます"))
 
 
@@ -1246,8 +1272,8 @@ def _charset(charset: str) -> str:
     if name in ("utf8",):
         name = "utf-8"
     if name not in CHARSETS:
-        raise InputError(f"Unknown charset '{charset}'.", field="charset",
-                         hint="Choose utf-8 or iso-2022-jp.")
+        raise InputError(_("Unknown charset '{charset}'.").format(charset=charset), field="charset",
+                         hint=_("Choose utf-8 or iso-2022-jp."))
     return name
 
 
@@ -1386,7 +1412,8 @@ def _leftovers(text: str, base: int, raw: list[_Raw], enabled: frozenset[str] | 
     if "leftover.template" in enabled and ("{" in text or "}" in text):
         for m in _TEMPLATE.finditer(text):
             raw.append(_Raw("leftover.template", base + m.start(), base + m.end(),
-                            "Template syntax left in the text.", "the text it should have become"))
+                            _("Template syntax left in the text."),
+                            _("the text it should have become")))
     if "leftover.placeholder" in enabled:
         for m in _PLACEHOLDER.finditer(text):
             line_start = text.rfind("\n", 0, m.start()) + 1
@@ -1395,16 +1422,17 @@ def _leftovers(text: str, base: int, raw: list[_Raw], enabled: frozenset[str] | 
             if len(line) >= 3 and len(set(line)) == 1 and line[0] not in "〇○◯XxＸｘ":
                 continue  # a divider line (＊＊＊＊＊)
             raw.append(_Raw("leftover.placeholder", base + m.start(), base + m.end(),
-                            "A placeholder left in the text.", "the real value"))
+                            _("A placeholder left in the text."), _("the real value")))
     if "leftover.todo" in enabled:
         for m in _TODO.finditer(text):
             raw.append(_Raw("leftover.todo", base + m.start(), base + m.end(),
-                            "A note to self left in the text.", "resolve it and remove the note"))
+                            _("A note to self left in the text."),
+                            _("resolve it and remove the note")))
     if "leftover.brackets" in enabled:
         for m in _EMPTY_BRACKETS.finditer(text):
             raw.append(_Raw("leftover.brackets", base + m.start(), base + m.end(),
-                            "Empty brackets: something that should be inside was left out.",
-                            "fill them in or remove them"))
+                            _("Empty brackets: something that should be inside was left out."),
+                            _("fill them in or remove them")))
 
 
 def _mail(text: str, charset: str, fix: bool, raw: list[_Raw], enabled: frozenset[str] | set[str],
@@ -1412,10 +1440,10 @@ def _mail(text: str, charset: str, fix: bool, raw: list[_Raw], enabled: frozense
     if "mail.charset" in enabled:
         for m in _BAD_CHARS.finditer(text):
             ch = m.group()
-            what = ("U+FFFD, the mark of text decoded with the wrong encoding" if ch == "\ufffd"
-                    else f"the control character U+{ord(ch):04X}")
-            raw.append(_Raw("mail.charset", m.start(), m.end(), f"The text holds {what}.",
-                            "retype it"))
+            what = (_("U+FFFD, the mark of text decoded with the wrong encoding") if ch == "\ufffd"
+                    else _("the control character U+{code:04X}").format(code=ord(ch)))
+            raw.append(_Raw("mail.charset", m.start(), m.end(),
+                            _("The text holds {what}.").format(what=what), _("retype it")))
         if charset == "iso-2022-jp":
             try:
                 text.encode("iso-2022-jp")
@@ -1426,17 +1454,18 @@ def _mail(text: str, charset: str, fix: bool, raw: list[_Raw], enabled: frozense
                         continue
                     start = starts[p.line - 1] + p.column - 1
                     if in_name:
-                        hint = "write this applicant's email in UTF-8 (a name is never altered)"
+                        hint = _("write this applicant's email in UTF-8 (a name is never altered)")
                     elif p.suggestion:
-                        hint = f"{p.suggestion} (or --fix)"
+                        hint = _("{suggestion} (or --fix)").format(suggestion=p.suggestion)
                     else:
-                        hint = "reword it, or write the email in UTF-8"
+                        hint = _("reword it, or write the email in UTF-8")
                     raw.append(_Raw("mail.charset", start, start + len(p.char),
-                                    f"ISO-2022-JP cannot carry {p.char!r} "
-                                    f"({' '.join(f'U+{ord(c):04X}' for c in p.char)}).", hint))
+                                    _("ISO-2022-JP cannot carry {char!r} ({codes}).").format(
+                                        char=p.char,
+                                        codes=" ".join(f"U+{ord(c):04X}" for c in p.char)), hint))
     if "mail.kana" in enabled and charset != "iso-2022-jp":
         for m in _HALFWIDTH_KANA.finditer(text):
-            raw.append(_Raw("mail.kana", m.start(), m.end(), "Half-width kana.",
+            raw.append(_Raw("mail.kana", m.start(), m.end(), _("Half-width kana."),
                             unicodedata.normalize("NFKC", m.group())))
 
 
@@ -1451,7 +1480,7 @@ def _name_findings(name: str, charset: str, fix: bool, enabled: frozenset[str]) 
     """What is wrong with the applicant's name itself (offsets within the name)."""
     if not _NAME_SUSPECT.search(name) and (charset == "utf-8" or _encodable(name, charset)):
         return []
-    return _name_findings_of(name, charset, fix, enabled)
+    return _name_findings_of(name, charset, fix, enabled, language())
 
 
 def _encodable(text: str, charset: str) -> bool:
@@ -1463,7 +1492,9 @@ def _encodable(text: str, charset: str) -> bool:
 
 
 @lru_cache(maxsize=4096)
-def _name_findings_of(name: str, charset: str, fix: bool, enabled: frozenset[str]) -> list[_Raw]:
+def _name_findings_of(name: str, charset: str, fix: bool, enabled: frozenset[str],
+                      lang: str) -> list[_Raw]:
+    """Cached per language too: the findings are worded in ``lang``."""
     raw: list[_Raw] = []
     _leftovers(name, 0, raw, enabled)
     _mail(name, charset, fix, raw, enabled, in_name=True)
@@ -1556,17 +1587,18 @@ def _read_bytes(path: str, stdin: bytes | None) -> bytes:
     try:
         return Path(path).read_bytes()
     except FileNotFoundError:
-        raise _fail(path, "File not found.") from None
+        raise _fail(path, _("File not found.")) from None
     except IsADirectoryError:
-        raise _fail(path, "This is a folder, not a draft file.") from None
+        raise _fail(path, _("This is a folder, not a draft file.")) from None
     except OSError as exc:
-        raise _fail(path, f"Cannot read the file: {exc.strerror or exc}.") from None
+        raise _fail(path, _("Cannot read the file: {reason}.").format(
+            reason=exc.strerror or exc)) from None
 
 
 def _decode(source: str, data: bytes) -> str:
     if b"\x00" in data[:65536]:
-        raise _fail(source, "This is a binary file, not a draft (it holds NUL bytes).",
-                    "Give a text, .eml or JSON draft.")
+        raise _fail(source, _("This is a binary file, not a draft (it holds NUL bytes)."),
+                    _("Give a text, .eml or JSON draft."))
     for encoding in ("utf-8-sig", "cp932"):
         try:
             text = data.decode(encoding)
@@ -1576,11 +1608,11 @@ def _decode(source: str, data: bytes) -> str:
             continue  # bytes CP932 leaves undefined: not Shift_JIS text either
         controls = sum(1 for ch in text[:4096] if ch < " " and ch not in "\n\r\t\f")
         if controls > 8:
-            raise _fail(source, "This is a binary file, not a draft (it holds control bytes).",
-                        "Give a text, .eml or JSON draft.")
+            raise _fail(source, _("This is a binary file, not a draft (it holds control bytes)."),
+                        _("Give a text, .eml or JSON draft."))
         return text
-    raise _fail(source, "The file is in an unknown encoding: it is neither UTF-8 nor CP932 "
-                "(Shift_JIS) text.", "Save it as UTF-8.")
+    raise _fail(source, _("The file is in an unknown encoding: it is neither UTF-8 nor CP932 "
+                          "(Shift_JIS) text."), _("Save it as UTF-8."))
 
 
 def read_drafts(path: str, *, stdin: bytes | None = None) -> list[DraftText]:
@@ -1603,30 +1635,31 @@ def read_drafts(path: str, *, stdin: bytes | None = None) -> list[DraftText]:
 
 def _read_eml(source: str, data: bytes) -> DraftText:
     if b"\x00" in data[:65536]:
-        raise _fail(source, "This is a binary file, not an email (it holds NUL bytes).")
+        raise _fail(source, _("This is a binary file, not an email (it holds NUL bytes)."))
     parsed = email.parser.BytesParser(policy=email.policy.default).parsebytes(data)
     try:
         subject = str(parsed.get("subject", "") or "")
     except (LookupError, ValueError):
-        raise _fail(source, "The Subject header is in an unknown encoding.") from None
+        raise _fail(source, _("The Subject header is in an unknown encoding.")) from None
     body_part = parsed.get_body(preferencelist=("plain",)) if hasattr(parsed, "get_body") else None
     if body_part is None:
-        raise _fail(source, "The email has no text/plain part to check.",
-                    "kizuna checks plain-text drafts; save the mail as plain text.")
+        raise _fail(source, _("The email has no text/plain part to check."),
+                    _("kizuna checks plain-text drafts; save the mail as plain text."))
     charset = (body_part.get_content_charset() or "us-ascii").lower()
     try:
         import codecs
 
         codecs.lookup(charset)
     except LookupError:
-        raise _fail(source, f"The email's text is in an unknown encoding ({charset!r}).",
-                    "Save the draft as UTF-8 or ISO-2022-JP.") from None
+        raise _fail(source, _("The email's text is in an unknown encoding ({charset!r}).").format(
+            charset=charset), _("Save the draft as UTF-8 or ISO-2022-JP.")) from None
     try:
         body = body_part.get_content()
     except (LookupError, UnicodeError, ValueError) as exc:
-        raise _fail(source, f"The email's text cannot be decoded as {charset}: {exc}.") from None
+        raise _fail(source, _("The email's text cannot be decoded as {charset}: {reason}.").format(
+            charset=charset, reason=exc)) from None
     if not isinstance(body, str):
-        raise _fail(source, "The email's text part is not text.")
+        raise _fail(source, _("The email's text part is not text."))
     on = None
     try:
         date_header = parsed.get("date")
@@ -1664,27 +1697,29 @@ def _read_json(source: str, text: str) -> list[DraftText]:
             try:
                 items.append(json.loads(line))
             except json.JSONDecodeError:
-                raise _fail(source, f"Not valid JSON: {exc.msg} (line {exc.lineno}, column "
-                            f"{exc.colno}).") from None
+                raise _fail(source, _("Not valid JSON: {reason} (line {line}, column "
+                                      "{column}).").format(reason=exc.msg, line=exc.lineno,
+                                                           column=exc.colno)) from None
     drafts: list[DraftText] = []
     for index, item in enumerate(items):
         where = source if len(items) == 1 else f"{source}[{index}]"
         drafts.append(_draft_from_json(where, item))
     if not drafts:
-        raise _fail(source, "The JSON holds no draft.")
+        raise _fail(source, _("The JSON holds no draft."))
     return drafts
 
 
 def _draft_from_json(source: str, item: Any) -> DraftText:
     if not isinstance(item, Mapping) or not isinstance(item.get("body"), str):
-        raise _fail(source, "Expected a draft object with a 'body' (as `kizuna draft --format "
-                    "json` prints it).")
+        raise _fail(source, _("Expected a draft object with a 'body' (as `kizuna draft --format "
+                              "json` prints it)."))
 
     def text_of(key: str, value: Any) -> str:
         if value is None:
             return ""
         if not isinstance(value, str):
-            raise InputError(f"Expected a string, found {value!r}.", path=source, field=key)
+            raise InputError(_("Expected a string, found {value!r}.").format(value=value),
+                             path=source, field=key)
         return value
 
     def day_of(key: str) -> dt.date | None:
@@ -1694,12 +1729,12 @@ def _draft_from_json(source: str, item: Any) -> DraftText:
         try:
             return dt.date.fromisoformat(value[:10])
         except ValueError:
-            raise InputError(f"Expected a date as YYYY-MM-DD, found {value!r}.", path=source,
-                             field=key) from None
+            raise InputError(_("Expected a date as YYYY-MM-DD, found {value!r}.").format(
+                value=value), path=source, field=key) from None
 
     person = item.get("candidate") or {}
     if not isinstance(person, Mapping):
-        raise InputError("Expected an object.", path=source, field="candidate")
+        raise InputError(_("Expected an object."), path=source, field="candidate")
     name = text_of("candidate.name", person.get("name"))
     candidate = Candidate(id=text_of("candidate.id", person.get("id")) or "", name=name or "",
                           email=text_of("candidate.email", person.get("email")))
@@ -1711,7 +1746,7 @@ def _draft_from_json(source: str, item: Any) -> DraftText:
             for t in item.get("topics") or ()
         )
     except (KeyError, TypeError, ValueError, AttributeError):
-        raise InputError("The slots or topics are not as kizuna writes them.", path=source,
+        raise InputError(_("The slots or topics are not as kizuna writes them."), path=source,
                          field="slots") from None
     kind = text_of("kind", item.get("kind"))
     result = text_of("result", item.get("result")) or None

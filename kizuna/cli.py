@@ -19,7 +19,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from .cli_i18n import Group
 from .errors import KizunaError
+from .i18n import N_, _, ljust, ngettext, unknown_language
 
 if TYPE_CHECKING:
     from .log import Log
@@ -48,7 +50,7 @@ class Settings:
     def database_path(self) -> Path:
         if self.db_path is not None and not self.db_path.strip():
             # An empty --db (or KIZUNA_DB="") is a mistake, not a request for the default log.
-            raise click.UsageError("--db (or KIZUNA_DB) is empty: give the log's file name.")
+            raise click.UsageError(_("--db (or KIZUNA_DB) is empty: give the log's file name."))
         if self.db_path:
             return Path(self.db_path)
         return Path(click.get_app_dir("kizuna")) / "kizuna.db"
@@ -97,8 +99,8 @@ def user_errors(func: F) -> F:
         except OSError as exc:
             where = f"{exc.filename}: " if exc.filename else ""
             raise click.ClickException(
-                f"{where}{exc.strerror or exc}. Check the path (and that the disk has room), then "
-                "run the command again."
+                _("{where}{reason}. Check the path (and that the disk has room), then run the "
+                  "command again.").format(where=where, reason=exc.strerror or exc)
             ) from None
 
     return wrapper  # type: ignore[return-value]
@@ -116,7 +118,7 @@ def served(param: click.Parameter | None, value: D) -> D:
 
 def _not_empty(value: str, option: str) -> str:
     if not value.strip():
-        raise click.BadParameter(f"{option} is empty: give a folder.")
+        raise click.BadParameter(_("{option} is empty: give a folder.").format(option=option))
     return value
 
 
@@ -126,8 +128,8 @@ def _edit(text: str) -> str | None:
         return click.edit(text, extension=".txt")
     except UnicodeDecodeError:
         raise click.ClickException(
-            "The editor saved the draft in an encoding other than UTF-8, so nothing was "
-            "recorded. Set the editor to save UTF-8 and draft again."
+            _("The editor saved the draft in an encoding other than UTF-8, so nothing was "
+              "recorded. Set the editor to save UTF-8 and draft again.")
         ) from None
 
 
@@ -138,7 +140,8 @@ def parse_date(ctx: click.Context | None, param: click.Parameter | None, value: 
     try:
         day = dt.date.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter(f"'{value}' is not a date; use YYYY-MM-DD, e.g. 2026-12-05.") from None
+        raise click.BadParameter(_("'{value}' is not a date; use YYYY-MM-DD, e.g. "
+                                   "2026-12-05.").format(value=value)) from None
     return served(param, day)
 
 
@@ -152,19 +155,22 @@ def echo_json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="kizuna")
 @click.option(
     "--profile", "profile_path", envvar="KIZUNA_PROFILE", type=click.Path(dir_okay=False),
-    help="Organisation profile (kizuna.toml). Default: the built-in 北上市 sample. Env: KIZUNA_PROFILE.",
+    help=N_("Organisation profile (kizuna.toml). Default: the built-in 北上市 sample. Env: KIZUNA_PROFILE."),
 )
 @click.option(
     "--db", "db_path", envvar="KIZUNA_DB", type=click.Path(dir_okay=False),
-    help="SQLite log of every exchange. Default: kizuna.db in the user app folder. Env: KIZUNA_DB.",
+    help=N_("SQLite log of every exchange. Default: kizuna.db in the user app folder. Env: KIZUNA_DB."),
 )
 @click.pass_context
 def cli(ctx: click.Context, profile_path: str | None, db_path: str | None) -> None:
     """Draft warm, careful Japanese emails to job applicants, and log every exchange."""
+    if (unknown := unknown_language()) is not None:
+        raise click.UsageError(_("KIZUNA_LANG={value!r} is not a language kizuna speaks: set it "
+                                 "to ja (日本語) or en (English).").format(value=unknown))
     if db_path is None and os.environ.get("KIZUNA_DB") == "":
         db_path = ""  # click reads an empty variable as unset; it is an empty name here
     ctx.obj = Settings(profile_path, db_path)
@@ -183,63 +189,64 @@ def kinds() -> None:
         if kind.needs_result:
             needs.append("--result")
         if kind.needs_slot:
-            needs.append("--slot or a booking")
+            needs.append(_("--slot or a booking"))
         if kind.repeats_offer:
-            needs.append("slots held for the applicant in the log")
+            needs.append(_("slots held for the applicant in the log"))
         if kind.written_by_hand:
-            needs.append("--body-file or --edit")
-        suffix = f"  (needs {', '.join(needs)})" if needs else ""
+            needs.append(_("--body-file or --edit"))
+        suffix = _("  (needs {options})").format(options=_(", ").join(needs)) if needs else ""
         click.echo(f"{kind.id:<24}{kind.label}{suffix}")
 
 
 @cli.command()
 @click.argument("directory", type=click.Path(file_okay=False), default=".")
-@click.option("--force", is_flag=True, help="Overwrite an existing kizuna.toml.")
+@click.option("--force", is_flag=True, help=N_("Overwrite an existing kizuna.toml."))
 @user_errors
 def init(directory: str, force: bool) -> None:
     """Write a commented kizuna.toml profile to DIRECTORY (default: here) to edit."""
     from .profile import write_sample_profile
 
     path = write_sample_profile(Path(directory), force=force)
-    click.echo(f"Wrote {path}. Edit it, then use it with --profile {path} or KIZUNA_PROFILE.")
+    click.echo(_("Wrote {path}. Edit it, then use it with --profile {path} or "
+                 "KIZUNA_PROFILE.").format(path=path))
 
 
 @cli.command()
 @click.argument("kind")
-@click.option("--name", help="Applicant's full name, as they wrote it (never altered).")
-@click.option("--candidate", "candidate_id", help="Applicant id (the job site's number). "
-              "With only --candidate, the name and email come from the log.")
-@click.option("--email", default="", help="Applicant's email address.")
-@click.option("--kana", default="", help="Reading of the name.")
+@click.option("--name", help=N_("Applicant's full name, as they wrote it (never altered)."))
+@click.option("--candidate", "candidate_id", help=N_("Applicant id (the job site's number). "
+              "With only --candidate, the name and email come from the log."))
+@click.option("--email", default="", help=N_("Applicant's email address."))
+@click.option("--kana", default="", help=N_("Reading of the name."))
 @click.option("--timezone", "tz", default="Asia/Tokyo", show_default=True,
-              help="Applicant's time zone: interview times are also shown in their local time.")
+              help=N_("Applicant's time zone: interview times are also shown in their local time."))
 @click.option("--lang", "language", metavar="CODE",
-              help="Language of the applicant's letters: ja or en (default: the one the log "
-              "keeps for them, else ja); kept in the log for their later drafts.")
+              help=N_("Language of the applicant's letters: ja or en (default: the one the log "
+                      "keeps for them, else ja); kept in the log for their later drafts."))
 @click.option("--result", type=click.Choice(["passed", "not_passed"]),
-              help="Result, for screening_result and final_result.")
-@click.option("--stage", help="Selection stage id from the profile (default: inferred from the kind).")
-@click.option("--date", "on", callback=parse_date, help="Send date, YYYY-MM-DD (default: today in Japan).")
-@click.option("--slot", "slot_text", help="Interview start for a confirmation or reminder, "
-              "e.g. 2026-12-05T10:00 (default: the applicant's booking).")
+              help=N_("Result, for screening_result and final_result."))
+@click.option("--stage", help=N_("Selection stage id from the profile (default: inferred from the kind)."))
+@click.option("--date", "on", callback=parse_date, help=N_("Send date, YYYY-MM-DD (default: today in Japan)."))
+@click.option("--slot", "slot_text", help=N_("Interview start for a confirmation or reminder, "
+              "e.g. 2026-12-05T10:00 (default: the applicant's booking)."))
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "eml"]), default="text",
               show_default=True)
 @click.option("--charset", type=click.Choice(["utf-8", "iso-2022-jp"]), default="utf-8",
-              show_default=True, help="Charset of --format eml.")
-@click.option("--fix", is_flag=True, help="With iso-2022-jp, replace characters it cannot carry "
-              "(①→(1), ～→〜) in template text; never in the applicant's name.")
+              show_default=True, help=N_("Charset of --format eml."))
+@click.option("--fix", is_flag=True, help=N_("With iso-2022-jp, replace characters it cannot carry "
+              "(①→(1), ～→〜) in template text; never in the applicant's name."))
 @click.option("--ics", "ics_path", type=click.Path(dir_okay=False, writable=True),
-              help="Also write the interview as a calendar file (.ics) here.")
-@click.option("--edit", is_flag=True, help="Open the draft in $EDITOR before it is logged; the "
-              "edited draft is then checked (`kizuna check`) and errors stop it.")
+              help=N_("Also write the interview as a calendar file (.ics) here."))
+@click.option("--edit", is_flag=True, help=N_("Open the draft in $EDITOR before it is logged; the "
+              "edited draft is then checked (`kizuna check`) and errors stop it."))
 @click.option("--body-file", type=click.File("r", encoding="utf-8"),
-              help="For the kind note: your own text, which kizuna frames ('-' = stdin).")
-@click.option("--meeting-url", default="", help="An online interview's meeting URL; recorded on "
-              "the booking, so its reminder carries it.")
-@click.option("--force", is_flag=True, help="Draft even when the --slot day is closed or the "
+              help=N_("For the kind note: your own text, which kizuna frames ('-' = stdin)."))
+@click.option("--meeting-url", default="", help=N_("An online interview's meeting URL; recorded on "
+              "the booking, so its reminder carries it."))
+@click.option("--force", is_flag=True, help=N_("Draft even when the --slot day is closed or the "
               "kind does not follow the applicant's history in the log; with --edit, record the "
-              "draft even when the check finds errors (they are shown).")
-@click.option("--no-log", is_flag=True, help="Do not record the draft in the log.")
+              "draft even when the check finds errors (they are shown)."))
+@click.option("--no-log", is_flag=True, help=N_("Do not record the draft in the log."))
 @pass_settings
 @user_errors
 def draft(settings: Settings, kind: str, name: str | None, candidate_id: str | None, email: str,
@@ -262,7 +269,7 @@ def draft(settings: Settings, kind: str, name: str | None, candidate_id: str | N
     with contextlib.ExitStack() as stack:
         log = None if no_log else stack.enter_context(settings.open_log())
         if name is None and (candidate_id is None or log is None):
-            raise click.UsageError("Give the applicant's --name (and --candidate ID if known).")
+            raise click.UsageError(_("Give the applicant's --name (and --candidate ID if known)."))
         candidate = applicant(log, candidate_id=candidate_id, name=name, email=email, kana=kana,
                               timezone=tz, language=language)
         written = draft_output(
@@ -274,7 +281,7 @@ def draft(settings: Settings, kind: str, name: str | None, candidate_id: str | N
             check=edit, force=force,
         )
     for finding in written.findings:
-        click.echo(f"check: {finding}", err=True)
+        click.echo(_("check: {finding}").format(finding=finding), err=True)
     if ics_path and written.ics is not None:
         with private_file(ics_path, "wb") as calendar_file:
             calendar_file.write(written.ics)
@@ -295,23 +302,23 @@ def draft(settings: Settings, kind: str, name: str | None, candidate_id: str | N
 
 @cli.command()
 @click.argument("csv_file", metavar="FILE.csv", type=click.Path(dir_okay=False))
-@click.option("--kind", required=True, help="Message kind for every row, e.g. screening_result.")
-@click.option("--stage", help="Stage id from the profile. Default: the stage the kind refers to.")
-@click.option("--date", "on", callback=parse_date, help="Date of the messages (YYYY-MM-DD). Default: today in Japan.")
+@click.option("--kind", required=True, help=N_("Message kind for every row, e.g. screening_result."))
+@click.option("--stage", help=N_("Stage id from the profile. Default: the stage the kind refers to."))
+@click.option("--date", "on", callback=parse_date, help=N_("Date of the messages (YYYY-MM-DD). Default: today in Japan."))
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False),
               callback=lambda ctx, param, value: _not_empty(value, "--out"),
-              help="Folder for the output files (created if needed).")
+              help=N_("Folder for the output files (created if needed)."))
 @click.option("--format", "fmt", type=click.Choice(["txt", "jsonl", "eml"]), default="txt",
-              show_default=True, help="One .txt or .eml per applicant, or one messages.jsonl.")
-@click.option("--dry-run", is_flag=True, help="Validate and render, but write and log nothing.")
+              show_default=True, help=N_("One .txt or .eml per applicant, or one messages.jsonl."))
+@click.option("--dry-run", is_flag=True, help=N_("Validate and render, but write and log nothing."))
 @click.option("--skip-invalid", is_flag=True,
-              help="Write the valid rows and list the others, with reasons, in rejects.csv.")
-@click.option("--encoding", help="Encoding of the CSV (default: detect UTF-8, UTF-8 with BOM or CP932).")
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar; only the closing summary.")
+              help=N_("Write the valid rows and list the others, with reasons, in rejects.csv."))
+@click.option("--encoding", help=N_("Encoding of the CSV (default: detect UTF-8, UTF-8 with BOM or CP932)."))
+@click.option("--quiet", "-q", is_flag=True, help=N_("No progress bar; only the closing summary."))
 @click.option("--charset", type=click.Choice(["utf-8", "iso-2022-jp"]), default="utf-8",
-              show_default=True, help="Charset of --format eml; every row is checked first.")
-@click.option("--fix", is_flag=True, help="With iso-2022-jp, replace characters it cannot carry "
-              "in template text (①→(1)); never in a name.")
+              show_default=True, help=N_("Charset of --format eml; every row is checked first."))
+@click.option("--fix", is_flag=True, help=N_("With iso-2022-jp, replace characters it cannot carry "
+              "in template text (①→(1)); never in a name."))
 @pass_settings
 @user_errors
 def batch(settings: Settings, csv_file: str, kind: str, stage: str | None, on: dt.date | None,
@@ -330,35 +337,36 @@ def batch(settings: Settings, csv_file: str, kind: str, stage: str | None, on: d
                         on=on or today_jst(), stage=stage, fmt=fmt, skip_invalid=skip_invalid,
                         dry_run=dry_run, encoding=encoding, charset=charset, fix=fix)
         if not quiet and sys.stderr.isatty():
-            with click.progressbar(run, length=run.total, label="Drafting", file=sys.stderr) as bar:
-                for _ in bar:
+            with click.progressbar(run, length=run.total, label=_("Drafting"),
+                                   file=sys.stderr) as bar:
+                for _event in bar:
                     pass
         else:
             run.run()
     click.echo(run.summary.line())
     if run.rejects_path is not None:
-        click.echo(f"Rejected rows, with reasons: {run.rejects_path}")
+        click.echo(_("Rejected rows, with reasons: {path}").format(path=run.rejects_path))
     if dry_run:
-        click.echo("Dry run: nothing was written or logged.")
+        click.echo(_("Dry run: nothing was written or logged."))
 
 
 @cli.command()
 @click.argument("files", nargs=-1, metavar="[FILE|-]...")
 @click.option("--exchange", "exchange_ids", type=int, multiple=True,
-              help="Check this logged message (an id from `kizuna log`); may be repeated.")
-@click.option("--drafts", "unsent", is_flag=True, help="Check every unsent draft in the log.")
-@click.option("--candidate", "candidate_id", help="The applicant a file's draft is for (an id in the log).")
-@click.option("--name", help="The applicant's full name, when the log does not know them.")
+              help=N_("Check this logged message (an id from `kizuna log`); may be repeated."))
+@click.option("--drafts", "unsent", is_flag=True, help=N_("Check every unsent draft in the log."))
+@click.option("--candidate", "candidate_id", help=N_("The applicant a file's draft is for (an id in the log)."))
+@click.option("--name", help=N_("The applicant's full name, when the log does not know them."))
 @click.option("--date", "on", callback=parse_date,
-              help="Send date, YYYY-MM-DD (default: the draft's own date, else today in Japan).")
-@click.option("--kind", help="Message kind of a text draft (default: guessed from its subject).")
+              help=N_("Send date, YYYY-MM-DD (default: the draft's own date, else today in Japan)."))
+@click.option("--kind", help=N_("Message kind of a text draft (default: guessed from its subject)."))
 @click.option("--lang", "language", metavar="CODE",
-              help="Language of the drafts: ja or en (default: the draft's own, else told from "
-              "its text).")
+              help=N_("Language of the drafts: ja or en (default: the draft's own, else told from "
+                      "its text)."))
 @click.option("--result", type=click.Choice(["passed", "not_passed"]),
-              help="Result of a text draft (default: a not-passed notice is told by its wording).")
+              help=N_("Result of a text draft (default: a not-passed notice is told by its wording)."))
 @click.option("--charset", type=click.Choice(["utf-8", "iso-2022-jp"]),
-              help="Charset the mail will be sent in (default: an .eml's own, else utf-8).")
+              help=N_("Charset the mail will be sent in (default: an .eml's own, else utf-8)."))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @pass_settings
 @user_errors
@@ -377,7 +385,7 @@ def check(settings: Settings, files: tuple[str, ...], exchange_ids: tuple[int, .
     from .pipeline import check_drafts
 
     if not files and not exchange_ids and not unsent:
-        raise click.UsageError("Give a FILE (or '-'), --exchange ID or --drafts.")
+        raise click.UsageError(_("Give a FILE (or '-'), --exchange ID or --drafts."))
     stdin = sys.stdin.buffer.read() if "-" in files else None
     with contextlib.ExitStack() as stack:
         log = None
@@ -397,8 +405,12 @@ def check(settings: Settings, files: tuple[str, ...], exchange_ids: tuple[int, .
             for finding in item.findings:
                 click.echo(f"{item.source}:{finding}")
         warnings = sum(len(c.warnings) for c in checked)
-        click.echo(f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning"
-                   f"{'s' if warnings != 1 else ''} in {len(checked)} draft{'s' if len(checked) != 1 else ''}.")
+        click.echo(_("{errors}, {warnings} in {drafts}.").format(
+            errors=ngettext("{count} error", "{count} errors", errors).format(count=errors),
+            warnings=ngettext("{count} warning", "{count} warnings", warnings).format(
+                count=warnings),
+            drafts=ngettext("{count} draft", "{count} drafts", len(checked)).format(
+                count=len(checked))))
     if errors:
         raise SystemExit(1)
 
@@ -412,8 +424,16 @@ def _exchange_line(exchange: Any) -> str:
     arrow = "→" if exchange.direction == "out" else "←"
     first_line = next((line for line in exchange.body.splitlines() if line.strip()), "")
     title = exchange.subject or first_line
-    return (f"#{exchange.id:<5} {when}  {arrow} {exchange.status:<8} {exchange.kind or '-':<24} "
+    status = ljust(_(EXCHANGE_STATUS_LABELS.get(exchange.status, exchange.status)), 8)
+    return (f"#{exchange.id:<5} {when}  {arrow} {status} {exchange.kind or '-':<24} "
             f"{exchange.candidate_id}  {title}")
+
+
+# Statuses as the terminal shows them (the log and the JSON keep the ids).
+EXCHANGE_STATUS_LABELS = {"draft": N_("draft"), "sending": N_("sending"), "sent": N_("sent"),
+                          "failed": N_("failed"), "received": N_("received")}
+CANDIDATE_STATUS_LABELS = {"active": N_("active"), "not_passed": N_("not_passed"),
+                           "final_passed": N_("final_passed"), "withdrawn": N_("withdrawn")}
 
 
 def _parse_moment(ctx: click.Context | None, param: click.Parameter | None, value: str | None) -> dt.datetime | None:
@@ -423,7 +443,8 @@ def _parse_moment(ctx: click.Context | None, param: click.Parameter | None, valu
     try:
         moment = dt.datetime.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter(f"'{value}' is not a date and time; use e.g. 2026-11-27T09:30.") from None
+        raise click.BadParameter(_("'{value}' is not a date and time; use e.g. "
+                                   "2026-11-27T09:30.").format(value=value)) from None
     return served(param, moment)
 
 
@@ -435,17 +456,18 @@ def sent(settings: Settings, exchange_id: int) -> None:
     """Mark the drafted message EXCHANGE_ID (see `kizuna log`) as sent."""
     with settings.open_log() as log:
         exchange = log.mark_sent(exchange_id)
-    click.echo(f"Exchange {exchange.id} to {exchange.candidate_id} is marked sent ({exchange.sent_at}).")
+    click.echo(_("Exchange {id} to {candidate} is marked sent ({time}).").format(
+        id=exchange.id, candidate=exchange.candidate_id, time=exchange.sent_at))
 
 
 @cli.command(name="send")
 @click.argument("exchange_ids", metavar="[ID]...", nargs=-1, type=int)
-@click.option("--drafts", is_flag=True, help="Every unsent draft (and each the server refused before).")
-@click.option("--candidate", "candidate_id", help="Every unsent draft to this applicant.")
+@click.option("--drafts", is_flag=True, help=N_("Every unsent draft (and each the server refused before)."))
+@click.option("--candidate", "candidate_id", help=N_("Every unsent draft to this applicant."))
 @click.option("--resend", "resend", multiple=True, type=int, metavar="ID",
-              help="Send again a message left 'sending' (its first sending was never answered).")
-@click.option("--dry-run", is_flag=True, help="Render and list what would be sent; connect to nothing.")
-@click.option("--force", is_flag=True, help="Send even a message `kizuna check` finds errors in.")
+              help=N_("Send again a message left 'sending' (its first sending was never answered)."))
+@click.option("--dry-run", is_flag=True, help=N_("Render and list what would be sent; connect to nothing."))
+@click.option("--force", is_flag=True, help=N_("Send even a message `kizuna check` finds errors in."))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @pass_settings
 @user_errors
@@ -485,14 +507,14 @@ def send_command(settings: Settings, exchange_ids: tuple[int, ...], drafts: bool
 
 @cli.command()
 @click.argument("candidate_id", metavar="CANDIDATE")
-@click.option("--text", help="What the applicant wrote.")
+@click.option("--text", help=N_("What the applicant wrote."))
 @click.option("--file", "reply_file", type=click.File("rb"),
-              help="Read the reply from a UTF-8 text file, or a mail message (.eml: decoded, "
-              "quote cut, its Date and Message-ID kept) ('-' = stdin).")
-@click.option("--subject", default="", help="The reply's subject line, if any.")
+              help=N_("Read the reply from a UTF-8 text file, or a mail message (.eml: decoded, "
+              "quote cut, its Date and Message-ID kept) ('-' = stdin)."))
+@click.option("--subject", default="", help=N_("The reply's subject line, if any."))
 @click.option("--at", "received_at", callback=_parse_moment,
-              help="When it arrived (ISO 8601; JST unless an offset is given). Default: now. "
-              "With --at, recording the same reply again changes nothing.")
+              help=N_("When it arrived (ISO 8601; JST unless an offset is given). Default: now. "
+              "With --at, recording the same reply again changes nothing."))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @pass_settings
 @user_errors
@@ -501,7 +523,7 @@ def reply(settings: Settings, candidate_id: str, text: str | None, reply_file: A
     """Record a message from applicant CANDIDATE (--text, or --file; '-' reads stdin), book the
     offered slot it chooses and draft the confirmation; or say why nothing was booked."""
     if (text is None) == (reply_file is None):
-        raise click.UsageError("Give the reply with exactly one of --text or --file.")
+        raise click.UsageError(_("Give the reply with exactly one of --text or --file."))
     raw: bytes | None = None
     if reply_file is not None:
         from .errors import InputError
@@ -510,7 +532,7 @@ def reply(settings: Settings, candidate_id: str, text: str | None, reply_file: A
 
         raw = reply_file.read()
         if not looks_like_email(raw):
-            text = decode_utf8(raw, path=getattr(reply_file, "name", "<stdin>"), what="reply",
+            text = decode_utf8(raw, path=getattr(reply_file, "name", "<stdin>"), what=N_("reply"),
                                error=InputError)
             raw = None
     from .pipeline import handle_reply
@@ -531,25 +553,27 @@ def reply(settings: Settings, candidate_id: str, text: str | None, reply_file: A
         echo_json(outcome.to_dict())
         return
     if not outcome.duplicate:  # a duplicate's note says it was already recorded, and where
-        click.echo(f"Recorded the reply from {outcome.exchange.candidate_id} as exchange {outcome.exchange.id}.")
+        click.echo(_("Recorded the reply from {candidate} as exchange {id}.").format(
+            candidate=outcome.exchange.candidate_id, id=outcome.exchange.id))
     click.echo(outcome.note)
     if outcome.confirmation is not None:
         message = outcome.confirmation.message
         logged = outcome.confirmation.exchange
-        where = f" (exchange {logged.id})" if logged is not None else ""
+        where = _(" (exchange {id})").format(id=logged.id) if logged is not None else ""
         from .output import as_text
 
-        click.echo(f"\nDrafted {message.kind}{where}:\n\n{as_text(message)}")
+        click.echo("\n" + _("Drafted {kind}{where}:").format(kind=message.kind, where=where)
+                   + f"\n\n{as_text(message)}")
         if message.kind == "interview_confirmation" and "question-ack" in message.said:
-            click.echo(f"The reply asks a question: answer it with `kizuna draft note --candidate "
-                       f"{message.candidate.id} --edit`.")
+            click.echo(_("The reply asks a question: answer it with `kizuna draft note "
+                         "--candidate {id} --edit`.").format(id=message.candidate.id))
 
 
 @cli.command()
 @click.argument("source", metavar="[FILE.eml|MBOX|MAILDIR|-]", required=False)
-@click.option("--imap", is_flag=True, help="Read the profile's [mail.imap] folder (only messages not read yet).")
+@click.option("--imap", is_flag=True, help=N_("Read the profile's [mail.imap] folder (only messages not read yet)."))
 @click.option("--date", "on", callback=parse_date,
-              help="Draft confirmations on this day (YYYY-MM-DD). Default: today (JST).")
+              help=N_("Draft confirmations on this day (YYYY-MM-DD). Default: today (JST)."))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @pass_settings
 @user_errors
@@ -565,7 +589,7 @@ def inbox(settings: Settings, source: str | None, imap: bool, on: dt.date | None
     from .mailing import import_imap, import_messages
 
     if source is not None and imap:
-        raise click.UsageError("Give a SOURCE or --imap, not both.")
+        raise click.UsageError(_("Give a SOURCE or --imap, not both."))
 
     def show(entry: Any) -> None:
         if fmt != "text":
@@ -573,8 +597,9 @@ def inbox(settings: Settings, source: str | None, imap: bool, on: dt.date | None
         click.echo(entry.line())
         confirmation = entry.reply.confirmation if entry.reply is not None else None
         if confirmation is not None and confirmation.exchange is not None:
-            click.echo(f"  Drafted {confirmation.message.kind} for {entry.candidate_id} as "
-                       f"exchange {confirmation.exchange.id}.")
+            click.echo(_("  Drafted {kind} for {candidate} as exchange {id}.").format(
+                kind=confirmation.message.kind, candidate=entry.candidate_id,
+                id=confirmation.exchange.id))
 
     with settings.open_log() as log:
         if imap:
@@ -589,10 +614,10 @@ def inbox(settings: Settings, source: str | None, imap: bool, on: dt.date | None
         return
     click.echo(report.summary())
     if report.kept:
-        click.echo(f"Kept for a later import ({len(report.kept)}):")
+        click.echo(_("Kept for a later import ({count}):").format(count=len(report.kept)))
         for kept in report.kept:
             subject = f" '{kept.subject}'" if kept.subject else ""
-            sender = kept.from_address or "unknown sender"
+            sender = kept.from_address or _("unknown sender")
             click.echo(f"  #{kept.id} {sender}{subject} ({kept.source} {kept.position}): {kept.reason}")
 
 
@@ -609,7 +634,7 @@ def log_command(settings: Settings, candidate_id: str | None, fmt: str) -> None:
         echo_json([e.to_dict() for e in exchanges])
         return
     if not exchanges:
-        click.echo("The log is empty.")
+        click.echo(_("The log is empty."))
     for exchange in exchanges:
         click.echo(_exchange_line(exchange))
         if candidate_id is not None:
@@ -620,11 +645,11 @@ def log_command(settings: Settings, candidate_id: str | None, fmt: str) -> None:
 
 
 @cli.command()
-@click.option("--stage", help="Only applicants at this stage (a stage id of the profile).")
-@click.option("--status", help="Only applicants with this status: active, not_passed, final_passed...")
+@click.option("--stage", help=N_("Only applicants at this stage (a stage id of the profile)."))
+@click.option("--status", help=N_("Only applicants with this status: active, not_passed, final_passed..."))
 @click.option("--limit", type=click.IntRange(min=0), default=1000, show_default=True,
-              help="Show at most N applicants, by id (0: all of them).")
-@click.option("--after", metavar="ID", help="Start after this applicant id: the last one of the page before.")
+              help=N_("Show at most N applicants, by id (0: all of them)."))
+@click.option("--after", metavar="ID", help=N_("Start after this applicant id: the last one of the page before."))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @pass_settings
 @user_errors
@@ -649,24 +674,27 @@ def candidates(settings: Settings, stage: str | None, status: str | None, limit:
             else:
                 r = record
                 seen = (r.last_activity or r.created_at)[:10]
-                click.echo(f"{r.candidate.id:<12} {r.candidate.name:<12} {r.stage or '-':<12} "
-                           f"{r.status:<13} {r.exchanges} exchanges, last {seen}")
+                label = ljust(_(CANDIDATE_STATUS_LABELS.get(r.status, r.status)), 13)
+                click.echo(f"{r.candidate.id:<12} {r.candidate.name:<12} {r.stage or '-':<12} {label} "
+                           + ngettext("{count} exchange, last {date}", "{count} exchanges, last {date}",
+                                      r.exchanges).format(count=r.exchanges, date=seen))
             shown, last = shown + 1, record.candidate.id
     if fmt == "json":
         click.echo("\n]" if shown else "]")
     elif not shown:
-        click.echo("No applicants match.")
+        click.echo(_("No applicants match."))
     if more:
         again = " ".join(f"--{name} {shlex.quote(value)}"
                          for name, value in (("stage", stage), ("status", status)) if value is not None)
-        click.echo(f"… and more: {limit} are shown. The next page: kizuna candidates "
-                   f"{again + ' ' if again else ''}--after {shlex.quote(last or '')}", err=fmt == "json")
+        command = f"kizuna candidates {again + ' ' if again else ''}--after {shlex.quote(last or '')}"
+        click.echo(_("… and more: {limit} are shown. The next page: {command}").format(
+            limit=limit, command=command), err=fmt == "json")
 
 
 @cli.command()
 @click.option("--days", "min_days", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Only applicants who have waited at least N business days.")
-@click.option("--date", "on", callback=parse_date, help="Count up to this day (YYYY-MM-DD). Default: today (JST).")
+              help=N_("Only applicants who have waited at least N business days."))
+@click.option("--date", "on", callback=parse_date, help=N_("Count up to this day (YYYY-MM-DD). Default: today (JST)."))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @pass_settings
 @user_errors
@@ -683,11 +711,14 @@ def pending(settings: Settings, min_days: int, on: dt.date | None, fmt: str) -> 
         echo_json([w.to_dict() for w in waiting])
         return
     if not waiting:
-        click.echo("Nobody is waiting for an answer.")
+        click.echo(_("Nobody is waiting for an answer."))
     for w in waiting:
-        note = "  (draft ready)" if w.draft_ready else ""
-        click.echo(f"{w.candidate_id:<12} {w.name:<12} since {w.received_at[:16].replace('T', ' ')}  "
-                   f"{w.business_days} business day{'s' if w.business_days != 1 else ''}{note}")
+        note = _("  (draft ready)") if w.draft_ready else ""
+        days = ngettext("{count} business day", "{count} business days", w.business_days).format(
+            count=w.business_days)
+        click.echo(f"{w.candidate_id:<12} {w.name:<12} "
+                   + _("since {time}  {days}{note}").format(
+                       time=w.received_at[:16].replace("T", " "), days=days, note=note))
 
 
 @cli.command()
@@ -702,21 +733,26 @@ def stats(settings: Settings, fmt: str) -> None:
     if fmt == "json":
         echo_json(result.to_dict())
         return
-    statuses = ", ".join(f"{k} {v}" for k, v in result.statuses.items())
-    click.echo(f"Applicants: {result.candidates}" + (f" ({statuses})" if statuses else ""))
+    statuses = _(", ").join(f"{_(CANDIDATE_STATUS_LABELS.get(k, k))} {v}"
+                            for k, v in result.statuses.items())
+    click.echo((_("Applicants: {count} ({statuses})") if statuses else _("Applicants: {count}"))
+               .format(count=result.candidates, statuses=statuses))
     for s in result.stages:
-        label = stages.get(s.stage or "", s.stage or "applied (before any stage)")
-        click.echo(f"  {label}: {s.candidates} reached, {s.passed} passed, {s.not_passed} not passed")
+        label = stages.get(s.stage or "", s.stage or _("applied (before any stage)"))
+        click.echo(_("  {stage}: {reached} reached, {passed} passed, {not_passed} not "
+                     "passed").format(stage=label, reached=s.candidates, passed=s.passed,
+                                      not_passed=s.not_passed))
     counts = result.exchanges
-    click.echo(f"Messages: {counts.get('out_draft', 0)} drafts, {counts.get('out_sent', 0)} sent, "
-               f"{counts.get('in_received', 0)} received")
+    click.echo(_("Messages: {drafts} drafts, {sent} sent, {received} received").format(
+        drafts=counts.get("out_draft", 0), sent=counts.get("out_sent", 0),
+        received=counts.get("in_received", 0)))
 
 
 @cli.command()
 @click.argument("words", nargs=-1, required=True, metavar="TEXT...")
-@click.option("--candidate", "candidate_id", help="Only this applicant's exchanges.")
+@click.option("--candidate", "candidate_id", help=N_("Only this applicant's exchanges."))
 @click.option("--limit", type=click.IntRange(min=0), default=50, show_default=True,
-              help="Show at most N exchanges, newest first (0: all of them).")
+              help=N_("Show at most N exchanges, newest first (0: all of them)."))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @pass_settings
 @user_errors
@@ -734,18 +770,19 @@ def search(settings: Settings, words: tuple[str, ...], candidate_id: str | None,
         shown = 0
         for exchange in found:
             if limit and shown == limit:
-                click.echo(f"… and more: the newest {limit} are shown; use --limit to see more.")
+                click.echo(_("… and more: the newest {limit} are shown; use --limit to see "
+                             "more.").format(limit=limit))
                 break
             click.echo(_exchange_line(exchange))
             shown += 1
         if not shown:
-            click.echo("Nothing found.")
+            click.echo(_("Nothing found."))
 
 
 @cli.command()
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
-@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to this file instead of the screen ('-': the screen).")
-@click.option("--bom", is_flag=True, help="Start with a UTF-8 BOM, so Excel opens the CSV with its Japanese intact.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help=N_("Write to this file instead of the screen ('-': the screen)."))
+@click.option("--bom", is_flag=True, help=N_("Start with a UTF-8 BOM, so Excel opens the CSV with its Japanese intact."))
 @pass_settings
 @user_errors
 def export(settings: Settings, fmt: str, output: str | None, bom: bool) -> None:
@@ -760,15 +797,15 @@ def export(settings: Settings, fmt: str, output: str | None, bom: bool) -> None:
 
         with private_file(output, "w", encoding="utf-8-sig" if bom else "utf-8", newline="") as out:
             count = log.write_export(fmt, out)
-    click.echo(f"Wrote {count} exchanges to {output}.", err=True)
+    click.echo(_("Wrote {count} exchanges to {path}.").format(count=count, path=output), err=True)
 
 
 @cli.command()
-@click.option("--before", callback=parse_date, help="Applicants with no activity since before this day (YYYY-MM-DD).")
+@click.option("--before", callback=parse_date, help=N_("Applicants with no activity since before this day (YYYY-MM-DD)."))
 @click.option("--candidate", "candidate_ids", multiple=True, metavar="ID",
-              help="One applicant, by id; repeat it for several (one pass for all of them).")
-@click.option("--expired", is_flag=True, help="Applicants idle longer than the profile's retention days.")
-@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+              help=N_("One applicant, by id; repeat it for several (one pass for all of them)."))
+@click.option("--expired", is_flag=True, help=N_("Applicants idle longer than the profile's retention days."))
+@click.option("--yes", "-y", is_flag=True, help=N_("Do not ask for confirmation."))
 @pass_settings
 @user_errors
 def purge(settings: Settings, before: dt.date | None, candidate_ids: tuple[str, ...], expired: bool,
@@ -776,7 +813,7 @@ def purge(settings: Settings, before: dt.date | None, candidate_ids: tuple[str, 
     """Delete applicants and all their exchanges and slot holds, leaving no readable trace."""
     candidate_id = candidate_ids or None
     if sum((before is not None, candidate_id is not None, expired)) != 1:
-        raise click.UsageError("Give exactly one of --before, --candidate or --expired.")
+        raise click.UsageError(_("Give exactly one of --before, --candidate or --expired."))
     selector: dict[str, Any] = {"before": before, "candidate_id": candidate_id}
     if expired:
         selector = {"expired_days": settings.profile.retention_days, "today": today_jst()}
@@ -784,23 +821,27 @@ def purge(settings: Settings, before: dt.date | None, candidate_ids: tuple[str, 
         if not yes:
             plan = log.purge(**selector, dry_run=True)
             if not plan.candidates:
-                click.echo("Nothing to purge.")
+                click.echo(_("Nothing to purge."))
                 return
-            click.echo(f"This deletes {len(plan.candidates)} applicant(s) ({', '.join(plan.candidates)}), "
-                       f"{plan.exchanges} exchange(s) and {plan.holds} slot hold(s).")
-            click.confirm("Delete them permanently?", abort=True)
+            click.echo(_("This deletes {count} applicant(s) ({ids}), {exchanges} exchange(s) and "
+                         "{holds} slot hold(s).").format(
+                count=len(plan.candidates), ids=_(", ").join(plan.candidates),
+                exchanges=plan.exchanges, holds=plan.holds))
+            click.confirm(_("Delete them permanently?"), abort=True)
         report = log.purge(**selector)
-    click.echo(f"Purged {len(report.candidates)} applicant(s), {report.exchanges} exchange(s) and "
-               f"{report.holds} slot hold(s).")
+    click.echo(_("Purged {count} applicant(s), {exchanges} exchange(s) and {holds} slot "
+                 "hold(s).").format(count=len(report.candidates), exchanges=report.exchanges,
+                                    holds=report.holds))
     if not report.wal_cleared:
-        click.echo("Another program has the log open: deleted text may stay in the -wal file until it closes.")
+        click.echo(_("Another program has the log open: deleted text may stay in the -wal file "
+                     "until it closes."))
 
 
 @cli.command()
-@click.option("--year", type=int, help="Calendar year, 1900–2100. Default: this year (JST).")
+@click.option("--year", type=int, help=N_("Calendar year, 1900–2100. Default: this year (JST)."))
 @click.option("--format", "fmt", type=click.Choice(["text", "csv", "json"]), default="text", show_default=True)
 @click.option("--zassetsu", "only_zassetsu", is_flag=True,
-              help="With csv or json, list the 雑節 (id, name, date, end) instead of the 24 terms.")
+              help=N_("With csv or json, list the 雑節 (id, name, date, end) instead of the 24 terms."))
 @user_errors
 def seasons(year: int | None, fmt: str, only_zassetsu: bool) -> None:
     """Print the 24 solar terms (exact JST dates) and the 雑節 of a year."""
@@ -818,24 +859,24 @@ def seasons(year: int | None, fmt: str, only_zassetsu: bool) -> None:
         for term in result.terms:
             click.echo(f"{term.name},{term.date.isoformat()}")
     else:
-        click.echo(f"Solar terms {result.year} (JST)")
+        click.echo(_("Solar terms {year} (JST)").format(year=result.year))
         for term in result.terms:
             click.echo(f"  {term.name}  {term.date.isoformat()} {term.instant:%H:%M}  "
                        f"{term.longitude:>3}°  {term.reading}")
-        click.echo(f"\nZassetsu {result.year}")
+        click.echo("\n" + _("Zassetsu {year}").format(year=result.year))
         for z in result.zassetsu:
             span = f" – {z.end.isoformat()}" if z.end else ""
             click.echo(f"  {z.date.isoformat()}{span}  {z.name}")
 
 
 @cli.group(invoke_without_command=True)
-@click.option("--date", "on", callback=parse_date, help="Send date, YYYY-MM-DD (default: today in Japan).")
-@click.option("--kind", help="Message kind, e.g. interview_invitation (see `kizuna kinds`).")
-@click.option("--result", type=click.Choice(["passed", "not_passed"]), help="Result, for result notices.")
-@click.option("--candidate", "candidate_id", help="Applicant id: leave out the topics they already got (from the log).")
+@click.option("--date", "on", callback=parse_date, help=N_("Send date, YYYY-MM-DD (default: today in Japan)."))
+@click.option("--kind", help=N_("Message kind, e.g. interview_invitation (see `kizuna kinds`)."))
+@click.option("--result", type=click.Choice(["passed", "not_passed"]), help=N_("Result, for result notices."))
+@click.option("--candidate", "candidate_id", help=N_("Applicant id: leave out the topics they already got (from the log)."))
 @click.option("--lang", "language", metavar="CODE",
-              help="Language of the letter: ja (default) or en (only lines with an English text).")
-@click.option("--all", "show_all", is_flag=True, help="Also list the lines that are out of season.")
+              help=N_("Language of the letter: ja (default) or en (only lines with an English text)."))
+@click.option("--all", "show_all", is_flag=True, help=N_("Also list the lines that are out of season."))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.pass_context
 @user_errors
@@ -845,7 +886,8 @@ def topics(ctx: click.Context, on: dt.date | None, kind: str | None, result: str
     if ctx.invoked_subcommand is not None:
         return
     if kind is None:
-        raise click.UsageError("Give --kind (see `kizuna kinds`), or use `kizuna topics check FILE`.")
+        raise click.UsageError(_("Give --kind (see `kizuna kinds`), or use `kizuna topics check "
+                                 "FILE`."))
     from .language import language_code
     from .topics import explain
 
@@ -879,9 +921,10 @@ def topics_check(path: str) -> None:
         for problem in exc.problems:
             click.echo(f"  - {problem}", err=True)
         raise SystemExit(1) from None
-    click.echo(f"OK: {report.entries} entries")
+    click.echo(_("OK: {count} entries").format(count=report.entries))
     if report.no_english:
-        click.echo(f"Not used in English letters ({len(report.no_english)}: no English line):")
+        click.echo(_("Not used in English letters ({count}: no English line):").format(
+            count=len(report.no_english)))
         for item in report.no_english:
             click.echo(f"  - {item}")
 
@@ -891,8 +934,8 @@ def topics_check(path: str) -> None:
 
 @cli.command(name="slots")
 @click.option("--from", "start_day", callback=parse_date,
-              help="Count the lead time from this day (YYYY-MM-DD). Default: today (JST).")
-@click.option("--count", type=click.IntRange(min=1), help="How many slots. Default: the profile's slots.offer_count.")
+              help=N_("Count the lead time from this day (YYYY-MM-DD). Default: today (JST)."))
+@click.option("--count", type=click.IntRange(min=1), help=N_("How many slots. Default: the profile's slots.offer_count."))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @pass_settings
 @user_errors
@@ -924,12 +967,13 @@ def meeting(settings: Settings, candidate_id: str, url: str) -> None:
 
     with settings.open_log() as log:
         slot = set_meeting_url(log, candidate_id, url)
-    click.echo(f"Recorded the meeting URL of {candidate_id}'s interview {slot_text(slot)}.")
+    click.echo(_("Recorded the meeting URL of {id}'s interview {slot}.").format(
+        id=candidate_id, slot=slot_text(slot)))
 
 
 @cli.command()
 @click.option("--date", "on", callback=parse_date,
-              help="Draft on this day for the interviews of the next day (YYYY-MM-DD). Default: today (JST).")
+              help=N_("Draft on this day for the interviews of the next day (YYYY-MM-DD). Default: today (JST)."))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @pass_settings
 @user_errors
@@ -948,12 +992,12 @@ def reminders(settings: Settings, on: dt.date | None, fmt: str) -> None:
         ])
         return
     if not drafted:
-        click.echo(f"No reminders to draft: every interview on {day + dt.timedelta(days=1)} "
-                   "already has one, or there is none.")
+        click.echo(_("No reminders to draft: every interview on {day} already has one, or there "
+                     "is none.").format(day=day + dt.timedelta(days=1)))
     for d in drafted:
-        where = f" (exchange {d.exchange.id})" if d.exchange is not None else ""
-        click.echo(f"Drafted interview_reminder for {d.message.candidate.id}{where}:\n\n"
-                   f"{as_text(d.message)}\n")
+        where = _(" (exchange {id})").format(id=d.exchange.id) if d.exchange is not None else ""
+        click.echo(_("Drafted interview_reminder for {id}{where}:").format(
+            id=d.message.candidate.id, where=where) + f"\n\n{as_text(d.message)}\n")
 
 
 # --- the morning list (kizuna.agenda) ---
@@ -961,10 +1005,10 @@ def reminders(settings: Settings, on: dt.date | None, fmt: str) -> None:
 
 @cli.command(name="today")
 @click.option("--date", "on", callback=parse_date,
-              help="The day to list (YYYY-MM-DD), from its first hour. Default: now, in Japan.")
+              help=N_("The day to list (YYYY-MM-DD), from its first hour. Default: now, in Japan."))
 @click.option("--draft", "draft", is_flag=True,
-              help="First draft every interview reminder and reply nudge the day calls for "
-              "(each once), then list what is left.")
+              help=N_("First draft every interview reminder and reply nudge the day calls for "
+                      "(each once), then list what is left."))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @pass_settings
 @user_errors
@@ -994,31 +1038,35 @@ def _print_today(report: Any, day_label: Callable[[dt.date], str], draft: bool) 
         from .output import as_text
 
         for d in report.drafted:
-            where = f" (exchange {d.exchange.id})" if d.exchange is not None else ""
-            click.echo(f"Drafted {d.message.kind} for {d.message.candidate.id} "
-                       f"{d.message.candidate.name}{where}:\n\n{as_text(d.message)}\n")
+            where = _(" (exchange {id})").format(id=d.exchange.id) if d.exchange is not None else ""
+            click.echo(_("Drafted {kind} for {id} {name}{where}:").format(
+                kind=d.message.kind, id=d.message.candidate.id, name=d.message.candidate.name,
+                where=where) + f"\n\n{as_text(d.message)}\n")
         for n in report.not_drafted:
-            click.echo(f"Not drafted: {n.kind} for {n.candidate_id}: {n.reason} → {n.command}")
+            click.echo(_("Not drafted: {kind} for {id}: {reason} → {command}").format(
+                kind=n.kind, id=n.candidate_id, reason=n.reason, command=n.command))
         if not report.drafted and not report.not_drafted:
-            click.echo("Nothing new to draft: every reminder and nudge the day calls for is "
-                       "in the log.")
+            click.echo(_("Nothing new to draft: every reminder and nudge the day calls for is "
+                         "in the log."))
         click.echo("")
     if report.empty:
-        click.echo(f"Nothing needs doing on {day_label(report.date)}: nobody is waiting, and no "
-                   "interview, held slot, draft, applicant or mail needs you.")
+        click.echo(_("Nothing needs doing on {day}: nobody is waiting, and no interview, held "
+                     "slot, draft, applicant or mail needs you.").format(day=day_label(report.date)))
         return
-    click.echo(f"Today {day_label(report.date)}; the next office day is "
-               f"{day_label(report.next_office_day)}.")
+    click.echo(_("Today {day}; the next office day is {next}.").format(
+        day=day_label(report.date), next=day_label(report.next_office_day)))
     for key, title, items in report.sections():
         if not items:
             continue
-        heading = title
+        heading = _(title)
         if key == "silence":
-            heading = f"Silent for {report.silence_days} business days or more, still in the selection"
+            heading = _("Silent for {days} business days or more, still in the selection").format(
+                days=report.silence_days)
         click.echo(f"\n{heading} ({len(items)})")
         for item in items:
             who = f"{item.candidate_id} {item.name}" if item.candidate_id else item.name
-            waited = f"{item.business_days} business day{'s' if item.business_days != 1 else ''}"
+            waited = ngettext("{count} business day", "{count} business days",
+                              item.business_days).format(count=item.business_days)
             click.echo(f"  {who} · {waited} · {item.reason} → {item.command}")
     if not draft and (report.interviews or report.expiring):
-        click.echo("\n`kizuna today --draft` drafts the reminders and nudges above.")
+        click.echo("\n" + _("`kizuna today --draft` drafts the reminders and nudges above."))

@@ -38,6 +38,7 @@ from .dates import (
 )
 from .errors import InputError, TemplateProblem
 from .headers import check_header_value
+from .i18n import _
 from .kinds import Kind, get_kind
 from .language import DEFAULT as DEFAULT_LANGUAGE
 from .language import language_code
@@ -118,13 +119,13 @@ _FILTERS_BY_LANGUAGE = {"ja": FILTERS, "en": FILTERS_EN}
 def validate_candidate(candidate: Candidate) -> Candidate:
     """The checks every message needs: a name, no line breaks in header-bound fields."""
     if not candidate.name.strip():
-        raise InputError("The applicant's name is empty.", field="name")
+        raise InputError(_("The applicant's name is empty."), field="name")
     for field in ("id", "name", "kana", "email"):
         check_header_value(getattr(candidate, field), field)
     if candidate.timezone and not _known_zone(candidate.timezone):
         raise InputError(
-            f"Unknown time zone '{candidate.timezone}'.", field="timezone",
-            hint="Use an IANA name such as Asia/Tokyo or Europe/London.",
+            _("Unknown time zone '{zone}'.").format(zone=candidate.timezone), field="timezone",
+            hint=_("Use an IANA name such as Asia/Tokyo or Europe/London."),
         )
     return candidate
 
@@ -162,19 +163,23 @@ def check_stage(profile: Profile, kind: Kind, stage: Stage | None) -> None:
     last = profile.stages[-1]
     problem = hint = ""
     if kind.stage_type == "document" and stage.interview:
-        problem = f"'{stage.id}' ({stage.label}) is an interview, not a document screening."
-        hint = ("Use interview_result for an interview's result, or final_result for the last "
-                "stage's.")
+        problem = _("'{stage}' ({label}) is an interview, not a document screening.").format(
+            stage=stage.id, label=stage.label)
+        hint = _("Use interview_result for an interview's result, or final_result for the last "
+                 "stage's.")
     elif kind.stage_type == "interview" and not stage.interview:
-        problem = f"'{stage.id}' ({stage.label}) is a document screening, not an interview."
-        hint = "Choose an interview stage (one with a format), or use screening_result."
+        problem = _("'{stage}' ({label}) is a document screening, not an interview.").format(
+            stage=stage.id, label=stage.label)
+        hint = _("Choose an interview stage (one with a format), or use screening_result.")
     elif kind.id == "interview_result" and stage is last:
-        problem = f"'{stage.id}' ({stage.label}) is the last stage: its result is the final one."
-        hint = "Use final_result."
+        problem = _("'{stage}' ({label}) is the last stage: its result is the final one.").format(
+            stage=stage.id, label=stage.label)
+        hint = _("Use final_result.")
     elif kind.stage_type == "final" and stage is not last:
-        problem = f"final_result is about the last stage ({last.id}), not '{stage.id}'."
-        hint = ("Use interview_result for an interview before it, screening_result for a "
-                "document screening.")
+        problem = _("final_result is about the last stage ({last}), not '{stage}'.").format(
+            last=last.id, stage=stage.id)
+        hint = _("Use interview_result for an interview before it, screening_result for a "
+                 "document screening.")
     if problem:
         raise InputError(problem, field="stage", hint=hint)
 
@@ -232,9 +237,9 @@ class Composer:
         self.profile = profile
         if profile.templates_dir is not None and not profile.templates_dir.is_dir():
             raise TemplateProblem(
-                "The profile's template folder does not exist.",
+                _("The profile's template folder does not exist."),
                 path=str(profile.templates_dir), field="topics.templates",
-                hint=f"Create it or clear the setting in {profile.source}.",
+                hint=_("Create it or clear the setting in {profile}.").format(profile=profile.source),
             )
         # A user's own templates run in the sandbox: they are written by whoever edits the
         # profile, not by us. The built-in templates are part of this package and run in a
@@ -290,13 +295,14 @@ class Composer:
             tmpl = self.environment(language).get_template(name)
         except jinja2.TemplateSyntaxError as exc:
             raise TemplateProblem(
-                f"Template syntax error: {exc.message}.", path=exc.filename or exc.name or name,
-                line=exc.lineno, hint="Fix the template and try again.",
+                _("Template syntax error: {reason}.").format(reason=exc.message),
+                path=exc.filename or exc.name or name,
+                line=exc.lineno, hint=_("Fix the template and try again."),
             ) from None
         except jinja2.TemplateNotFound as exc:
             raise TemplateProblem(
-                f"Template '{exc.name}' was not found.", path=name,
-                hint="User template folders must hold one <kind>.txt per kind they override.",
+                _("Template '{name}' was not found.").format(name=exc.name), path=name,
+                hint=_("User template folders must hold one <kind>.txt per kind they override."),
             ) from None
         self._templates[key] = tmpl
         return tmpl
@@ -322,52 +328,55 @@ class Composer:
         validate_candidate(candidate)
         language = language_code(candidate.language) or DEFAULT_LANGUAGE
         if language not in TEMPLATE_LANGUAGES:  # pragma: no cover - every known code has templates
-            raise InputError(f"No templates for the language '{language}'.", field="language")
+            raise InputError(_("No templates for the language '{language}'.").format(language=language),
+                             field="language")
         if spec.needs_result and result not in ("passed", "not_passed"):
             raise InputError(
-                f"'{kind}' needs a result.", field="result",
-                hint="Pass --result passed or --result not_passed.",
+                _("'{kind}' needs a result.").format(kind=kind), field="result",
+                hint=_("Pass --result passed or --result not_passed."),
             )
         if not spec.needs_result:
             result = None
         if spec.needs_slot and not slots:
             raise InputError(
-                f"'{kind}' needs the interview's date and time.", field="slot",
-                hint="Pass --slot 2026-12-05T10:00 (Asia/Tokyo), or book a slot from the "
-                "applicant's reply with `kizuna reply` first.",
+                _("'{kind}' needs the interview's date and time.").format(kind=kind), field="slot",
+                hint=_("Pass --slot 2026-12-05T10:00 (Asia/Tokyo), or book a slot from the "
+                       "applicant's reply with `kizuna reply` first."),
             )
         if spec.offers_slots and not slots:
             raise InputError(
-                "An interview invitation needs at least one slot to offer.", field="slots",
+                _("An interview invitation needs at least one slot to offer."), field="slots",
             )
         if spec.repeats_offer and not slots:
             raise InputError(
-                f"'{kind}' repeats the interview slots still held for the applicant, and none "
-                "are given.", field="slots",
-                hint="Draft it with the log, which holds the slots their invitation offered.",
+                _("'{kind}' repeats the interview slots still held for the applicant, and none "
+                  "are given.").format(kind=kind), field="slots",
+                hint=_("Draft it with the log, which holds the slots their invitation offered."),
             )
         if spec.id == "offer" and not self.profile.organisation.public_sector:
             raise InputError(
-                "'offer' is the public employer's 採用内定 notice; for a private employer the "
-                "final pass is the offer.", field="kind",
-                hint="Send final_result --result passed (its wording says 内定).",
+                _("'offer' is the public employer's 採用内定 notice; for a private employer the "
+                  "final pass is the offer."), field="kind",
+                hint=_("Send final_result --result passed (its wording says 内定)."),
             )
         if spec.id == "pre_arrival_guide":
             start = self.profile.start_date
             if start is not None and start <= on:
                 raise InputError(
-                    f"The first day ({start.isoformat()}) is not after the send date "
-                    f"({on.isoformat()}): a guide to prepare for it would come too late.",
+                    _("The first day ({start}) is not after the send date ({date}): a guide to "
+                      "prepare for it would come too late.").format(start=start.isoformat(),
+                                                                     date=on.isoformat()),
                     field="position.start_date",
-                    hint="Set [position] start_date in the profile to the planned first day, or "
-                    "give an earlier --date.",
+                    hint=_("Set [position] start_date in the profile to the planned first day, "
+                           "or give an earlier --date."),
                 )
         if spec.written_by_hand and not (
             conversation and (conversation.note.strip() or conversation.editing)
         ):
             raise InputError(
-                f"'{kind}' is written by the recruiter, and its text is empty.", field="body",
-                hint="Give the text with --body-file FILE, or write it with --edit.",
+                _("'{kind}' is written by the recruiter, and its text is empty.").format(kind=kind),
+                field="body",
+                hint=_("Give the text with --body-file FILE, or write it with --edit."),
             )
         conv = conversation or Conversation()
         stage_obj = self.profile.stage(stage) if stage else default_stage(self.profile, spec)
@@ -375,10 +384,11 @@ class Composer:
         if (spec.id == "interview_reminder" and stage_obj is not None
                 and stage_obj.format == "online" and not (conv.meeting_url or stage_obj.meeting_url)):
             raise InputError(
-                f"The reminder of an online interview carries its meeting URL, and none is known "
-                f"for {candidate.id} ({stage_obj.label}).", field="meeting_url",
-                hint="Record it with `kizuna meeting CANDIDATE URL` (or --meeting-url), or set "
-                "the stage's meeting_url in the profile.",
+                _("The reminder of an online interview carries its meeting URL, and none is "
+                  "known for {id} ({stage}).").format(id=candidate.id, stage=stage_obj.label),
+                field="meeting_url",
+                hint=_("Record it with `kizuna meeting CANDIDATE URL` (or --meeting-url), or set "
+                       "the stage's meeting_url in the profile."),
             )
         by_role: dict[str, Topic] = {t.role: t for t in topics}
         ordered = tuple(by_role[r] for r in ("opening", "town", "closing") if r in by_role)
@@ -528,7 +538,8 @@ class Composer:
                 cached = tmpl.render(context).rstrip("\n")
             except jinja2.TemplateError as exc:
                 raise TemplateProblem(
-                    f"Template error: {exc}.", path=_template_file(tmpl, exc), line=_error_line(exc),
+                    _("Template error: {reason}.").format(reason=exc), path=_template_file(tmpl, exc),
+                    line=_error_line(exc),
                 ) from None
             self._signatures[(language, quiet)] = cached
         return cached
@@ -645,21 +656,25 @@ class Composer:
             block = tmpl.blocks.get("subject")
             if block is None:
                 raise TemplateProblem(
-                    "Template has no {% block subject %}.", path=tmpl.filename or kind_id,
-                    hint="Every kind's template must define its subject line in a 'subject' block.",
+                    _("Template has no {% block subject %}."), path=tmpl.filename or kind_id,
+                    hint=_("Every kind's template must define its subject line in a 'subject' "
+                           "block."),
                 )
             subject = "".join(block(tmpl.new_context(context))).strip()
             body, said = _take_said(body)
-            subject, _ = _take_said(subject)
+            subject, _said = _take_said(subject)
         except jinja2.UndefinedError as exc:
             raise TemplateProblem(
-                f"The template uses a variable that was not given: {exc.message}.",
+                _("The template uses a variable that was not given: {reason}.").format(
+                    reason=exc.message),
                 path=_template_file(tmpl, exc), line=_error_line(exc),
-                hint="Remove it from the template, or check its spelling against the documented variables.",
+                hint=_("Remove it from the template, or check its spelling against the documented "
+                       "variables."),
             ) from None
         except jinja2.TemplateError as exc:
             raise TemplateProblem(
-                f"Template error: {exc}.", path=_template_file(tmpl, exc), line=_error_line(exc),
+                _("Template error: {reason}.").format(reason=exc), path=_template_file(tmpl, exc),
+                line=_error_line(exc),
             ) from None
         return _Rendered(subject=subject, body=tidy(body), said=said)
 

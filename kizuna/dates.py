@@ -17,6 +17,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import InputError
+from .i18n import _
 from .models import JST, Slot
 
 __all__ = [
@@ -61,8 +62,8 @@ def zone(name: str | None) -> dt.tzinfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file
         raise InputError(
-            f"Unknown time zone {name!r}.", field="timezone",
-            hint="Use an IANA name such as Europe/London or America/New_York.",
+            _("Unknown time zone {name!r}.").format(name=name), field="timezone",
+            hint=_("Use an IANA name such as Europe/London or America/New_York."),
         ) from None
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from .i18n import _
+
 
 class KizunaError(Exception):
     """Base class: a problem the user can fix, described in one paragraph.
@@ -42,14 +44,14 @@ class KizunaError(Exception):
         if self.path:
             where.append(str(self.path))
         if self.line is not None:
-            where.append(f"line {self.line}")
+            where.append(_("line {line}").format(line=self.line))
         if self.field:
-            where.append(f"field '{self.field}'")
+            where.append(_("field '{field}'").format(field=self.field))
         text = self.message
         if where:
-            text = f"{', '.join(where)}: {text}"
+            text = _("{where}: {message}").format(where=_(", ").join(where), message=text)
         if self.hint:
-            text = f"{text} {self.hint}"
+            text = _("{message} {hint}").format(message=text, hint=self.hint)
         return text
 
 
@@ -68,7 +70,8 @@ class CheckFailed(KizunaError):
     def __init__(self, message: str, **where: Any) -> None:
         problems = where.get("problems") or []
         if problems:
-            message = message + " " + "; ".join(str(p) for p in problems) + "."
+            message = _("{message} {problems}.").format(
+                message=message, problems=_("; ").join(str(p) for p in problems))
         super().__init__(message, **where)
 
 
@@ -87,7 +90,8 @@ class TopicFileError(KizunaError):
     def __init__(self, message: str, **where: Any) -> None:
         problems = where.get("problems") or []
         if problems:
-            message = message + " " + "; ".join(str(p) for p in problems)
+            message = _("{message} {problems}").format(
+                message=message, problems=_("; ").join(str(p) for p in problems))
         super().__init__(message, **where)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from .errors import InputError, KizunaError
+from .i18n import _
 
 __all__ = ["HEADER_BREAK", "PLAIN_ADDRESS", "address_problem", "check_header_value", "validate_address"]
 
@@ -33,14 +34,15 @@ def check_header_value(
     found = HEADER_BREAK.search(value)
     if found is not None:
         ch = found.group()
-        label = {"\r": "a carriage return (CR)", "\n": "a line feed (LF)"}.get(
-            ch, f"the control character U+{ord(ch):04X}"
+        label = {"\r": _("a carriage return (CR)"), "\n": _("a line feed (LF)")}.get(
+            ch, _("the control character U+{code:04X}").format(code=ord(ch))
         )
         raise error(
-            f"The value contains {label} at position {found.start() + 1}: line breaks are not "
-            "allowed here, they would break the email header.",
+            _("The value contains {character} at position {position}: line breaks are not "
+              "allowed here, they would break the email header.").format(
+                character=label, position=found.start() + 1),
             field=field,
-            hint="Put it on one line.",
+            hint=_("Put it on one line."),
         )
     return value
 
@@ -55,14 +57,15 @@ def address_problem(addr: str) -> str | None:
     if len(addr) <= 254 and PLAIN_ADDRESS.fullmatch(addr):
         return None
     if not addr:
-        return "The address is empty."
+        return _("The address is empty.")
     if HEADER_BREAK.search(addr):
-        return f"{addr!r} contains a line break or control character."
+        return _("{address!r} contains a line break or control character.").format(address=addr)
     if not addr.isascii():
-        return f"'{addr}' contains non-ASCII characters (a full-width ＠ or letter?)."
+        return _("'{address}' contains non-ASCII characters (a full-width ＠ or letter?).").format(
+            address=addr)
     if any(c.isspace() for c in addr):
-        return f"'{addr}' contains a space."
-    wrong = f"'{addr}' is not an email address of the form name@example.jp."
+        return _("'{address}' contains a space.").format(address=addr)
+    wrong = _("'{address}' is not an email address of the form name@example.jp.").format(address=addr)
     if len(addr) > 254 or not _ADDRESS.fullmatch(addr):
         return wrong
     from email.headerregistry import Address  # the email package only for an unusual address
@@ -79,5 +82,5 @@ def validate_address(addr: str, field: str, *, error: type[KizunaError] = InputE
     check_header_value(addr, field, error=error)
     problem = address_problem(addr)
     if problem:
-        raise error(problem, field=field, hint="Correct the address and run again.")
+        raise error(problem, field=field, hint=_("Correct the address and run again."))
     return addr

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Protocol
 
 from .errors import MailboxError, MailServerError
+from .i18n import _
 from .models import Attachment, MailFacts
 from .replytext import html_to_text
 
@@ -287,11 +288,11 @@ def looks_like_email(data: bytes) -> bool:
 def parse_message(raw: bytes) -> MailMessage:
     """Read one message; MailboxError when it is not one (no header kizuna can read)."""
     if not raw.strip():
-        raise MailboxError("The message is empty.")
+        raise MailboxError(_("The message is empty."))
     if not looks_like_email(raw):
         raise MailboxError(
-            "This is not a mail message: it does not start with header lines such as "
-            "'From: …' and 'Date: …'."
+            _("This is not a mail message: it does not start with header lines such as "
+              "'From: …' and 'Date: …'.")
         )
     msg = email.message_from_bytes(raw, policy=email_policy.compat32)
     message_id = _first_id(msg.get("Message-ID"))
@@ -435,20 +436,21 @@ def read_bytes(data: bytes, name: str) -> Iterator[Item]:
     """The messages of ``data`` (an mbox, or one message), named ``name`` in positions and
     errors; MailboxError when it is neither."""
     if not data.strip():
-        raise MailboxError("Not a mailbox: the input is empty.", path=name)
+        raise MailboxError(_("Not a mailbox: the input is empty."), path=name)
     if data.startswith(b"From "):
         for number, line, raw in _split_mbox(data):
-            yield _item(name, f"message {number} (line {line})", raw)
+            yield _item(name, _("message {number} (line {line})").format(number=number, line=line),
+                        raw)
         return
     if looks_like_email(data):
-        yield _item(name, "the message", data)
+        yield _item(name, _("the message"), data)
         return
     first = data.lstrip()[:40].split(b"\n", 1)[0]
     raise MailboxError(
-        "Not a mailbox: it does not start with an mbox 'From ' line, and is not one message "
-        f"(its first line, {first.decode('utf-8', 'replace')!r}, is not a header such as "
-        "'From: …').",
-        path=name, hint="Give an .eml file, an mbox file, or a Maildir folder.",
+        _("Not a mailbox: it does not start with an mbox 'From ' line, and is not one message "
+          "(its first line, {first!r}, is not a header such as 'From: …').").format(
+            first=first.decode("utf-8", "replace")),
+        path=name, hint=_("Give an .eml file, an mbox file, or a Maildir folder."),
     )
 
 
@@ -459,8 +461,8 @@ def read_path(path: str | os.PathLike[str]) -> Iterator[Item]:
         subdirs = [where / sub for sub in ("new", "cur")]
         if not all(d.is_dir() for d in subdirs):
             raise MailboxError(
-                "Not a Maildir: the folder has no 'new' and 'cur' folders inside.",
-                path=str(where), hint="Give a Maildir folder, an mbox file or an .eml file.",
+                _("Not a Maildir: the folder has no 'new' and 'cur' folders inside."),
+                path=str(where), hint=_("Give a Maildir folder, an mbox file or an .eml file."),
             )
         for sub in subdirs:
             for entry in sorted(sub.iterdir()):
@@ -470,16 +472,17 @@ def read_path(path: str | os.PathLike[str]) -> Iterator[Item]:
     try:
         data = where.read_bytes()
     except FileNotFoundError:
-        raise MailboxError("No such file or folder.", path=str(where)) from None
+        raise MailboxError(_("No such file or folder."), path=str(where)) from None
     except OSError as exc:
-        raise MailboxError(f"Cannot read it: {exc.strerror}.", path=str(where)) from None
+        raise MailboxError(_("Cannot read it: {reason}.").format(reason=exc.strerror),
+                           path=str(where)) from None
     yield from read_bytes(data, str(where))
 
 
 def items_of(messages: Iterable[bytes], name: str) -> Iterator[Item]:
     """Messages an HR tool fetched itself, one ``bytes`` each."""
     for number, raw in enumerate(messages, start=1):
-        yield _item(name, f"message {number}", raw)
+        yield _item(name, _("message {number}").format(number=number), raw)
 
 
 # --------------------------------------------------------------------------------------------
@@ -518,31 +521,35 @@ def match(mail: MailMessage, directory: Directory) -> Match:
         owners = directory.candidates_for_message_ids(refs)
         if mail.in_reply_to and mail.in_reply_to in owners:
             who = owners[mail.in_reply_to]
-            return Match(who, "thread", f"answers {mail.in_reply_to}, which kizuna sent to {who}")
+            return Match(who, "thread", _("answers {message_id}, which kizuna sent to {id}").format(
+                message_id=mail.in_reply_to, id=who))
         found = sorted(set(owners.values()))
         if len(found) == 1:
-            return Match(found[0], "thread", f"its References name a message kizuna sent to {found[0]}")
-        notes.append("its References name messages to several applicants ("
-                     + ", ".join(found) + ")" if found else
-                     "it answers no message kizuna sent")
+            return Match(found[0], "thread",
+                         _("its References name a message kizuna sent to {id}").format(id=found[0]))
+        notes.append(_("its References name messages to several applicants ({ids})").format(
+                     ids=_(", ").join(found)) if found else
+                     _("it answers no message kizuna sent"))
     else:
-        notes.append("it names no earlier message (no In-Reply-To or References)")
+        notes.append(_("it names no earlier message (no In-Reply-To or References)"))
     if mail.from_address:
         people = directory.candidates_with_email(mail.from_address)
         if len(people) == 1:
-            return Match(people[0], "address", f"{mail.from_address} is {people[0]}'s address")
-        notes.append(f"{mail.from_address} is the address of " + (
-            "several applicants (" + ", ".join(people) + ")" if people else "no applicant"))
+            return Match(people[0], "address", _("{address} is {id}'s address").format(
+                address=mail.from_address, id=people[0]))
+        notes.append((_("{address} is the address of several applicants ({ids})") if people
+                      else _("{address} is the address of no applicant")).format(
+            address=mail.from_address, ids=_(", ").join(people)))
     else:
-        notes.append("it has no sender address")
+        notes.append(_("it has no sender address"))
     subject = unicodedata.normalize("NFKC", mail.subject)
     numbers = [cid for cid in directory.candidate_ids_in(subject)
                if re.search(rf"(?<![0-9A-Za-z]){re.escape(cid)}(?![0-9A-Za-z])", subject)]
     if len(numbers) == 1:
-        return Match(numbers[0], "subject", f"its subject names {numbers[0]}")
-    notes.append("its subject names " + (
-        "several applicants (" + ", ".join(numbers) + ")" if numbers else "no applicant number"))
-    return Match(None, None, "; ".join(notes) + ".")
+        return Match(numbers[0], "subject", _("its subject names {id}").format(id=numbers[0]))
+    notes.append(_("its subject names several applicants ({ids})").format(
+        ids=_(", ").join(numbers)) if numbers else _("its subject names no applicant number"))
+    return Match(None, None, _("{reasons}.").format(reasons=_("; ").join(notes)))
 
 
 # --------------------------------------------------------------------------------------------
@@ -578,10 +585,10 @@ def fetch_imap(
     where = f"{host}:{port}"
     if password is None:
         raise MailServerError(
-            f"No password for the IMAP user {user}; nothing was read.",
+            _("No password for the IMAP user {user}; nothing was read.").format(user=user),
             field="mail.imap.password_env",
-            hint="Set the environment variable named by password_env, or store the password "
-            "in the system keyring.",
+            hint=_("Set the environment variable named by password_env, or store the password "
+                   "in the system keyring."),
         )
     try:
         client: imaplib.IMAP4
@@ -594,30 +601,34 @@ def fetch_imap(
                 client.starttls(ssl_context=tls_context(ca_file))
     except ssl.SSLError as exc:
         raise MailServerError(
-            f"TLS with the IMAP server {where} failed ({exc.reason or exc}); nothing was read.",
+            _("TLS with the IMAP server {server} failed ({reason}); nothing was read.").format(
+                server=where, reason=exc.reason or exc),
             field="mail.imap.security",
-            hint="Check security and port, or name the server's CA in ca_file.",
+            hint=_("Check security and port, or name the server's CA in ca_file."),
         ) from None
     except (OSError, imaplib.IMAP4.error) as exc:
         reason = str(exc).strip() or type(exc).__name__
         if isinstance(exc, TimeoutError) or "timed out" in reason:
-            reason = f"it did not answer within {timeout:g} s"
+            reason = _("it did not answer within {seconds:g} s").format(seconds=timeout)
         raise MailServerError(
-            f"Cannot reach the IMAP server {where}: {reason}. Nothing was read.",
-            field="mail.imap.host", hint="Check host, port and security in [mail.imap].",
+            _("Cannot reach the IMAP server {server}: {reason}. Nothing was read.").format(
+                server=where, reason=reason),
+            field="mail.imap.host", hint=_("Check host, port and security in [mail.imap]."),
         ) from None
     try:
         try:
             client.login(user, password)
         except imaplib.IMAP4.error as exc:
             raise MailServerError(
-                f"The IMAP server {where} refused the login for {user} ({exc}); nothing was "
-                "read.", field="mail.imap.user", hint="Check the user name and the password.",
+                _("The IMAP server {server} refused the login for {user} ({reason}); nothing was "
+                  "read.").format(server=where, user=user, reason=exc),
+                field="mail.imap.user", hint=_("Check the user name and the password."),
             ) from None
-        status, _ = client.select(_quote(folder), readonly=True)
+        status, _selected = client.select(_quote(folder), readonly=True)
         if status != "OK":
             raise MailServerError(
-                f"The IMAP server {where} has no folder '{folder}'.", field="mail.imap.folder",
+                _("The IMAP server {server} has no folder '{folder}'.").format(
+                    server=where, folder=folder), field="mail.imap.folder",
             )
         validity_data = client.response("UIDVALIDITY")[1]
         uidvalidity = int(validity_data[0]) if validity_data and validity_data[0] else 0
@@ -634,8 +645,8 @@ def fetch_imap(
             yield uidvalidity, uid, raw
     except (OSError, imaplib.IMAP4.abort) as exc:
         raise MailServerError(
-            f"The connection to the IMAP server {where} broke ({exc}); what was read so far "
-            "is recorded. Run the command again for the rest.",
+            _("The connection to the IMAP server {server} broke ({reason}); what was read so far "
+              "is recorded. Run the command again for the rest.").format(server=where, reason=exc),
         ) from None
     finally:
         with contextlib.suppress(OSError, imaplib.IMAP4.error):

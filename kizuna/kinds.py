@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .errors import InputError
+from .i18n import _
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,8 @@ def get_kind(kind_id: str) -> Kind:
     try:
         return KINDS[kind_id]
     except KeyError:
-        names = ", ".join(f"{k.id} ({k.label})" for k in KINDS.values())
+        names = _(", ").join(f"{k.id} ({k.label})" for k in KINDS.values())
         raise InputError(
-            f"Unknown message kind '{kind_id}'.", field="kind", hint=f"Choose one of: {names}."
+            _("Unknown message kind '{kind}'.").format(kind=kind_id), field="kind",
+            hint=_("Choose one of: {names}.").format(names=names),
         ) from None

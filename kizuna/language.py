@@ -9,6 +9,7 @@ Japanese. Codes are read leniently where people type them (a CSV cell, ``--lang`
 from __future__ import annotations
 
 from .errors import InputError
+from .i18n import _
 
 DEFAULT = "ja"
 # Code → how it is named in a list of the available ones.
@@ -44,8 +45,8 @@ def language_code(value: str | None, *, field: str = "language") -> str:
     code = known_code(value)
     if code is None:
         raise InputError(
-            f"Unknown language '{value.strip()}'.", field=field,
-            hint=f"kizuna writes letters in: {available()}.",
+            _("Unknown language '{value}'.").format(value=value.strip()), field=field,
+            hint=_("kizuna writes letters in: {languages}.").format(languages=available()),
         )
     return code
 

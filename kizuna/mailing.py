@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .errors import InputError, KizunaError, ProfileError
+from .i18n import N_, _
 from .models import JST, Exchange, Message
 from .pipeline import ReplyOutcome, handle_reply
 
@@ -65,11 +66,11 @@ def server_password(variable: str, service: str, user: str) -> str | None:
 def _mail_settings(profile: Profile) -> MailSettings:
     if profile.mail is None:
         raise ProfileError(
-            "The profile has no [mail] table, so kizuna does not know which server to send "
-            "through; nothing was sent or marked.",
+            _("The profile has no [mail] table, so kizuna does not know which server to send "
+              "through; nothing was sent or marked."),
             path=profile.source, field="mail",
-            hint="Add [mail] with host, port, security and user (see `kizuna init` for the "
-            "commented sample).",
+            hint=_("Add [mail] with host, port, security and user (see `kizuna init` for the "
+                   "commented sample)."),
         )
     return profile.mail
 
@@ -102,7 +103,13 @@ class SendEvent:
 
     def line(self) -> str:
         return (f"[{self.index}/{self.total}] #{self.exchange_id} {self.candidate_id}: "
-                f"{self.outcome}" + (f" ({self.detail})" if self.detail else ""))
+                f"{_(SEND_OUTCOMES.get(self.outcome, self.outcome))}"
+                + (f" ({self.detail})" if self.detail else ""))
+
+
+# The outcomes of a send run as the terminal shows them (the JSON keeps the ids).
+SEND_OUTCOMES = {"sent": N_("sent"), "failed": N_("failed"), "sending": N_("sending"),
+                 "skipped": N_("skipped"), "would send": N_("would send")}
 
 
 @dataclass(frozen=True)
@@ -121,14 +128,15 @@ class SendReport:
 
     def summary(self) -> str:
         if self.dry_run:
-            text = f"Dry run: {len(self.of('would send'))} would be sent"
+            parts = [_("Dry run: {count} would be sent").format(count=len(self.of("would send")))]
         else:
-            text = (f"{len(self.of('sent'))} sent, {len(self.of('failed'))} failed, "
-                    f"{len(self.of('sending'))} unanswered")
-        text += f", {len(self.of('skipped'))} skipped"
+            parts = [_("{count} sent").format(count=len(self.of("sent"))),
+                     _("{count} failed").format(count=len(self.of("failed"))),
+                     _("{count} unanswered").format(count=len(self.of("sending")))]
+        parts.append(_("{count} skipped").format(count=len(self.of("skipped"))))
         if self.not_attempted:
-            text += f", {len(self.not_attempted)} not attempted"
-        return text + "."
+            parts.append(_("{count} not attempted").format(count=len(self.not_attempted)))
+        return _("{parts}.").format(parts=_(", ").join(parts))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -144,9 +152,9 @@ class SendReport:
 def stuck_note(exchange: Exchange) -> str:
     """One line for a message left ``sending``: since when, why, and what to do."""
     why = f": {exchange.failure}" if exchange.failure else ""
-    return (f"#{exchange.id} {exchange.candidate_id} is still 'sending'{why}. It may have "
-            f"arrived: check the sent mail or ask, then `kizuna sent {exchange.id}` if it did, "
-            f"or `kizuna send --resend {exchange.id}` to send it again.")
+    return _("#{id} {candidate} is still 'sending'{why}. It may have arrived: check the sent "
+             "mail or ask, then `kizuna sent {id}` if it did, or `kizuna send --resend {id}` to "
+             "send it again.").format(id=exchange.id, candidate=exchange.candidate_id, why=why)
 
 
 @dataclass
@@ -220,9 +228,9 @@ def send(
     settings = _mail_settings(profile)
     if not (exchange_ids or drafts or candidate_id or resend):
         raise InputError(
-            "Nothing to send was named.",
-            hint="Give exchange ids (see `kizuna log`), --drafts for every unsent draft, "
-            "--candidate ID for one applicant's, or --resend ID.",
+            _("Nothing to send was named."),
+            hint=_("Give exchange ids (see `kizuna log`), --drafts for every unsent draft, "
+                   "--candidate ID for one applicant's, or --resend ID."),
         )
     moment = now or (lambda: dt.datetime.now(JST))
     skipped: list[tuple[Exchange, str]] = []
@@ -230,9 +238,9 @@ def send(
     for exchange in log.outbound(list(exchange_ids)):
         _check_outbound(exchange)
         if exchange.status == "sent":
-            skipped.append((exchange, f"already sent at {exchange.sent_at}"))
+            skipped.append((exchange, _("already sent at {time}").format(time=exchange.sent_at)))
         elif exchange.status == "sending":
-            skipped.append((exchange, "left 'sending' by an earlier run; see below"))
+            skipped.append((exchange, _("left 'sending' by an earlier run; see below")))
         else:
             chosen.setdefault(exchange.id, (exchange, False))
     if drafts or candidate_id:
@@ -242,10 +250,12 @@ def send(
         _check_outbound(exchange)
         if exchange.status != "sending":
             raise InputError(
-                f"Exchange {exchange.id} is '{exchange.status}', not 'sending': --resend is "
-                "only for a message whose sending was never answered.",
-                hint=(f"Send it with `kizuna send {exchange.id}`." if exchange.status in
-                      ("draft", "failed") else "It was sent; it is not sent twice."),
+                _("Exchange {id} is '{status}', not 'sending': --resend is only for a message "
+                  "whose sending was never answered.").format(id=exchange.id,
+                                                               status=exchange.status),
+                hint=(_("Send it with `kizuna send {id}`.").format(id=exchange.id)
+                      if exchange.status in ("draft", "failed")
+                      else _("It was sent; it is not sent twice.")),
             )
         chosen[exchange.id] = (exchange, True)
 
@@ -258,7 +268,8 @@ def send(
     for exchange, again in chosen.values():
         message = log.outbound_message(exchange)
         if not message.candidate.email:
-            skipped.append((exchange, f"the log has no email address for {exchange.candidate_id}"))
+            skipped.append((exchange, _("the log has no email address for {id}").format(
+                id=exchange.candidate_id)))
             continue
         item = _Item(exchange, message, exchange.charset or settings.charset, again)
         item.message_id = exchange.message_id or message_id(message, profile,
@@ -268,8 +279,10 @@ def send(
                          draft=False, now=moment())
         except KizunaError as exc:
             raise type(exc)(
-                f"Exchange {exchange.id} ({exchange.candidate_id}) cannot be sent as email in "
-                f"{item.charset}: {exc.message} Nothing was sent or marked.",
+                _("Exchange {id} ({candidate}) cannot be sent as email in {charset}: {reason} "
+                  "Nothing was sent or marked.").format(
+                    id=exchange.id, candidate=exchange.candidate_id, charset=item.charset,
+                    reason=exc.message),
                 path=exc.path, field=exc.field, hint=exc.hint, problems=exc.problems,
             ) from None
         errors = [f for f in checker.check_message(
@@ -279,10 +292,11 @@ def send(
         ) if f.severity == "error"]
         if errors and not force:
             first = errors[0]
-            skipped.append((exchange, f"kizuna check found {len(errors)} error(s), first at line "
-                                      f"{first.line}: {first.rule} {first.message} Correct it "
-                                      "(`kizuna check --exchange "
-                                      f"{exchange.id}`), or send it with --force."))
+            skipped.append((exchange, _(
+                "kizuna check found {count} error(s), first at line {line}: {rule} {message} "
+                "Correct it (`kizuna check --exchange {id}`), or send it with --force.").format(
+                count=len(errors), line=first.line, rule=first.rule, message=first.message,
+                id=exchange.id)))
             continue
         items.append(item)
 
@@ -300,7 +314,8 @@ def send(
     if dry_run or not items:
         for item in items:
             emit(SendEvent(len(events) + 1, total, item.exchange.id, item.exchange.candidate_id,
-                           "would send", f"to {item.message.candidate.email} in {item.charset}",
+                           "would send", _("to {address} in {charset}").format(
+                               address=item.message.candidate.email, charset=item.charset),
                            item.message_id))
         return SendReport(tuple(events), tuple(log.sending()), dry_run=dry_run)
 
@@ -329,7 +344,7 @@ def send(
                                        resend=item.resend)
             if claimed is None:
                 emit(SendEvent(len(events) + 1, total, exchange.id, exchange.candidate_id,
-                               "skipped", "its status changed meanwhile (another kizuna send?)"))
+                               "skipped", _("its status changed meanwhile (another kizuna send?)")))
                 continue
             msgid = claimed.message_id or item.message_id
             rendered = render_draft(item.message, profile, "eml", charset=item.charset,
@@ -344,14 +359,16 @@ def send(
             elif delivery.outcome == "unknown":
                 log.note_unknown(exchange.id, detail)
                 outcome = "sending"
-                stopped = (f"The connection to {connection.where} broke while #{exchange.id} "
-                           "was being handed over; the rest were not attempted.")
+                stopped = _("The connection to {server} broke while #{id} was being handed "
+                            "over; the rest were not attempted.").format(
+                    server=connection.where, id=exchange.id)
             else:
                 log.mark_refused(exchange.id, detail)
                 outcome = "failed"
                 if delivery.outcome == "not_sent":
-                    stopped = (f"The connection to {connection.where} broke before #{exchange.id} "
-                               "was handed over; the rest were not attempted.")
+                    stopped = _("The connection to {server} broke before #{id} was handed over; "
+                                "the rest were not attempted.").format(
+                        server=connection.where, id=exchange.id)
             emit(SendEvent(len(events) + 1, total, exchange.id, exchange.candidate_id, outcome,
                            detail, msgid))
     return SendReport(tuple(events), tuple(log.sending()), stopped, tuple(not_attempted))
@@ -360,9 +377,9 @@ def send(
 def _check_outbound(exchange: Exchange) -> None:
     if exchange.direction != "out":
         raise InputError(
-            f"Exchange {exchange.id} is a message from {exchange.candidate_id}, not one to "
-            "send; nothing was sent.",
-            hint="`kizuna log` shows each exchange's direction (→ to the applicant).",
+            _("Exchange {id} is a message from {candidate}, not one to send; nothing was "
+              "sent.").format(id=exchange.id, candidate=exchange.candidate_id),
+            hint=_("`kizuna log` shows each exchange's direction (→ to the applicant)."),
         )
 
 
@@ -403,8 +420,18 @@ class InboxEntry:
     def line(self) -> str:
         where = f"{self.source}: {self.position}" if self.position else self.source
         who = f" {self.candidate_id}" if self.candidate_id else ""
-        how = f" (by {self.matched_by})" if self.matched_by else ""
-        return f"{where}:{who} {self.outcome}{how}. {self.detail}".rstrip()
+        how = _(" (by {how})").format(how=_(MATCHED_BY.get(self.matched_by, self.matched_by))) \
+            if self.matched_by else ""
+        outcome = _(INBOX_OUTCOMES.get(self.outcome, self.outcome))
+        return _("{where}:{who} {outcome}{how}. {detail}").format(
+            where=where, who=who, outcome=outcome, how=how, detail=self.detail).rstrip()
+
+
+# The outcomes of an import and how a message was matched, as the terminal shows them.
+INBOX_OUTCOMES = {"recorded": N_("recorded"), "duplicate": N_("duplicate"), "kept": N_("kept"),
+                  "unreadable": N_("unreadable"), "own": N_("own")}
+MATCHED_BY = {"thread": N_("thread"), "address": N_("address"), "subject": N_("subject"),
+              "given": N_("given")}
 
 
 @dataclass(frozen=True)
@@ -420,9 +447,10 @@ class InboxReport:
 
     def summary(self) -> str:
         counts = collections.Counter(e.outcome for e in self.entries)
-        parts = [f"{counts.get(k, 0)} {k}" for k in
-                 ("recorded", "duplicate", "kept", "unreadable", "own")]
-        return f"{sum(counts.values())} messages: " + ", ".join(parts) + "."
+        parts = [_("{count} {outcome}").format(count=counts.get(k, 0), outcome=_(INBOX_OUTCOMES[k]))
+                 for k in ("recorded", "duplicate", "kept", "unreadable", "own")]
+        return _("{count} messages: {parts}.").format(count=sum(counts.values()),
+                                                      parts=_(", ").join(parts))
 
     def to_dict(self) -> dict[str, Any]:
         return {"entries": [e.to_dict() for e in self.entries],
@@ -502,9 +530,9 @@ def import_imap(
     settings = profile.imap
     if settings is None:
         raise ProfileError(
-            "The profile has no [mail.imap] table, so kizuna does not know where to read "
-            "replies; nothing was read.", path=profile.source, field="mail.imap",
-            hint="Add [mail.imap] with host, user and folder (see `kizuna init`).",
+            _("The profile has no [mail.imap] table, so kizuna does not know where to read "
+              "replies; nothing was read."), path=profile.source, field="mail.imap",
+            hint=_("Add [mail.imap] with host, user and folder (see `kizuna init`)."),
         )
     secret = password if password is not None else server_password(
         settings.password_env, settings.keyring_service, settings.user
@@ -563,17 +591,20 @@ def _import_one(
 
     mail = item.mail
     if mail is None:
-        kept = log.keep_unmatched(item.key, item.raw, f"unreadable: {item.problem}",
+        kept = log.keep_unmatched(item.key, item.raw,
+                                  _("unreadable: {problem}").format(problem=item.problem),
                                   source=item.source, position=item.position)
         return InboxEntry(item.source, item.position, "unreadable",
-                          f"{item.problem} Kept as #{kept.id}.", kept_id=kept.id)
+                          _("{problem} Kept as #{id}.").format(problem=item.problem, id=kept.id),
+                          kept_id=kept.id)
     common: dict[str, Any] = {"message_id": mail.message_id, "subject": mail.subject,
                               "from_address": mail.from_address}
     if mail.message_id is not None:
         own = log.exchange_by_message_id(mail.message_id)
         if own is not None and own.direction == "out":
             return InboxEntry(item.source, item.position, "own",
-                              f"it is exchange #{own.id}, which kizuna sent", own.candidate_id,
+                              _("it is exchange #{id}, which kizuna sent").format(id=own.id),
+                              own.candidate_id,
                               **common)
     found = inbox.match(mail, log)
     if found.candidate_id is None:
@@ -583,8 +614,9 @@ def _import_one(
             sent_at=mail.sent_at,
         )
         return InboxEntry(item.source, item.position, "kept",
-                          f"No applicant found: {found.reason} Kept as #{kept.id} for a later "
-                          "import.", kept_id=kept.id, **common)
+                          _("No applicant found: {reason} Kept as #{id} for a later "
+                            "import.").format(reason=found.reason, id=kept.id),
+                          kept_id=kept.id, **common)
     with log.transaction():
         outcome = handle_reply(profile, log, found.candidate_id, mail.text, on=day,
                                now=mail.sent_at, subject=mail.subject,
@@ -592,7 +624,7 @@ def _import_one(
         log.forget_kept(mail.key)
     detail = outcome.note
     if retrying is not None:
-        detail = f"(kept #{retrying} until now) {detail}"
+        detail = _("(kept #{id} until now) {detail}").format(id=retrying, detail=detail)
     return InboxEntry(item.source, item.position,
                       "duplicate" if outcome.duplicate else "recorded", detail,
                       found.candidate_id, found.how, reply=outcome, **common)

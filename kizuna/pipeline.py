@@ -29,6 +29,7 @@ from .errors import (
     SlotError,
     SlotTaken,
 )
+from .i18n import _, ngettext
 from .kinds import get_kind
 from .language import DEFAULT as DEFAULT_LANGUAGE
 from .language import language_code
@@ -218,32 +219,38 @@ def check_history(
         record = None
     out = [e for e in log.timeline(candidate.id) if e.direction == "out"] if record else []
     who = f"{candidate.name} ({candidate.id})"
-    force = "Pass --force to draft it all the same."
+    force = _("Pass --force to draft it all the same.")
     if record is not None and record.status in ("not_passed", "withdrawn") and kind in _AFTER_A_DECISION:
-        what = "did not pass" if record.status == "not_passed" else "withdrew"
+        what = (_("{who} did not pass (status '{status}' in the log), so '{kind}' does not follow.")
+                if record.status == "not_passed" else
+                _("{who} withdrew (status '{status}' in the log), so '{kind}' does not follow."))
         raise InputError(
-            f"{who} {what} (status '{record.status}' in the log), so '{kind}' does not follow.",
-            field="kind", hint=f"Write to them with the kind note instead. {force}",
+            what.format(who=who, status=record.status, kind=kind),
+            field="kind", hint=_("Write to them with the kind note instead. {force}").format(
+                force=force),
         )
     final = profile.stages[-1].id
     final_pass = any(e.kind == "final_result" and e.result == "passed" for e in out)
     if kind == "offer" and not final_pass:
         raise InputError(
-            f"'offer' (採用内定) follows a final pass, and {who} has no final_result passed in "
-            "the log.", field="kind",
-            hint=f"Draft final_result --result passed first (stage '{final}'). {force}",
+            _("'offer' (採用内定) follows a final pass, and {who} has no final_result passed in "
+              "the log.").format(who=who), field="kind",
+            hint=_("Draft final_result --result passed first (stage '{stage}'). {force}").format(
+                stage=final, force=force),
         )
     if kind == "pre_arrival_guide":
         public = profile.organisation.public_sector
         if public and not any(e.kind == "offer" for e in out):
             raise InputError(
-                f"The pre-arrival guide follows the offer (採用内定), and {who} has no offer in "
-                "the log.", field="kind", hint=f"Draft the offer first. {force}",
+                _("The pre-arrival guide follows the offer (採用内定), and {who} has no offer in "
+                  "the log.").format(who=who), field="kind",
+                hint=_("Draft the offer first. {force}").format(force=force),
             )
         if not public and not final_pass:
             raise InputError(
-                f"The pre-arrival guide follows the final pass (内定), and {who} has none in the "
-                "log.", field="kind", hint=f"Draft final_result --result passed first. {force}",
+                _("The pre-arrival guide follows the final pass (内定), and {who} has none in the "
+                  "log.").format(who=who), field="kind",
+                hint=_("Draft final_result --result passed first. {force}").format(force=force),
             )
     if kind in ("interview_result", "final_result") and record is not None:
         about = stage or (final if kind == "final_result" else infer_stage(profile, kind, candidate.id, log))
@@ -252,10 +259,12 @@ def check_history(
         ):
             label = profile.stage(about)
             raise InputError(
-                f"{who} has no interview at stage '{about}' ({label.label if label else about}) "
-                f"in the log: no invitation to it was drafted, so '{kind}' has nothing to report.",
+                _("{who} has no interview at stage '{stage}' ({label}) in the log: no invitation "
+                  "to it was drafted, so '{kind}' has nothing to report.").format(
+                    who=who, stage=about, label=label.label if label else about, kind=kind),
                 field="stage",
-                hint=f"Give the stage they were interviewed at with --stage. {force}",
+                hint=_("Give the stage they were interviewed at with --stage. {force}").format(
+                    force=force),
             )
 
 
@@ -310,10 +319,11 @@ def prepare_message(
             slot = holds.booked_slot(log, candidate.id)
         if slot is None:
             raise InputError(
-                f"'{kind}' needs the interview's date and time, and {candidate.name} has no booking.",
+                _("'{kind}' needs the interview's date and time, and {name} has no "
+                  "booking.").format(kind=kind, name=candidate.name),
                 field="slot",
-                hint="Pass --slot 2026-12-05T10:00 (Asia/Tokyo), or record the applicant's reply "
-                "with `kizuna reply` to book one of the offered slots.",
+                hint=_("Pass --slot 2026-12-05T10:00 (Asia/Tokyo), or record the applicant's "
+                       "reply with `kizuna reply` to book one of the offered slots."),
             )
         offered = (slot,)
     elif spec.offers_slots:
@@ -372,25 +382,26 @@ def _held_for_nudge(log: Log | None, candidate: Candidate, moment: dt.datetime) 
     nudged about this invitation already (never twice, ``force`` or not)."""
     if log is None:
         raise InputError(
-            "'reply_reminder' repeats the interview slots still held for the applicant, which "
-            "only the log knows.", field="slots",
-            hint="Draft it with the log (without --no-log).",
+            _("'reply_reminder' repeats the interview slots still held for the applicant, which "
+              "only the log knows."), field="slots",
+            hint=_("Draft it with the log (without --no-log)."),
         )
     held = holds.held_offer(log, candidate.id, moment)
     if held is None:
         raise InputError(
-            f"No interview slots are held for {candidate.name} ({candidate.id}) any more, so "
-            "there is nothing to remind them of.", field="slots",
-            hint="Their invitation's holds have run out or were booked: draft a new "
-            "interview_invitation, or a note.",
+            _("No interview slots are held for {name} ({id}) any more, so there is nothing to "
+              "remind them of.").format(name=candidate.name, id=candidate.id), field="slots",
+            hint=_("Their invitation's holds have run out or were booked: draft a new "
+                   "interview_invitation, or a note."),
         )
     key = nudge_key(candidate.id, held.invitation)
     if log.has_key(key):
         raise InputError(
-            f"{candidate.name} ({candidate.id}) was already reminded of this invitation "
-            f"(exchange {log.exchange_with_key(key).id}); kizuna drafts one reminder per "
-            "invitation.", field="kind",
-            hint=f"`kizuna log {candidate.id}` shows it; send it if it is still a draft.",
+            _("{name} ({id}) was already reminded of this invitation (exchange {exchange}); "
+              "kizuna drafts one reminder per invitation.").format(
+                name=candidate.name, id=candidate.id, exchange=log.exchange_with_key(key).id),
+            field="kind",
+            hint=_("`kizuna log {id}` shows it; send it if it is still a draft.").format(id=candidate.id),
         )
     return held
 
@@ -461,8 +472,8 @@ def check_meeting_url(url: str) -> str:
     value = check_header_value(url.strip(), "meeting_url")
     if not value.startswith(("https://", "http://")) or any(c.isspace() for c in value):
         raise InputError(
-            f"'{url}' is not a meeting URL.", field="meeting_url",
-            hint="Give the whole address, e.g. https://example.zoom.us/j/123456789.",
+            _("'{url}' is not a meeting URL.").format(url=url), field="meeting_url",
+            hint=_("Give the whole address, e.g. https://example.zoom.us/j/123456789."),
         )
     return value
 
@@ -483,7 +494,7 @@ def choose_topics(
     the log already holds (one query for all of them)."""
     histories = log.topic_histories([cid for cid, _ in people]) if log is not None else {}
     groups: dict[tuple[str | None, str], list[int]] = {}
-    for index, (_, result) in enumerate(people):
+    for index, (_candidate, result) in enumerate(people):
         language = (languages[index] if languages is not None else "") or DEFAULT_LANGUAGE
         groups.setdefault((result, language), []).append(index)
     choices: list[TopicChoice] = [TopicChoice()] * len(people)
@@ -504,16 +515,19 @@ def record_many(
     already logged returns its existing row. Messages that offer slots are drafted one at a
     time (``draft_message``): their holds need the proposal's lock. ``charset``: the charset
     they were written in as email, if they were (``kizuna send`` sends them in it)."""
-    for message, _ in pairs:
+    for message, _key in pairs:
         if get_kind(message.kind).repeats_offer:
             raise InputError(
-                f"'{message.kind}' repeats the slots held for one applicant, once per invitation.",
-                field="kind", hint="Draft it with draft_message (`kizuna draft`, `kizuna today --draft`).",
+                _("'{kind}' repeats the slots held for one applicant, once per invitation.").format(
+                    kind=message.kind),
+                field="kind",
+                hint=_("Draft it with draft_message (`kizuna draft`, `kizuna today --draft`)."),
             )
         if get_kind(message.kind).offers_slots:
             raise InputError(
-                f"'{message.kind}' offers interview slots, which are held one applicant at a time.",
-                field="kind", hint="Draft invitations with draft_message (`kizuna draft`).",
+                _("'{kind}' offers interview slots, which are held one applicant at a "
+                  "time.").format(kind=message.kind),
+                field="kind", hint=_("Draft invitations with draft_message (`kizuna draft`)."),
             )
     return log.record_outbound_many(pairs, charset=charset)
 
@@ -571,7 +585,8 @@ def record_message(
                 holds.hold(log, message.candidate.id, list(message.slots), until=until,
                               exchange_id=exchange.id, now=now)
             except SlotError as exc:
-                raise SlotError(f"The invitation was not recorded. {exc.message}",
+                raise SlotError(_("The invitation was not recorded. {reason}").format(
+                                    reason=exc.message),
                                 field=exc.field, hint=exc.hint) from None
     return exchange
 
@@ -632,9 +647,9 @@ def _check_note(kind: str, note: str, *, editing: bool) -> None:
     cancels it, recording nothing."""
     if get_kind(kind).written_by_hand and not note.strip() and not editing:
         raise DraftCancelled(
-            f"Draft cancelled: '{kind}' is written by you and its text is empty, so nothing "
-            "was recorded.",
-            field="body", hint="Write the text in a file for --body-file, or use --edit.",
+            _("Draft cancelled: '{kind}' is written by you and its text is empty, so nothing "
+              "was recorded.").format(kind=kind),
+            field="body", hint=_("Write the text in a file for --body-file, or use --edit."),
         )
 
 
@@ -647,8 +662,8 @@ def slot_from_text(profile: Profile, text: str, *, force: bool = False) -> Slot:
         start = dt.datetime.fromisoformat(text.strip())
     except ValueError:
         raise InputError(
-            f"'{text}' is not a date and time.", field="slot",
-            hint="Use ISO 8601, e.g. 2026-12-05T10:00 or 2026-12-05T10:00+09:00.",
+            _("'{text}' is not a date and time.").format(text=text), field="slot",
+            hint=_("Use ISO 8601, e.g. 2026-12-05T10:00 or 2026-12-05T10:00+09:00."),
         ) from None
     start = start.replace(tzinfo=JST) if start.tzinfo is None else start.astimezone(JST)
     check_served_date(start, "slot")
@@ -666,14 +681,16 @@ def _check_open_day(profile: Profile, day: dt.date) -> None:
     if why not in ("closed", "holiday"):
         return
     if policy.calendar.in_closure(day):
-        reason = "falls in the year-end closure (slots.closure)"
+        reason = _("{day} ({date}) falls in the year-end closure (slots.closure).")
     elif why == "holiday":
-        reason = f"is a public holiday ({holiday_name(day)}; slots.offer_holidays is false)"
+        reason = _("{day} ({date}) is a public holiday ({holiday}; slots.offer_holidays is "
+                   "false).")
     else:
-        reason = "is blocked for interviews (slots.blocked_dates or slots.blocked_periods)"
+        reason = _("{day} ({date}) is blocked for interviews (slots.blocked_dates or "
+                   "slots.blocked_periods).")
     raise SlotError(
-        f"{day.isoformat()} ({full_date(day)}) {reason}.", field="slot",
-        hint="Check the date, or pass --force to use it all the same.",
+        reason.format(day=day.isoformat(), date=full_date(day), holiday=holiday_name(day)),
+        field="slot", hint=_("Check the date, or pass --force to use it all the same."),
     )
 
 
@@ -704,9 +721,9 @@ def apply_edit(message: Message, edited: str) -> Message | None:
     if start >= 0 and text.find(BLANK_END, start) > start:
         spot = text[start:text.find(BLANK_END, start) + len(BLANK_END)]
         raise DraftCancelled(
-            f"Draft cancelled: it still holds a spot marked for you to write in ({spot}), so "
-            "nothing was recorded.",
-            hint="Draft it again and replace the marked spot with your text.",
+            _("Draft cancelled: it still holds a spot marked for you to write in ({spot}), so "
+              "nothing was recorded.").format(spot=spot),
+            hint=_("Draft it again and replace the marked spot with your text."),
         )
     return replace(message, subject=subject, body=tidy(text))
 
@@ -730,8 +747,9 @@ def applicant(
     if name is None:
         if candidate_id is None or log is None:
             raise InputError(
-                "The applicant's name is missing.", field="name",
-                hint="Give --name (and --candidate ID if known), or a --candidate the log knows.",
+                _("The applicant's name is missing."), field="name",
+                hint=_("Give --name (and --candidate ID if known), or a --candidate the log "
+                       "knows."),
             )
         known = log.get_candidate(candidate_id)
         return Candidate(id=known.id, name=known.name, kana=kana or known.kana,
@@ -800,8 +818,8 @@ def draft_output(
             revised = apply_edit(message, edited) if edited is not None else None
             if revised is None:
                 raise DraftCancelled(
-                    "Draft cancelled: the editor returned no changes or an empty text, so "
-                    "nothing was recorded."
+                    _("Draft cancelled: the editor returned no changes or an empty text, so "
+                      "nothing was recorded.")
                 )
             message = revised
             if check:
@@ -839,9 +857,11 @@ def _check_edited(
     errors = [f for f in findings if f.severity == "error"]
     if errors and not force:
         raise CheckFailed(
-            f"The edited draft has {len(errors)} error{'s' if len(errors) != 1 else ''} "
-            "(kizuna check), so nothing was recorded:", problems=errors,
-            hint="Correct the draft and run again, or pass --force to record it as it is.",
+            ngettext("The edited draft has {count} error (kizuna check), so nothing was recorded:",
+                     "The edited draft has {count} errors (kizuna check), so nothing was "
+                     "recorded:", len(errors)).format(count=len(errors)),
+            problems=errors,
+            hint=_("Correct the draft and run again, or pass --force to record it as it is."),
         )
     return tuple(findings)
 
@@ -920,9 +940,9 @@ def check_drafts(
                 message, on=on or message.date, others=others,
                 booking=holds.booked_slot(log, cid), charset=charset or "utf-8",
             )
-            checked.append(Checked(f"exchange {exchange.id}", tuple(found), exchange.id))
+            checked.append(Checked(_("exchange {id}").format(id=exchange.id), tuple(found), exchange.id))
     elif exchange_ids or unsent:
-        raise InputError("Checking logged drafts needs the log.", field="log")
+        raise InputError(_("Checking logged drafts needs the log."), field="log")
     return checked
 
 
@@ -1024,7 +1044,8 @@ def handle_reply(
     if isinstance(read, ReplyOutcome):
         return read
     choice, booked = read
-    note = f"Booked {format_slot(booked)} for {candidate_id}; the other held slots were released."
+    note = _("Booked {slot} for {id}; the other held slots were released.").format(
+        slot=format_slot(booked), id=candidate_id)
     moment = in_jst(now)
     try:
         candidate = log.get_candidate(candidate_id)
@@ -1034,26 +1055,26 @@ def handle_reply(
         )
     except KizunaError as exc:
         # The booking stands (it is what the applicant asked for); only the draft is missing.
-        note += (
-            f" The confirmation could not be drafted: {exc} Draft it with "
-            f"`kizuna draft interview_confirmation --candidate {candidate_id}`."
-        )
+        note += _(" The confirmation could not be drafted: {reason} Draft it with "
+                  "`kizuna draft interview_confirmation --candidate {id}`.").format(
+            reason=exc, id=candidate_id)
         return ReplyOutcome(exchange, choice, booked, None, note)
     return ReplyOutcome(exchange, choice, booked, confirmation, note)
 
 
 def _already_recorded(log: Log, exchange: Exchange) -> ReplyOutcome:
     candidate_id = exchange.candidate_id
-    note = (
-        f"This reply was already recorded as exchange {exchange.id} ("
-        + (f"the same Message-ID, {exchange.message_id}" if exchange.message_id else
-           "same applicant, time and text")
-        + "), so nothing was recorded or booked again"
-    )
+    how = (_("the same Message-ID, {message_id}").format(message_id=exchange.message_id)
+           if exchange.message_id else _("same applicant, time and text"))
     existing = holds.booked_slot(log, candidate_id)
-    note += f"; their interview is {format_slot(existing)}." if existing else "."
+    note = (_("This reply was already recorded as exchange {id} ({how}), so nothing was recorded "
+              "or booked again; their interview is {slot}.") if existing else
+            _("This reply was already recorded as exchange {id} ({how}), so nothing was recorded "
+              "or booked again.")).format(id=exchange.id, how=how,
+                                          slot=format_slot(existing) if existing else "")
     choice = Choice(None, None, "none",
-                    f"Already recorded as exchange {exchange.id}; the reply was not read again.")
+                    _("Already recorded as exchange {id}; the reply was not read again.").format(
+                        id=exchange.id))
     return ReplyOutcome(exchange, choice, None, None, note, duplicate=True)
 
 
@@ -1073,8 +1094,9 @@ def _read_and_book(
     offer = holds.offered(log, candidate_id, moment, include_expired=True)
     if not offer:
         existing = holds.booked_slot(log, candidate_id)
-        note = "No slots are on offer to this applicant, so nothing was booked"
-        note += f"; their interview is {format_slot(existing)}." if existing else "."
+        note = (_("No slots are on offer to this applicant, so nothing was booked; their "
+                  "interview is {slot}.").format(slot=format_slot(existing)) if existing else
+                _("No slots are on offer to this applicant, so nothing was booked."))
         return ReplyOutcome(exchange, parse_choice(text, ()), None, None, note)
     # A slot that has already begun is as unavailable as one somebody else booked.
     past = {s.start for s in offer if s.start <= moment}
@@ -1085,11 +1107,12 @@ def _read_and_book(
         alternatives = _alternatives(profile, log, on, moment, candidate_id, len(offer), lost)
         if lost.start in past and lost.start not in taken:
             choice = dataclasses.replace(
-                choice, reason=choice.reason.replace(
-                    "it has been taken by someone else", "that time has already passed"
-                ),
+                choice, reason=_("The applicant chose slot {numbers}, but that time has already "
+                                 "passed; offer other slots.").format(
+                    numbers=_(", ").join(str(x) for x in choice.preferences)),
             )
-            note = f"{format_slot(lost)} has already passed, so nothing was booked."
+            note = _("{slot} has already passed, so nothing was booked.").format(
+                slot=format_slot(lost))
             return ReplyOutcome(
                 exchange, choice, None, None, _with_alternatives(note, alternatives), alternatives
             )
@@ -1098,7 +1121,8 @@ def _read_and_book(
         )
     if choice.status != "chosen" or choice.slot is None:
         return ReplyOutcome(
-            exchange, choice, None, None, f"Nothing was booked: {choice.reason}"
+            exchange, choice, None, None,
+            _("Nothing was booked: {reason}").format(reason=choice.reason),
         )
     try:
         spacing = profile.slots.spacing
@@ -1110,7 +1134,8 @@ def _read_and_book(
         )
     except SlotError as exc:
         # The reply is recorded; say why the booking was refused rather than fail the command.
-        return ReplyOutcome(exchange, choice, None, None, f"Nothing was booked: {exc}")
+        return ReplyOutcome(exchange, choice, None, None,
+                            _("Nothing was booked: {reason}").format(reason=exc))
     return choice, booked
 
 
@@ -1135,15 +1160,17 @@ def _alternatives(
 
 
 def _taken_note(slot: Slot, alternatives: Sequence[Slot]) -> str:
-    note = f"{format_slot(slot)} is already taken by another applicant, so nothing was booked."
+    note = _("{slot} is already taken by another applicant, so nothing was booked.").format(
+        slot=format_slot(slot))
     return _with_alternatives(note, alternatives)
 
 
 def _with_alternatives(note: str, alternatives: Sequence[Slot]) -> str:
     if alternatives:
-        note += " Free slots to offer instead: " + ", ".join(format_slot(s) for s in alternatives) + "."
+        note += _(" Free slots to offer instead: {slots}.").format(
+            slots=_(", ").join(format_slot(s) for s in alternatives))
     else:
-        note += " No other slot is free within the policy's horizon."
+        note += _(" No other slot is free within the policy's horizon.")
     return note
 
 
@@ -1161,7 +1188,7 @@ def draft_reminders(
     # Every reminder of an online interview carries its URL: say every one that lacks it
     # before drafting any, rather than stop half-way.
     missing = []
-    for candidate_id, _ in due:
+    for candidate_id, _slot in due:
         stage = profile.stage(infer_stage(profile, "interview_reminder", candidate_id, log))
         booking = holds.booking(log, candidate_id)
         if stage is not None and stage.format == "online" and not stage.meeting_url and not (
@@ -1170,10 +1197,11 @@ def draft_reminders(
             missing.append(candidate_id)
     if missing:
         raise InputError(
-            f"No reminder was drafted: the online interviews of {', '.join(missing)} have no "
-            "meeting URL, which the reminder carries.", field="meeting_url",
-            hint="Record each with `kizuna meeting CANDIDATE URL`, or set the stage's "
-            "meeting_url in the profile, then run again.",
+            _("No reminder was drafted: the online interviews of {ids} have no meeting URL, "
+              "which the reminder carries.").format(ids=_(", ").join(missing)),
+            field="meeting_url",
+            hint=_("Record each with `kizuna meeting CANDIDATE URL`, or set the stage's "
+                   "meeting_url in the profile, then run again."),
         )
     drafted: list[Drafted] = []
     for candidate_id, slot in due:
@@ -1195,8 +1223,9 @@ def set_meeting_url(log: Log, candidate_id: str, url: str) -> Slot:
     if booking is None:
         log.get_candidate(candidate_id)  # an unknown applicant → near matches
         raise LogError(
-            f"{candidate_id} has no booked interview, so there is nothing to attach a meeting "
-            "URL to.", hint="Record their reply with `kizuna reply` to book a slot first.",
+            _("{id} has no booked interview, so there is nothing to attach a meeting URL "
+              "to.").format(id=candidate_id),
+            hint=_("Record their reply with `kizuna reply` to book a slot first."),
         )
     holds.set_meeting_url(log, candidate_id, booking.slot, check_meeting_url(url))
     return booking.slot

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from .check_rules import CheckSettings, parse_check_settings
 from .errors import ProfileError
 from .headers import address_problem
+from .i18n import N_, _
 from .seasons import SERVED_YEARS
 from .textfiles import parse_toml, read_text_file
 
@@ -211,10 +212,10 @@ class Profile:
         for stage in self.stages:
             if stage.id == stage_id:
                 return stage
-        ids = ", ".join(s.id for s in self.stages)
+        ids = _(", ").join(s.id for s in self.stages)
         raise ProfileError(
-            f"Unknown stage '{stage_id}'.", path=self.source, field="stages",
-            hint=f"The profile defines: {ids}.",
+            _("Unknown stage '{stage}'.").format(stage=stage_id), path=self.source, field="stages",
+            hint=_("The profile defines: {ids}.").format(ids=ids),
         )
 
     def town_path(self) -> Path | None:
@@ -235,14 +236,15 @@ def sample_profile_text() -> str:
 def load_profile(path: str | Path | None = None) -> Profile:
     """Read and validate a profile; with no path, the built-in sample."""
     if path is None:
-        return parse_profile(sample_profile_text(), source="<built-in sample profile>")
+        return parse_profile(sample_profile_text(), source=_("<built-in sample profile>"))
     p = Path(path)
     if not p.exists() and not p.is_symlink():
         raise ProfileError(
-            "Profile file not found.", path=str(p),
-            hint="Create one with `kizuna init DIR`, or drop --profile to use the built-in sample.",
+            _("Profile file not found."), path=str(p),
+            hint=_("Create one with `kizuna init DIR`, or drop --profile to use the built-in "
+                   "sample."),
         )
-    text = read_text_file(p, what="profile", error=ProfileError)
+    text = read_text_file(p, what=N_("profile"), error=ProfileError)
     return parse_profile(text, source=str(p), base_dir=p.resolve().parent)
 
 
@@ -256,11 +258,13 @@ def _unknown_key(
     )
     close = difflib.get_close_matches(key, list(known), n=1)
     if close:
-        hint = f"Did you mean '{close[0]}'?"
+        hint = _("Did you mean '{name}'?").format(name=close[0])
     else:
-        hint = f"Valid {'tables' if not prefix else 'keys'} here: {', '.join(sorted(known))}."
+        valid = _("Valid tables here: {names}.") if not prefix else _("Valid keys here: {names}.")
+        hint = valid.format(names=_(", ").join(sorted(known)))
     return ProfileError(
-        f"Unknown {'table' if is_table else 'key'}.", path=path, field=prefix + key, hint=hint,
+        _("Unknown table.") if is_table else _("Unknown key."), path=path, field=prefix + key,
+        hint=hint,
     )
 
 
@@ -273,9 +277,11 @@ class _Reader:
         self.prefix = prefix
 
     def _fail(self, key: str, expected: str, value: Any) -> ProfileError:
+        """``expected`` is already translated."""
         shown = value.isoformat() if isinstance(value, dt.date | dt.time) else repr(value)
         return ProfileError(
-            f"Expected {expected}, found {shown}.", path=self.source, field=self.prefix + key,
+            _("Expected {expected}, found {value}.").format(expected=expected, value=shown),
+            path=self.source, field=self.prefix + key,
         )
 
     def only(self, known: Collection[str]) -> _Reader:
@@ -288,36 +294,38 @@ class _Reader:
     def table(self, key: str) -> _Reader:
         value = self.data.get(key, {})
         if not isinstance(value, Mapping):
-            raise self._fail(key, "a table", value)
+            raise self._fail(key, _("a table"), value)
         return _Reader(value, self.source, f"{self.prefix}{key}.")
 
     def text(self, key: str, default: str | None = None) -> str:
         value = self.data.get(key, default)
         if value is None:
-            raise ProfileError("Required key is missing.", path=self.source, field=self.prefix + key)
+            raise ProfileError(_("Required key is missing."), path=self.source,
+                               field=self.prefix + key)
         if not isinstance(value, str):
-            raise self._fail(key, "a string", value)
+            raise self._fail(key, _("a string"), value)
         if "\n" in value and key not in _MULTILINE_OK:
-            raise self._fail(key, "a single line", value)
+            raise self._fail(key, _("a single line"), value)
         return value
 
     def flag(self, key: str, default: bool) -> bool:
         value = self.data.get(key, default)
         if not isinstance(value, bool):
-            raise self._fail(key, "true or false", value)
+            raise self._fail(key, _("true or false"), value)
         return value
 
     def number(self, key: str, default: int, minimum: int, maximum: int) -> int:
         value = self.data.get(key, default)
         if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
-            raise self._fail(key, f"a whole number from {minimum} to {maximum}", value)
+            raise self._fail(key, _("a whole number from {minimum} to {maximum}").format(
+                minimum=minimum, maximum=maximum), value)
         return value
 
     def url(self, key: str) -> str:
         """An http(s) URL, or "" when the key is left out."""
         value = self.text(key, "")
         if value and not _URL_RE.match(value):
-            raise self._fail(key, "a URL starting with https://", value)
+            raise self._fail(key, _("a URL starting with https://"), value)
         return value
 
     def clock(self, key: str, default: dt.time) -> dt.time:
@@ -329,7 +337,7 @@ class _Reader:
             return value.replace(second=0, microsecond=0)
         match = _CLOCK_RE.match(value) if isinstance(value, str) else None
         if match is None:
-            raise self._fail(key, 'a time as "HH:MM", e.g. "17:15"', value)
+            raise self._fail(key, _('a time as "HH:MM", e.g. "17:15"'), value)
         return dt.time(int(match.group(1)), int(match.group(2)))
 
     def month_days(self, key: str) -> tuple[tuple[int, int], tuple[int, int]] | None:
@@ -339,7 +347,7 @@ class _Reader:
         if value is None:
             return None
         if not isinstance(value, list) or len(value) != 2:
-            raise self._fail(key, 'two month-days as ["12-01", "03-31"]', value)
+            raise self._fail(key, _('two month-days as ["12-01", "03-31"]'), value)
         days: list[tuple[int, int]] = []
         for item in value:
             match = _MONTH_DAY_RE.match(item) if isinstance(item, str) else None
@@ -348,7 +356,7 @@ class _Reader:
                     raise ValueError
                 dt.date(2000, int(match.group(1)), int(match.group(2)))
             except ValueError:
-                raise self._fail(key, 'two month-days as ["12-01", "03-31"]', value) from None
+                raise self._fail(key, _('two month-days as ["12-01", "03-31"]'), value) from None
             days.append((int(match.group(1)), int(match.group(2))))
         return days[0], days[1]
 
@@ -365,10 +373,11 @@ class _Reader:
             except ValueError:
                 day = None
         if day is None:
-            raise self._fail(key, "a date as YYYY-MM-DD", value)
+            raise self._fail(key, _("a date as YYYY-MM-DD"), value)
         first, last = SERVED_YEARS
         if not first <= day.year <= last:
-            raise self._fail(key, f"a date from {first}-01-01 to {last}-12-31", value)
+            raise self._fail(key, _("a date from {first}-01-01 to {last}-12-31").format(
+                first=first, last=last), value)
         return day
 
 
@@ -443,12 +452,12 @@ def _parse(data: Mapping[str, Any], source: str, base_dir: Path | None) -> Profi
     org = root.table("organisation").only(ORGANISATION_KEYS)
     for key in ("name", "sender"):
         if not org.text(key).strip():
-            raise ProfileError("This cannot be empty: every message names it.", path=source,
+            raise ProfileError(_("This cannot be empty: every message names it."), path=source,
                                field=f"organisation.{key}")
     sender_email = org.text("email", "")
     if sender_email and (problem := address_problem(sender_email)):
         raise ProfileError(problem, path=source, field="organisation.email",
-                           hint="It is the From address of every .eml; correct it.")
+                           hint=_("It is the From address of every .eml; correct it."))
     organisation = Organisation(
         name=org.text("name"),
         office=org.text("office", ""),
@@ -472,13 +481,13 @@ def _parse(data: Mapping[str, Any], source: str, base_dir: Path | None) -> Profi
     stages_raw = data.get("stages", [])
     if not isinstance(stages_raw, list) or not stages_raw:
         raise ProfileError(
-            "Expected at least one [[stages]] table.", path=source, field="stages",
+            _("Expected at least one [[stages]] table."), path=source, field="stages",
         )
     stages: list[Stage] = []
     seen: set[str] = set()
     for i, item in enumerate(stages_raw):
         if not isinstance(item, Mapping):
-            raise ProfileError("Expected a table.", path=source, field=f"stages[{i}]")
+            raise ProfileError(_("Expected a table."), path=source, field=f"stages[{i}]")
         st = _Reader(item, source, f"stages[{i}].").only(STAGE_KEYS)
         stage = Stage(
             id=st.text("id"),
@@ -494,12 +503,14 @@ def _parse(data: Mapping[str, Any], source: str, base_dir: Path | None) -> Profi
         )
         if stage.format not in ("", "online", "onsite"):
             raise ProfileError(
-                f"Expected 'online', 'onsite' or empty, found {stage.format!r}.",
+                _("Expected 'online', 'onsite' or empty, found {value!r}.").format(
+                    value=stage.format),
                 path=source, field=f"stages[{i}].format",
             )
         if stage.id in seen:
             raise ProfileError(
-                f"Stage id '{stage.id}' is used twice.", path=source, field=f"stages[{i}].id"
+                _("Stage id '{stage}' is used twice.").format(stage=stage.id), path=source,
+                field=f"stages[{i}].id",
             )
         seen.add(stage.id)
         stages.append(stage)
@@ -538,9 +549,9 @@ def _parse(data: Mapping[str, Any], source: str, base_dir: Path | None) -> Profi
     )
     if onsite.snow_months is not None and not onsite.snow_note:
         raise ProfileError(
-            "snow_months is set but snow_note is empty.", path=source, field="onsite.snow_note",
-            hint="Write what an applicant coming in those months should know (snow, icy roads, "
-            "train delays), or clear snow_months.",
+            _("snow_months is set but snow_note is empty."), path=source, field="onsite.snow_note",
+            hint=_("Write what an applicant coming in those months should know (snow, icy "
+                   "roads, train delays), or clear snow_months."),
         )
     offer_table = root.table("offer").only(OFFER_KEYS)
     offer = Offer(
@@ -590,10 +601,10 @@ _DEFAULT_PORTS = {
 def _refuse_password(table: _Reader) -> None:
     if "password" in table.data:
         raise ProfileError(
-            "A password is never kept in the profile.", path=table.source,
+            _("A password is never kept in the profile."), path=table.source,
             field=f"{table.prefix}password",
-            hint="Remove it; put it in the environment variable named by password_env, or in "
-            "the system keyring (the keyring package).",
+            hint=_("Remove it; put it in the environment variable named by password_env, or in "
+                   "the system keyring (the keyring package)."),
         )
 
 
@@ -602,13 +613,13 @@ def _server(table: _Reader, kind: str, base_dir: Path | None) -> dict[str, Any]:
     the timeout and an extra CA file."""
     security = table.text("security", "starttls" if kind == "smtp" else "tls")
     if security not in SECURITY_MODES:
-        raise table._fail("security", "'starttls', 'tls' or 'none'", security)
+        raise table._fail("security", _("'starttls', 'tls' or 'none'"), security)
     host = table.text("host")
     if not host.strip() or any(c.isspace() for c in host):
-        raise table._fail("host", "a host name", host)
+        raise table._fail("host", _("a host name"), host)
     variable = table.text("password_env", f"KIZUNA_{kind.upper()}_PASSWORD")
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", variable):
-        raise table._fail("password_env", "an environment variable name", variable)
+        raise table._fail("password_env", _("an environment variable name"), variable)
     ca_text = table.text("ca_file", "")
     ca_file: Path | None = None
     if ca_text:
@@ -644,14 +655,14 @@ def _mail_settings(
         sub.only(IMAP_KEYS)
         user = sub.text("user")
         if not user.strip():
-            raise sub._fail("user", "the IMAP login name", user)
+            raise sub._fail("user", _("the IMAP login name"), user)
         imap = ImapSettings(user=user, folder=sub.text("folder", "INBOX") or "INBOX",
                             **_server(sub, "imap", base_dir))
     if set(table.data) <= {"imap"}:
         return None, imap
     charset = table.text("charset", "utf-8").lower()
     if charset not in ("utf-8", "iso-2022-jp"):
-        raise table._fail("charset", "'utf-8' or 'iso-2022-jp'", charset)
+        raise table._fail("charset", _("'utf-8' or 'iso-2022-jp'"), charset)
     bcc = table.text("archive_bcc", "")
     if bcc:
         try:
@@ -735,11 +746,13 @@ class English:
         table = f"[[stages]] table with id '{getattr(self._obj, 'id', '')}'" \
             if self._table == "stages" else f"[{self._table}]"
         raise ProfileError(
-            f"An English letter needs {self._where}.{key}_en: {self._where}.{key} "
-            f"({value[:40]}{'…' if len(value) > 40 else ''}) is in Japanese.",
+            _("An English letter needs {where}.{key}_en: {where}.{key} ({value}) is in "
+              "Japanese.").format(where=self._where, key=key,
+                                  value=value[:40] + ("…" if len(value) > 40 else "")),
             path=self._source, field=f"{self._where}.{key}_en",
-            hint=f"Add {key}_en = \"...\" to the {table} of the profile, in English (the sample "
-            "profile written by `kizuna init` shows every English key).",
+            hint=_("Add {key}_en = \"...\" to the {table} of the profile, in English (the sample "
+                   "profile written by `kizuna init` shows every English key).").format(
+                key=key, table=table),
         )
 
     def _lookup(self, key: str) -> Any:
@@ -783,8 +796,8 @@ def write_sample_profile(directory: Path, *, force: bool = False) -> Path:
     path = directory / "kizuna.toml"
     if path.exists() and not force:
         raise ProfileError(
-            "A profile already exists here.", path=str(path),
-            hint="Edit it, or pass --force to overwrite it.",
+            _("A profile already exists here."), path=str(path),
+            hint=_("Edit it, or pass --force to overwrite it."),
         )
     path.write_text(sample_profile_text(), encoding="utf-8")
     return path

@@ -42,6 +42,7 @@ from ._season_tables import NUTATION_TERMS as _NUTATION_TERMS
 from ._season_tables import VSOP87D_L as _VSOP87D_L
 from ._season_tables import VSOP87D_R as _VSOP87D_R
 from .errors import InputError
+from .i18n import _
 from .models import JST
 
 __all__ = [
@@ -269,8 +270,8 @@ def era_year(day: dt.date) -> str:
             number = day.year - start.year + 1
             return f"{name}{'元' if number == 1 else number}年"
     raise InputError(
-        f"{day.isoformat()} is before the Shōwa era; era dates are supported from "
-        f"{_ERAS[-1][1].isoformat()} on.",
+        _("{day} is before the Shōwa era; era dates are supported from {first} on.").format(
+            day=day.isoformat(), first=_ERAS[-1][1].isoformat()),
         field="date",
     )
 
@@ -287,9 +288,10 @@ def era_date(day: dt.date) -> str:
 def _check_year(year: int) -> None:
     if not FIRST_YEAR <= year <= LAST_YEAR:
         raise InputError(
-            f"year {year} is outside the supported range {FIRST_YEAR}–{LAST_YEAR}.",
+            _("year {year} is outside the supported range {first}–{last}.").format(
+                year=year, first=FIRST_YEAR, last=LAST_YEAR),
             field="year",
-            hint=f"Give a year from {FIRST_YEAR} to {LAST_YEAR}.",
+            hint=_("Give a year from {first} to {last}.").format(first=FIRST_YEAR, last=LAST_YEAR),
         )
 
 
@@ -302,9 +304,11 @@ def check_served_date(day: DateT, field: str = "date") -> DateT:
         year = day.year
     if not FIRST_YEAR <= year <= LAST_YEAR:
         raise InputError(
-            f"{day.isoformat()} is outside the years kizuna serves ({FIRST_YEAR}–{LAST_YEAR}).",
+            _("{day} is outside the years kizuna serves ({first}–{last}).").format(
+                day=day.isoformat(), first=FIRST_YEAR, last=LAST_YEAR),
             field=field,
-            hint=f"Give a date from {FIRST_YEAR}-01-01 to {LAST_YEAR}-12-31.",
+            hint=_("Give a date from {first}-01-01 to {last}-12-31.").format(
+                first=FIRST_YEAR, last=LAST_YEAR),
         )
     return day
 
@@ -393,11 +397,11 @@ def _solve_longitude(target: float, jd_guess: float) -> float:
     method on the full series converges in three or four evaluations.
     """
     t0 = jd_guess
-    for _ in range(4):
+    for _step in range(4):
         t0 += _wrap(target - _low_precision_longitude(t0)) / 0.98564736
     f0 = _wrap(target - _apparent_longitude(t0))
     t1 = t0 + f0 / 0.98564736
-    for _ in range(8):
+    for _step in range(8):
         f1 = _wrap(target - _apparent_longitude(t1))
         if f1 == f0:
             break

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import KizunaError
+from .i18n import _
 
 __all__ = ["MAX_TEXT_BYTES", "decode_utf8", "parse_toml", "read_text_file", "spreadsheet_cell"]
 
@@ -18,7 +19,8 @@ MAX_TEXT_BYTES = 4 * 1024 * 1024
 
 def decode_utf8(data: bytes, *, path: str, what: str, error: type[KizunaError]) -> str:
     """``data`` as UTF-8 text (a leading BOM dropped), or ``error`` naming the line and column
-    of the first byte that is not UTF-8."""
+    of the first byte that is not UTF-8. ``what`` names the file (marked with ``N_``: it is
+    translated here)."""
     data = data.removeprefix(b"\xef\xbb\xbf")
     try:
         return data.decode("utf-8")
@@ -27,8 +29,9 @@ def decode_utf8(data: bytes, *, path: str, what: str, error: type[KizunaError]) 
         line = before.count(b"\n") + 1
         column = len(before[before.rfind(b"\n") + 1:].decode("utf-8", "replace")) + 1
         raise error(
-            f"The {what} is not UTF-8 text: column {column} holds byte 0x{data[exc.start]:02X}.",
-            path=path, line=line, hint="Save it as UTF-8.",
+            _("The {what} is not UTF-8 text: column {column} holds byte 0x{byte:02X}.").format(
+                what=_(what), column=column, byte=data[exc.start]),
+            path=path, line=line, hint=_("Save it as UTF-8."),
         ) from None
 
 
@@ -39,18 +42,22 @@ def read_text_file(path: str | Path, *, what: str, error: type[KizunaError]) -> 
         with p.open("rb") as f:
             data = f.read(MAX_TEXT_BYTES + 1)
     except FileNotFoundError:
-        raise error(f"The {what} was not found.", path=str(p)) from None
+        raise error(_("The {what} was not found.").format(what=_(what)), path=str(p)) from None
     except IsADirectoryError:
-        raise error(f"Expected a {what}, found a folder.", path=str(p)) from None
+        raise error(_("Expected a {what}, found a folder.").format(what=_(what)),
+                    path=str(p)) from None
     except OSError as exc:
-        raise error(f"Cannot read the {what}: {exc.strerror or exc}.", path=str(p)) from None
+        raise error(_("Cannot read the {what}: {reason}.").format(
+            what=_(what), reason=exc.strerror or exc), path=str(p)) from None
     if len(data) > MAX_TEXT_BYTES:
         raise error(
-            f"The {what} is larger than {MAX_TEXT_BYTES // (1024 * 1024)} MiB; it cannot be one.",
+            _("The {what} is larger than {size} MiB; it cannot be one.").format(
+                what=_(what), size=MAX_TEXT_BYTES // (1024 * 1024)),
             path=str(p),
         )
     if b"\x00" in data:
-        raise error(f"The {what} holds binary data (NUL bytes); it is not a text file.", path=str(p))
+        raise error(_("The {what} holds binary data (NUL bytes); it is not a text file.").format(
+            what=_(what)), path=str(p))
     return decode_utf8(data, path=str(p), what=what, error=error)
 
 
@@ -59,9 +66,10 @@ def parse_toml(text: str, *, source: str, error: type[KizunaError]) -> dict[str,
     try:
         return tomllib.loads(text.removeprefix("\ufeff"))
     except tomllib.TOMLDecodeError as exc:
-        raise error(f"Not valid TOML: {exc}.", path=source) from None
+        raise error(_("Not valid TOML: {reason}.").format(reason=exc), path=source) from None
     except RecursionError:
-        raise error("Not valid TOML: arrays or tables are nested too deeply.", path=source) from None
+        raise error(_("Not valid TOML: arrays or tables are nested too deeply."),
+                    path=source) from None
 
 
 # What a spreadsheet reads as a formula at the start of a cell (OWASP's CSV injection list).

@@ -1,4 +1,5 @@
-"""Shared fixtures: no test touches the real user folder or a real log."""
+"""Shared fixtures: no test touches the real user folder or a real log, and every test speaks
+English (KIZUNA_LANG=en) unless it asks for Japanese."""
 
 from __future__ import annotations
 
@@ -22,6 +23,8 @@ def isolated_user_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv("KIZUNA_PROFILE", raising=False)
     monkeypatch.delenv("EDITOR", raising=False)
     monkeypatch.delenv("VISUAL", raising=False)
+    # The suite reads English unless a test asks for Japanese, whatever the machine's locale.
+    monkeypatch.setenv("KIZUNA_LANG", "en")
     return home
 
 

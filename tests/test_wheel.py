@@ -13,6 +13,7 @@ inner environment imports is the wheel's.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -86,3 +87,9 @@ def test_wheel_installs_and_drafts(tmp_path: Path) -> None:
     assert data["subject"] == "Invitation to interview: Stage 2 (first interview) – Kitakami City"
     assert data["body"].startswith("Dear Emma Brown,")
     assert {t["role"] for t in data["topics"]} >= {"opening"}
+    # The compiled Japanese catalog is in the wheel: the installed command speaks Japanese.
+    japanese = subprocess.run(
+        [str(env_dir / "bin" / "kizuna"), "--help"], capture_output=True, text=True, cwd=work,
+        env={**os.environ, "KIZUNA_LANG": "ja"},
+    )
+    assert "使い方: kizuna" in japanese.stdout and "すべてのやり取りを記録します。" in japanese.stdout

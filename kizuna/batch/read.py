@@ -16,6 +16,7 @@ from typing import IO, NamedTuple
 
 from ..errors import BatchError
 from ..headers import HEADER_BREAK, PLAIN_ADDRESS, address_problem
+from ..i18n import N_, _
 from ..kinds import KINDS, get_kind
 from ..language import available as available_languages
 from ..language import known_code
@@ -117,17 +118,18 @@ def detect_encoding(path: Path, encoding: str | None = None) -> str:
         with path.open("rb") as f:
             head = f.read(4)
     except FileNotFoundError:
-        raise _fail("Input file not found.", path=str(path)) from None
+        raise _fail(_("Input file not found."), path=str(path)) from None
     except IsADirectoryError:
-        raise _fail("Expected a CSV file, found a folder.", path=str(path)) from None
+        raise _fail(_("Expected a CSV file, found a folder."), path=str(path)) from None
     except OSError as exc:
-        raise _fail(f"Cannot read the input file: {exc.strerror}.", path=str(path)) from None
+        raise _fail(_("Cannot read the input file: {reason}.").format(reason=exc.strerror),
+                    path=str(path)) from None
     if encoding is not None:
         return _named_encoding(path, encoding)
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise _fail(
-            "The file is UTF-16 (Excel's 'Unicode Text'), not CSV.", path=str(path),
-            hint="In Excel, save it as 'CSV UTF-8 (Comma delimited)'.",
+            _("The file is UTF-16 (Excel's 'Unicode Text'), not CSV."), path=str(path),
+            hint=_("In Excel, save it as 'CSV UTF-8 (Comma delimited)'."),
         )
     found: list[_BadBytes] = []
     for candidate in DETECTED:
@@ -136,16 +138,18 @@ def detect_encoding(path: Path, encoding: str | None = None) -> str:
             return candidate
         found.append(bad)
     raise _fail(
-        "The file is not UTF-8 or CP932 (Shift_JIS) text: "
-        + "; ".join(f"as {_label(bad.encoding)}, {bad}" for bad in found) + ".",
+        _("The file is not UTF-8 or CP932 (Shift_JIS) text: {reasons}.").format(
+            reasons=_("; ").join(_("as {encoding}, {where}").format(
+                encoding=_label(bad.encoding), where=bad) for bad in found)),
         path=str(path),
-        hint="Save it from Excel as 'CSV UTF-8 (Comma delimited)', or name the encoding with --encoding.",
+        hint=_("Save it from Excel as 'CSV UTF-8 (Comma delimited)', or name the encoding with "
+               "--encoding."),
     )
 
 
 # The encodings tried, in order, when none is named.
 DETECTED: tuple[str, ...] = ("utf-8-sig", "cp932")
-ACCEPTED_ENCODINGS = (
+ACCEPTED_ENCODINGS = N_(
     "utf-8 (with or without BOM), cp932 (also named shift_jis, sjis, ms932 or windows-31j), "
     "or another text encoding Python knows, such as euc_jp or iso-2022-jp"
 )
@@ -165,10 +169,11 @@ class _BadBytes(NamedTuple):
     data: bytes
 
     def shown(self) -> str:
-        return " ".join(f"0x{b:02X}" for b in self.data[:4]) or "the end of the file"
+        return " ".join(f"0x{b:02X}" for b in self.data[:4]) or _("the end of the file")
 
     def __str__(self) -> str:
-        return f"line {self.line}, column {self.column} ({self.shown()})"
+        return _("line {line}, column {column} ({bytes})").format(
+            line=self.line, column=self.column, bytes=self.shown())
 
 
 def _named_encoding(path: Path, encoding: str) -> str:
@@ -181,8 +186,9 @@ def _named_encoding(path: Path, encoding: str) -> str:
         codecs.getincrementaldecoder(name)("strict").decode(b"a")
     except (LookupError, UnicodeError):
         raise _fail(
-            f"Unknown encoding '{encoding}'.", path=str(path),
-            hint=f"Use {ACCEPTED_ENCODINGS}, or leave --encoding out to detect UTF-8 or CP932.",
+            _("Unknown encoding '{encoding}'.").format(encoding=encoding), path=str(path),
+            hint=_("Use {encodings}, or leave --encoding out to detect UTF-8 or CP932.").format(
+                encodings=_(ACCEPTED_ENCODINGS)),
         ) from None
     wide = codecs.lookup(name).name.startswith(("utf-16", "utf-32"))
     bad = _first_bad_bytes(path, name, binary_check=not wide)
@@ -190,14 +196,15 @@ def _named_encoding(path: Path, encoding: str) -> str:
         return name
     fits = next((c for c in DETECTED if c != name and _fits(path, c)), None)
     hint = (
-        f"The file reads as {_label(fits)}: leave --encoding out, or pass --encoding "
-        f"{'utf-8' if fits == 'utf-8-sig' else fits}."
-        if fits else "Name the encoding the file was saved in, or save it from Excel as "
-        "'CSV UTF-8 (Comma delimited)'."
+        _("The file reads as {label}: leave --encoding out, or pass --encoding "
+          "{encoding}.").format(label=_label(fits),
+                                encoding="utf-8" if fits == "utf-8-sig" else fits)
+        if fits else _("Name the encoding the file was saved in, or save it from Excel as "
+                       "'CSV UTF-8 (Comma delimited)'.")
     )
     error = _fail(
-        f"Cannot decode the file as {encoding}: column {bad.column} holds {bad.shown()}, "
-        f"which is not {encoding} text.",
+        _("Cannot decode the file as {encoding}: column {column} holds {bytes}, which is not "
+          "{encoding} text.").format(encoding=encoding, column=bad.column, bytes=bad.shown()),
         path=str(path), hint=hint,
     )
     error.line = bad.line
@@ -220,8 +227,9 @@ def _first_bad_bytes(path: Path, encoding: str, *, binary_check: bool = True) ->
         while block := f.read(1 << 20):
             if binary_check and b"\x00" in block:
                 raise _fail(
-                    "The file holds binary data (NUL bytes); it is not a CSV file.", path=str(path),
-                    hint="Export the applicant list as CSV from the job site or Excel.",
+                    _("The file holds binary data (NUL bytes); it is not a CSV file."),
+                    path=str(path),
+                    hint=_("Export the applicant list as CSV from the job site or Excel."),
                 )
             try:
                 decoder.decode(block)
@@ -284,7 +292,8 @@ class RowProblem:
     reason: str
 
     def __str__(self) -> str:
-        where = f"line {self.line}" + (f", column {self.column}" if self.column else "")
+        where = (_("line {line}, column {column}") if self.column else _("line {line}")).format(
+            line=self.line, column=self.column)
         return f"{where}: {self.reason}"
 
 
@@ -381,15 +390,16 @@ class BatchPlan:
 
     def error(self, limit: int = 20) -> BatchError:
         """One paragraph naming the file and the first ``limit`` problems."""
-        shown = "; ".join(str(p) for p in self.problems[:limit])
+        shown = _("; ").join(str(p) for p in self.problems[:limit])
         more = len(self.problems) - limit
         if more > 0:
-            shown += f"; and {more} more"
+            shown += _("; and {count} more").format(count=more)
         return _fail(
-            f"{len(self._bad)} of {self.rows} rows cannot be used, so nothing was written: {shown}.",
+            _("{bad} of {rows} rows cannot be used, so nothing was written: {problems}.").format(
+                bad=len(self._bad), rows=self.rows, problems=shown),
             path=str(self.path), problems=[str(p) for p in self.problems],
-            hint="Correct them and run again, or pass --skip-invalid to write the other rows "
-            "and list these in rejects.csv.",
+            hint=_("Correct them and run again, or pass --skip-invalid to write the other rows "
+                   "and list these in rejects.csv."),
         )
 
     def records(self) -> Iterator[Record]:
@@ -412,12 +422,14 @@ class BatchPlan:
         """
         if _stamp(self.path) != self.stamp:
             raise _fail(
-                "The file changed after it was checked.", path=str(self.path),
-                hint="Run the batch again once the file is saved.",
+                _("The file changed after it was checked."), path=str(self.path),
+                hint=_("Run the batch again once the file is saved."),
             )
         bad_lines = self._bad
         layout = _Layout.of(self)
-        width, id_at, _, kana_at, email_at, result_at, extra, require_email, _, _, language_at = layout
+        width, id_at, kana_at, email_at = layout.width, layout.id, layout.kana, layout.email
+        result_at, extra, require_email = layout.result, layout.extra, layout.require_email
+        language_at = layout.language
         unwanted = HEADER_BREAK.search
         words = RESULT_WORDS
         with _open_text(self.path, self.encoding) as handle:
@@ -479,7 +491,8 @@ def plan_batch(
     plan = _read_header(path, spec.id, enc, require_email)
     plan.stamp = _stamp(path)
     layout = _Layout.of(plan)
-    width, id_at, _, _, email_at, result_at, _, _, _, _, language_at = layout
+    width, id_at, email_at, result_at = layout.width, layout.id, layout.email, layout.result
+    language_at = layout.language
     seen = _SeenIds()
     unwanted = HEADER_BREAK.search
     words = RESULT_WORDS
@@ -529,15 +542,19 @@ def _check_duplicate(plan: BatchPlan, seen: _SeenIds, line: int, candidate_id: s
     first_line, same_id = earlier
     column = plan.header[plan.columns["id"]]
     if same_id:
-        plan.add_problem(RowProblem(line, column, f"duplicate id '{candidate_id}' (first on line {first_line})"))
-        plan.add_problem(RowProblem(first_line, column, f"duplicate id '{candidate_id}' (again on line {line})"))
+        plan.add_problem(RowProblem(line, column, _(
+            "duplicate id '{id}' (first on line {line})").format(id=candidate_id, line=first_line)))
+        plan.add_problem(RowProblem(first_line, column, _(
+            "duplicate id '{id}' (again on line {line})").format(id=candidate_id, line=line)))
     else:
         plan.add_problem(RowProblem(
             line, column,
-            f"id '{candidate_id}' gives the file name '{stem}', which line {first_line}'s id also gives",
+            _("id '{id}' gives the file name '{stem}', which line {line}'s id also gives").format(
+                id=candidate_id, stem=stem, line=first_line),
         ))
         plan.add_problem(RowProblem(
-            first_line, column, f"its file name '{stem}' is also given by line {line}'s id",
+            first_line, column, _("its file name '{stem}' is also given by line {line}'s id").format(
+                stem=stem, line=line),
         ))
 
 
@@ -554,7 +571,8 @@ def _open_text(path: Path, encoding: str) -> IO[str]:
     try:
         return path.open("r", encoding=encoding, errors="strict", newline="")
     except OSError as exc:
-        raise _fail(f"Cannot read the input file: {exc.strerror}.", path=str(path)) from None
+        raise _fail(_("Cannot read the input file: {reason}.").format(reason=exc.strerror),
+                    path=str(path)) from None
 
 
 def _csv_rows(plan_path: Path, handle: IO[str]) -> Iterator[tuple[int, list[str]]]:
@@ -568,13 +586,15 @@ def _csv_rows(plan_path: Path, handle: IO[str]) -> Iterator[tuple[int, list[str]
     except UnicodeError as exc:
         reason = exc.reason if isinstance(exc, UnicodeDecodeError) else str(exc)
         raise _fail(
-            f"Cannot decode the file after line {previous}: {reason}.", path=str(plan_path),
-            hint="Name the right encoding with --encoding, or save it as 'CSV UTF-8'.",
+            _("Cannot decode the file after line {line}: {reason}.").format(
+                line=previous, reason=reason), path=str(plan_path),
+            hint=_("Name the right encoding with --encoding, or save it as 'CSV UTF-8'."),
         ) from None
     except csv.Error as exc:
         raise _fail(
-            f"Not readable as CSV near line {previous + 1}: {exc}.", path=str(plan_path),
-            hint="Check for a quotation mark that is opened and never closed.",
+            _("Not readable as CSV near line {line}: {reason}.").format(
+                line=previous + 1, reason=exc), path=str(plan_path),
+            hint=_("Check for a quotation mark that is opened and never closed."),
         ) from None
 
 
@@ -582,7 +602,8 @@ def _read_header(path: Path, kind: str, encoding: str, require_email: bool) -> B
     with _open_text(path, encoding) as handle:
         first = next(_csv_rows(path, handle), None)
     if first is None:
-        raise _fail("The file is empty; expected a header row and one row per applicant.", path=str(path))
+        raise _fail(_("The file is empty; expected a header row and one row per applicant."),
+                    path=str(path))
     header = tuple(cell.strip(TRIM) for cell in first[1])
     columns: dict[str, int] = {}
     extra: list[tuple[int, str]] = []
@@ -594,8 +615,9 @@ def _read_header(path: Path, kind: str, encoding: str, require_email: bool) -> B
             continue
         if role in columns:
             raise _fail(
-                f"The header names the {role} column twice (columns {columns[role] + 1} and {index + 1}).",
-                path=str(path), hint="Keep one of them.",
+                _("The header names the {role} column twice (columns {first} and "
+                  "{second}).").format(role=role, first=columns[role] + 1, second=index + 1),
+                path=str(path), hint=_("Keep one of them."),
             )
         columns[role] = index
         japanese = japanese or not name.isascii()
@@ -604,16 +626,22 @@ def _read_header(path: Path, kind: str, encoding: str, require_email: bool) -> B
         needed.remove("name")  # 姓 (and 名) make the name
     missing = [role for role in needed if role not in columns]
     if missing:
-        found = ", ".join(name or "(empty)" for name in header)
-        want = ", ".join(f"{COLUMN_NAMES[r][0]} or {COLUMN_NAMES[r][-1]}" for r in needed)
-        optional = ", ".join(f"{COLUMN_NAMES[r][0]} or {COLUMN_NAMES[r][-1]}" for r in ("kana", "email", "language"))
-        hint = f"Expected columns: {want} (optional: {optional}; any other column is passed to the templates)."
+        found = _(", ").join(name or _("(empty)") for name in header)
+        either = _("{japanese} or {english}")
+        want = _(", ").join(either.format(japanese=COLUMN_NAMES[r][0], english=COLUMN_NAMES[r][-1])
+                            for r in needed)
+        optional = _(", ").join(either.format(japanese=COLUMN_NAMES[r][0],
+                                              english=COLUMN_NAMES[r][-1])
+                                for r in ("kana", "email", "language"))
+        hint = _("Expected columns: {columns} (optional: {optional}; any other column is passed "
+                 "to the templates).").format(columns=want, optional=optional)
         if len(header) == 1 and "\t" in first[1][0]:
-            hint += " The header looks tab-separated: save the file as CSV (comma-separated)."
-        why = " The id names each applicant's file and makes re-runs safe." if "id" in missing else ""
+            hint += _(" The header looks tab-separated: save the file as CSV (comma-separated).")
+        why = _(" The id names each applicant's file and makes re-runs safe.") if "id" in missing else ""
         raise _fail(
-            f"The header has no {', '.join(COLUMN_NAMES[r][0] + '/' + COLUMN_NAMES[r][-1] for r in missing)} "
-            f"column. Columns found: {found}.{why}",
+            _("The header has no {columns} column. Columns found: {found}.{why}").format(
+                columns=_(", ").join(COLUMN_NAMES[r][0] + "/" + COLUMN_NAMES[r][-1] for r in missing),
+                found=found, why=why),
             path=str(path), hint=hint,
         )
     return BatchPlan(
@@ -636,16 +664,19 @@ def _check_row(
     if len(cells) > width:
         problems.append(RowProblem(
             line, None,
-            f"{len(cells)} values but the header has {width} columns (a comma inside an unquoted value?)",
+            _("{count} values but the header has {width} columns (a comma inside an unquoted "
+              "value?)").format(count=len(cells), width=width),
         ))
     elif len(cells) < width:
         cells = cells + [""] * (width - len(cells))
     # One search over the whole row; only a row with a hit is examined cell by cell.
     for index, cell in enumerate(cells[:width] if HEADER_BREAK.search(joined) else ()):
         if _LINE_BREAKS.search(cell):
-            problems.append(RowProblem(line, header[index] or f"column_{index + 1}", "line break inside the value"))
+            problems.append(RowProblem(line, header[index] or f"column_{index + 1}",
+                                       _("line break inside the value")))
         elif _CONTROL.search(cell):
-            problems.append(RowProblem(line, header[index] or f"column_{index + 1}", "control character inside the value"))
+            problems.append(RowProblem(line, header[index] or f"column_{index + 1}",
+                                       _("control character inside the value")))
     if problems:
         return Record(line, cells, None, problems)
     row = _parse_row(plan, line, cells, layout.result >= 0, problems, check_email)
@@ -665,20 +696,21 @@ def _parse_row(
     candidate_id = cells[columns["id"]].strip(TRIM)
     stem: str | None = None
     if not candidate_id:
-        problems.append(RowProblem(line, header[columns["id"]], "empty id"))
+        problems.append(RowProblem(line, header[columns["id"]], _("empty id")))
     else:
         stem = safe_file_stem(candidate_id)
         if stem is None:
             problems.append(RowProblem(
                 line, header[columns["id"]],
-                f"id '{candidate_id}' cannot name a file (it needs a letter or digit and at most {MAX_STEM} characters)",
+                _("id '{id}' cannot name a file (it needs a letter or digit and at most {maximum} "
+                  "characters)").format(id=candidate_id, maximum=MAX_STEM),
             ))
     name = cells[columns["name"]].strip(TRIM) if "name" in columns else ""
     family = cells[columns["family"]].strip(TRIM) if "family" in columns else ""
     given = cells[columns["given"]].strip(TRIM) if "given" in columns else ""
     if not name and not family:
         column = header[columns["name"]] if "name" in columns else header[columns["family"]]
-        problems.append(RowProblem(line, column, "empty name"))
+        problems.append(RowProblem(line, column, _("empty name")))
     kana = cells[columns["kana"]].strip(TRIM) if "kana" in columns else ""
     email = cells[columns["email"]].strip(TRIM) if "email" in columns else ""
     if email:
@@ -687,16 +719,17 @@ def _parse_row(
             problems.append(RowProblem(line, header[columns["email"]], reason))
     elif plan.require_email:
         column = header[columns["email"]] if "email" in columns else "email"
-        problems.append(RowProblem(line, column, "empty email (an .eml file needs an address)"))
+        problems.append(RowProblem(line, column, _("empty email (an .eml file needs an address)")))
     result: str | None = None
     if needs_result:
         raw = cells[columns["result"]].strip(TRIM)
         result = RESULT_WORDS.get(raw) or RESULT_WORDS.get(raw.casefold())
         if not raw:
-            problems.append(RowProblem(line, header[columns["result"]], "empty result"))
+            problems.append(RowProblem(line, header[columns["result"]], _("empty result")))
         elif result is None:
-            words = ", ".join(RESULT_WORDS)
-            problems.append(RowProblem(line, header[columns["result"]], f"unknown result '{raw}' (use one of {words})"))
+            words = _(", ").join(RESULT_WORDS)
+            problems.append(RowProblem(line, header[columns["result"]], _(
+                "unknown result '{value}' (use one of {words})").format(value=raw, words=words)))
     language: str | None = ""
     if "language" in columns:
         raw_language = cells[columns["language"]].strip(TRIM)
@@ -704,8 +737,8 @@ def _parse_row(
         if language is None:
             problems.append(RowProblem(
                 line, header[columns["language"]],
-                f"unknown language '{raw_language}' (use one of {available_languages()}, or leave "
-                "it empty for the log's, else Japanese)",
+                _("unknown language '{value}' (use one of {languages}, or leave it empty for the "
+                  "log's, else Japanese)").format(value=raw_language, languages=available_languages()),
             ))
     if problems or stem is None:
         return None
@@ -719,7 +752,7 @@ def email_problem(address: str) -> str | None:
     """Why an address is unusable, or None: ``kizuna.headers.address_problem``, the rule the
     .eml writer applies."""
     problem = address_problem(address)
-    return None if problem is None else f"malformed email: {problem}"
+    return None if problem is None else _("malformed email: {problem}").format(problem=problem)
 
 
 class _SeenIds:

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from ..errors import BatchError, CharsetError, KizunaError
+from ..i18n import _
 from ..kinds import get_kind
 from ..models import Candidate, Exchange, Message, Topic
 from ..output.files import StreamFile, prepare_out_dir, sync_dir, write_atomic, writing
@@ -100,11 +101,10 @@ class BatchSummary:
 
     def line(self) -> str:
         """The closing summary the CLI prints."""
-        first = f"{self.planned} would be written" if self.planned else f"{self.written} written"
-        return (
-            f"{first}, {self.already_done} already done, {self.skipped} skipped, "
-            f"{self.rejected} rejected."
-        )
+        first = (_("{count} would be written").format(count=self.planned) if self.planned
+                 else _("{count} written").format(count=self.written))
+        return _("{first}, {done} already done, {skipped} skipped, {rejected} rejected.").format(
+            first=first, done=self.already_done, skipped=self.skipped, rejected=self.rejected)
 
 
 class BatchRun:
@@ -149,7 +149,7 @@ class BatchRun:
 
     def run(self) -> BatchSummary:
         """Drain the events and return the summary."""
-        for _ in self:
+        for _event in self:
             pass
         return self.summary
 
@@ -193,22 +193,26 @@ def run_batch(
     from ..compose import default_stage
 
     if fmt not in FORMATS:
-        raise _fail(f"Unknown output format '{fmt}'.", hint=f"Use one of: {', '.join(FORMATS)}.")
+        raise _fail(_("Unknown output format '{format}'.").format(format=fmt),
+                    hint=_("Use one of: {names}.").format(names=_(", ").join(FORMATS)))
     if charset not in ("utf-8", "iso-2022-jp"):
-        raise _fail(f"Unknown charset '{charset}'.", hint="Use utf-8 or iso-2022-jp.")
+        raise _fail(_("Unknown charset '{charset}'.").format(charset=charset),
+                    hint=_("Use utf-8 or iso-2022-jp."))
     if charset != "utf-8" and fmt != "eml":
-        raise _fail("A charset applies to .eml output only.", hint="Add --format eml.")
+        raise _fail(_("A charset applies to .eml output only."), hint=_("Add --format eml."))
     spec = get_kind(kind)
     if spec.written_by_hand:
         raise _fail(
-            f"'{kind}' is written by the recruiter for one applicant, answering what they wrote.",
-            hint="Draft it with `kizuna draft note --candidate ID --body-file FILE`.",
+            _("'{kind}' is written by the recruiter for one applicant, answering what they "
+              "wrote.").format(kind=kind),
+            hint=_("Draft it with `kizuna draft note --candidate ID --body-file FILE`."),
         )
     if spec.needs_slot or spec.offers_slots or spec.repeats_offer:
         raise _fail(
-            f"'{kind}' works with interview slots, which are offered and booked one applicant at a time.",
-            hint="Draft it per applicant with `kizuna draft`; batch runs suit application_received, "
-            "screening_result, final_result and pre_arrival_guide.",
+            _("'{kind}' works with interview slots, which are offered and booked one applicant "
+              "at a time.").format(kind=kind),
+            hint=_("Draft it per applicant with `kizuna draft`; batch runs suit "
+                   "application_received, screening_result, final_result and pre_arrival_guide."),
         )
     # The key uses the stage the message will name, so --stage given or left to its default
     # gives the same key and a re-run cannot duplicate.
@@ -385,16 +389,19 @@ class _Work:
                 elif record.row is not None:
                     row = record.row
                 elif record.blank:
-                    yield BatchEvent("skipped", record.line, reason="blank row")
+                    yield BatchEvent("skipped", record.line, reason=_("blank row"))
                     continue
                 else:
                     known = self.plan.bad_lines().get(record.line)
                     if not known:
                         raise _fail(
-                            f"Line {record.line} changed while the batch was running.",
-                            path=str(self.plan.path), hint="Run the batch again on the saved file.",
+                            _("Line {line} changed while the batch was running.").format(
+                                line=record.line),
+                            path=str(self.plan.path),
+                            hint=_("Run the batch again on the saved file."),
                         )
-                    reason = "; ".join(p.reason if p.column is None else f"{p.column}: {p.reason}" for p in known)
+                    reason = _("; ").join(p.reason if p.column is None else f"{p.column}: {p.reason}"
+                                          for p in known)
                     if rejects is not None:
                         self._reject(rejects, record, reason)
                     id_index = self.plan.columns["id"]
@@ -607,26 +614,34 @@ class _Work:
                 self.plan.add_problem(RowProblem(line, None, reason))
             self.plan.problems.sort(key=lambda p: p.line)
             return
-        listed = [f"line {line} ({ids[line]}): {failed[line]}" for line in sorted(failed)]
-        shown = listed[:20] + ([f"and {len(listed) - 20} more"] if len(listed) > 20 else [])
-        charset = " in ISO-2022-JP" if self.charset == "iso-2022-jp" else ""
+        listed = [_("line {line} ({id}): {reason}").format(line=line, id=ids[line],
+                                                          reason=failed[line])
+                  for line in sorted(failed)]
+        shown = listed[:20] + ([_("and {count} more").format(count=len(listed) - 20)]
+                               if len(listed) > 20 else [])
+        iso = self.charset == "iso-2022-jp"
         if self._content_failed:
             raise _fail(
-                f"{len(listed)} of {self.plan.valid} rows did not pass the checks, so nothing "
-                "was written: " + "; ".join(shown) + ".",
+                _("{count} of {rows} rows did not pass the checks, so nothing was written: "
+                  "{problems}.").format(count=len(listed), rows=self.plan.valid,
+                                        problems=_("; ").join(shown)),
                 path=str(self.plan.path), problems=listed,
-                hint="Correct the file, template or profile and run again, or pass "
-                "--skip-invalid to write the other rows and list these in rejects.csv. A rule "
-                "can be switched off in the profile's [check] table.",
+                hint=_("Correct the file, template or profile and run again, or pass "
+                       "--skip-invalid to write the other rows and list these in rejects.csv. A "
+                       "rule can be switched off in the profile's [check] table."),
             )
         raise _fail(
-            f"{len(listed)} of {self.plan.valid} rows cannot be written as email{charset}, so "
-            "nothing was written: " + "; ".join(shown) + ".",
+            (_("{count} of {rows} rows cannot be written as email in ISO-2022-JP, so nothing was "
+               "written: {problems}.") if iso else
+             _("{count} of {rows} rows cannot be written as email, so nothing was written: "
+               "{problems}.")).format(count=len(listed), rows=self.plan.valid,
+                                      problems=_("; ").join(shown)),
             path=str(self.plan.path), problems=listed,
-            hint="Correct them and run again, or pass --skip-invalid to write the other rows "
-            "and list these in rejects.csv"
-            + (". Use --charset utf-8 (the default) for a name ISO-2022-JP cannot carry, or "
-               "--fix for template text." if charset else "."),
+            hint=(_("Correct them and run again, or pass --skip-invalid to write the other rows "
+                    "and list these in rejects.csv. Use --charset utf-8 (the default) for a name "
+                    "ISO-2022-JP cannot carry, or --fix for template text.") if iso else
+                  _("Correct them and run again, or pass --skip-invalid to write the other rows "
+                    "and list these in rejects.csv.")),
         )
 
     def _check_chunk(self, rows: Sequence[BatchRow]) -> dict[int, str]:
@@ -659,7 +674,7 @@ class _Work:
                                   if f.severity == "error"]
                         if errors:
                             self._content_failed = True
-                            found[row.line] = "check: " + "; ".join(str(f) for f in errors)
+                            found[row.line] = "check: " + _("; ").join(str(f) for f in errors)
                             continue
                     if not eml:
                         continue
@@ -681,13 +696,15 @@ class _Work:
         reasons: list[str] = []
         seen: set[tuple[str, str]] = set()
         for p in exc.problems:
-            where = "the name" if p.in_name else p.field
+            where = _("the name") if p.in_name else p.field
             if (p.in_name or p.suggestion is None or not self.fix) and (where, p.char) not in seen:
                 seen.add((where, p.char))
-                hint = (" (an applicant's name is never altered: write this row in UTF-8)"
-                        if p.in_name else f" (→ {p.suggestion} with --fix)" if p.suggestion else "")
-                reasons.append(f"ISO-2022-JP cannot carry {p.char!r} in {where}{hint}")
-        return "; ".join(reasons)
+                hint = (_(" (an applicant's name is never altered: write this row in UTF-8)")
+                        if p.in_name else _(" (→ {suggestion} with --fix)").format(
+                            suggestion=p.suggestion) if p.suggestion else "")
+                reasons.append(_("ISO-2022-JP cannot carry {char!r} in {where}{hint}").format(
+                    char=p.char, where=where, hint=hint))
+        return _("; ").join(reasons)
 
     def _draft(self, row: BatchRow, choice: TopicChoice, *, fixing: bool = True) -> Message:
         message = self._kept.rebuild(row, choice) if fixing else None
@@ -700,7 +717,7 @@ class _Work:
             from ..output import fix_iso2022jp
 
             # Log the fixed text: the log holds what the applicant receives.
-            message, _ = fix_iso2022jp(message, self.profile)
+            message, _fixes = fix_iso2022jp(message, self.profile)
         return message
 
     def _compose(self, fresh: Sequence[tuple[BatchRow, str]]) -> list[Message]:
@@ -709,7 +726,7 @@ class _Work:
         choices = self._choices([row for row, _ in fresh], planned=True)
         messages = []
         draft = self._draft
-        for (row, _), choice in zip(fresh, choices, strict=True):
+        for (row, _key), choice in zip(fresh, choices, strict=True):
             try:
                 messages.append(draft(row, choice))
             except KizunaError as exc:
@@ -717,7 +734,8 @@ class _Work:
                     raise
                 # A row the validation pass let through but the composer refuses: name it.
                 raise _fail(
-                    f"Line {row.line} (id '{row.candidate.id}'): {exc}", path=str(self.plan.path),
+                    _("Line {line} (id '{id}'): {reason}").format(
+                        line=row.line, id=row.candidate.id, reason=exc), path=str(self.plan.path),
                 ) from None
         return messages
 

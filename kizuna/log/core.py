@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     import sqlite_utils
 
 
+from ..i18n import _
 from .records import (
     CandidateRecord,
 )
@@ -127,7 +128,8 @@ class LogCore:
                     str(log_path), timeout=busy_timeout_ms / 1000, isolation_level=None
                 )
             except sqlite3.Error as exc:
-                raise LogError(f"Cannot open the log: {_describe(exc)}", path=str(log_path)) from None
+                raise LogError(_("Cannot open the log: {reason}").format(reason=_describe(exc)),
+                               path=str(log_path)) from None
         db = sqlite_utils.Database(conn, execute_plugins=False)
         log = cls(db, log_path, busy_timeout_ms=busy_timeout_ms, clock=clock)
         # Opening is idempotent (the schema check and the migrations look before they write),
@@ -192,8 +194,9 @@ class LogCore:
                 broken = conn.execute("PRAGMA foreign_key_check").fetchall()
                 if broken:
                     raise LogError(
-                        f"Upgrading the log would leave {len(broken)} broken reference(s) "
-                        f"(table {broken[0][0]}); nothing was changed.",
+                        _("Upgrading the log would leave {count} broken reference(s) (table "
+                          "{table}); nothing was changed.").format(count=len(broken),
+                                                                   table=broken[0][0]),
                         path=str(self.path) if self.path else None,
                     )
         except LogError:
@@ -208,10 +211,11 @@ class LogCore:
         tables = [t for t in self.db.table_names() if not t.startswith(("sqlite_", "_sqlite"))]
         if tables and not applied:
             raise LogError(
-                "This SQLite database belongs to another program (it has tables "
-                f"{', '.join(sorted(tables)[:5])} but no kizuna schema); it was left untouched.",
+                _("This SQLite database belongs to another program (it has tables {tables} but "
+                  "no kizuna schema); it was left untouched.").format(
+                    tables=_(", ").join(sorted(tables)[:5])),
                 path=str(self.path) if self.path else None,
-                hint="Choose another file with --db or KIZUNA_DB.",
+                hint=_("Choose another file with --db or KIZUNA_DB."),
             )
 
     def close(self) -> None:
@@ -229,18 +233,19 @@ class LogCore:
         if _is_lock_error(exc):
             seconds = self.busy_timeout_ms / 1000
             return LogError(
-                f"The log is locked by another program; waited {seconds:g} s and gave up. "
-                "Nothing was written.",
+                _("The log is locked by another program; waited {seconds:g} s and gave up. "
+                  "Nothing was written.").format(seconds=seconds),
                 path=where,
-                hint="Try again when the other kizuna command or database tool has finished.",
+                hint=_("Try again when the other kizuna command or database tool has finished."),
             )
         if isinstance(exc, sqlite3.DatabaseError) and "not a database" in str(exc):
             return LogError(
-                "This file is not a SQLite database (or is damaged); it was left untouched.",
+                _("This file is not a SQLite database (or is damaged); it was left untouched."),
                 path=where,
-                hint="Choose another file with --db or KIZUNA_DB.",
+                hint=_("Choose another file with --db or KIZUNA_DB."),
             )
-        return LogError(f"The log could not be updated: {_describe(exc)}", path=where)
+        return LogError(_("The log could not be updated: {reason}").format(reason=_describe(exc)),
+                        path=where)
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[sqlite_utils.Database]:
@@ -344,7 +349,7 @@ class LogCore:
         applicant's count and last activity are read from their own rows (exchanges_candidate),
         not from a pass over the whole log."""
         if limit is not None and limit < 0:
-            raise InputError("The limit cannot be negative.", field="limit")
+            raise InputError(_("The limit cannot be negative."), field="limit")
         clauses: list[str] = []
         params: list[Any] = []
         if stage is not None:
@@ -407,13 +412,14 @@ class LogCore:
             if i not in near:
                 near.append(i)
         if near:
-            listed = ", ".join(f"{i} ({names[i]})" for i in near[:5])
-            hint = f"Did you mean: {listed}?"
+            listed = _(", ").join(f"{i} ({names[i]})" for i in near[:5])
+            hint = _("Did you mean: {names}?").format(names=listed)
         elif names:
-            hint = "`kizuna candidates` lists the applicants in the log."
+            hint = _("`kizuna candidates` lists the applicants in the log.")
         else:
-            hint = "The log has no applicants yet."
-        return LogError(f"No applicant with id '{candidate_id}' in the log.", hint=hint)
+            hint = _("The log has no applicants yet.")
+        return LogError(_("No applicant with id '{id}' in the log.").format(id=candidate_id),
+                        hint=hint)
 
     # ---- recording
 
@@ -456,7 +462,8 @@ class LogCore:
         """
         if status not in OUTBOUND_STATUSES:
             raise InputError(
-                f"Unknown outbound status '{status}'.", hint="Use 'draft' or 'sent'."
+                _("Unknown outbound status '{status}'.").format(status=status),
+                hint=_("Use 'draft' or 'sent'."),
             )
         entries = list(items)
         if not entries:
@@ -492,10 +499,10 @@ class LogCore:
                             # A reused key would silently skip this applicant: refuse the
                             # whole batch.
                             raise LogError(
-                                f"Idempotency key '{key}' is already used for applicant "
-                                f"'{done.candidate_id}', not '{candidate.id}'. "
-                                "Nothing was recorded.",
-                                hint="Each message needs its own key.",
+                                _("Idempotency key '{key}' is already used for applicant "
+                                  "'{used_by}', not '{id}'. Nothing was recorded.").format(
+                                    key=key, used_by=done.candidate_id, id=candidate.id),
+                                hint=_("Each message needs its own key."),
                             )
                         results.append(done)
                         continue
@@ -555,8 +562,8 @@ class LogCore:
                 inserted = conn.executemany(_EXCHANGE_INSERT, exchange_rows).rowcount
                 top = conn.execute("SELECT max(id) FROM exchanges").fetchone()[0]
                 if inserted != len(exchange_rows) or top != next_id:
-                    raise LogError("The log changed while recording; nothing was recorded.",
-                                   hint="Run the command again.")
+                    raise LogError(_("The log changed while recording; nothing was recorded."),
+                                   hint=_("Run the command again."))
                 self._index_new()
         return results
 
@@ -664,7 +671,7 @@ class LogCore:
         no time given, every call records a new message.
         """
         if not text.strip():
-            raise InputError("The reply text is empty.", hint="Give the applicant's message.")
+            raise InputError(_("The reply text is empty."), hint=_("Give the applicant's message."))
         received = _iso_jst(received_at) if received_at is not None else self._now()
         if idempotency_key is None and received_at is not None:
             idempotency_key = self.inbound_key(candidate_id, text, received_at)
@@ -686,8 +693,9 @@ class LogCore:
                 found = self._exchange_by_key(idempotency_key)
         if found.candidate_id != candidate_id:
             raise LogError(
-                f"Idempotency key '{idempotency_key}' was already used for applicant "
-                f"'{found.candidate_id}'.", hint="Each message needs its own key.",
+                _("Idempotency key '{key}' was already used for applicant '{used_by}'.").format(
+                    key=idempotency_key, used_by=found.candidate_id),
+                hint=_("Each message needs its own key."),
             )
         return found
 
@@ -698,7 +706,8 @@ class LogCore:
             found = self.get_exchange(exchange_id)
             if found.direction != "out":
                 raise LogError(
-                    f"Exchange {exchange_id} is a message from the applicant, not one to send."
+                    _("Exchange {id} is a message from the applicant, not one to send.").format(
+                        id=exchange_id)
                 )
             if found.status == "sent":
                 return found
@@ -716,8 +725,8 @@ class LogCore:
         rows = self._rows("SELECT * FROM exchanges WHERE id = ?", [exchange_id])
         if not rows:
             raise LogError(
-                f"No exchange with id {exchange_id} in the log.",
-                hint="`kizuna log` lists the exchanges with their ids.",
+                _("No exchange with id {id} in the log.").format(id=exchange_id),
+                hint=_("`kizuna log` lists the exchanges with their ids."),
             )
         return _exchange_from_row(rows[0])
 
@@ -738,8 +747,10 @@ class LogCore:
                 exchange = self.get_exchange(exchange_id)  # unknown → LogError
                 if exchange.direction != "out":
                     raise LogError(
-                        f"Exchange {exchange_id} is a message from the applicant, not a draft.",
-                        hint="`kizuna log` lists the exchanges; → marks messages to applicants.",
+                        _("Exchange {id} is a message from the applicant, not a draft.").format(
+                            id=exchange_id),
+                        hint=_("`kizuna log` lists the exchanges; → marks messages to "
+                               "applicants."),
                     )
                 rows += self._rows("SELECT * FROM exchanges WHERE id = ?", [exchange_id])
         people: dict[str, Candidate] = {}
@@ -771,7 +782,7 @@ class LogCore:
     def exchange_with_key(self, idempotency_key: str) -> Exchange:
         """The exchange recorded under this idempotency key; none is a LogError."""
         if not self.has_key(idempotency_key):
-            raise LogError(f"No exchange was recorded under the key '{idempotency_key}'.")
+            raise LogError(_("No exchange was recorded under the key '{key}'.").format(key=idempotency_key))
         return self._exchange_by_key(idempotency_key)
 
     def _exchange_by_key(self, key: str | None) -> Exchange:
@@ -811,12 +822,12 @@ def _prepare_file(path: Path) -> None:
     a ``LogError`` with the file untouched.
     """
     if path.is_dir():
-        raise LogError("This is a folder, not a database file.", path=str(path),
-                       hint="Give a file name such as kizuna.db.")
+        raise LogError(_("This is a folder, not a database file."), path=str(path),
+                       hint=_("Give a file name such as kizuna.db."))
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise LogError(f"Cannot create the log's folder: {exc.strerror}.",
+        raise LogError(_("Cannot create the log's folder: {reason}.").format(reason=exc.strerror),
                        path=str(path.parent)) from None
     try:
         # Created here, before SQLite opens it, so it is never readable by others; SQLite gives
@@ -824,7 +835,7 @@ def _prepare_file(path: Path) -> None:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
         if not os.access(path, os.R_OK):
-            raise LogError("Cannot read the log: permission denied.", path=str(path)) from None
+            raise LogError(_("Cannot read the log: permission denied."), path=str(path)) from None
         info = path.stat()
         if stat.S_ISREG(info.st_mode) and info.st_size == 0 and stat.S_IMODE(info.st_mode) & 0o077:
             # An empty file made beforehand (`touch kizuna.db`) is about to hold applicants'
@@ -832,6 +843,7 @@ def _prepare_file(path: Path) -> None:
             os.chmod(path, 0o600)
         return
     except OSError as exc:
-        raise LogError(f"Cannot create the log: {exc.strerror}.", path=str(path)) from None
+        raise LogError(_("Cannot create the log: {reason}.").format(reason=exc.strerror),
+                       path=str(path)) from None
     # Closing is safe: no connection has had a chance to lock a file created a moment ago.
     os.close(fd)

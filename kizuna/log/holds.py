@@ -16,6 +16,7 @@ from typing import Any
 
 from ..dates import slot_text as format_slot
 from ..errors import SlotError, SlotTaken
+from ..i18n import _
 from ..models import JST, Slot, in_jst
 from .core import LogCore as Log
 from .records import Booking, HeldOffer
@@ -89,12 +90,13 @@ def hold(
     with log.transaction() as db:
         clashes = [(s, why) for s in slots if (why := _claimed(log, candidate_id, s, moment))]
         if clashes:
-            listed = "; ".join(f"{format_slot(s)} {why}" for s, why in clashes)
+            listed = _("; ").join(f"{format_slot(s)} {why}" for s, why in clashes)
             raise SlotError(
-                f"Cannot hold these times for {candidate_id}: {listed}. Nothing was held.",
+                _("Cannot hold these times for {id}: {slots}. Nothing was held.").format(
+                    id=candidate_id, slots=listed),
                 field="slots",
-                hint="Draft the invitation again to be offered free times (`kizuna slots` "
-                "lists them).",
+                hint=_("Draft the invitation again to be offered free times (`kizuna slots` "
+                       "lists them)."),
             )
         db.conn.execute(
             "UPDATE slot_holds SET status = 'released', updated_at = ? "
@@ -127,10 +129,11 @@ def _claimed(log: Log, candidate_id: str, slot: Slot, moment: dt.datetime) -> st
         if _slot((start, end)).end <= slot.start:
             continue
         if status == "booked":
-            whose = "this applicant's" if other == candidate_id else "another applicant's"
-            return f"overlaps {whose} booked interview"
+            if other == candidate_id:
+                return _("overlaps this applicant's booked interview")
+            return _("overlaps another applicant's booked interview")
         if other != candidate_id and _active(held_until, moment):
-            return "is held for another applicant"
+            return _("is held for another applicant")
     return None
 
 
@@ -223,18 +226,20 @@ def book(
             if not held:
                 if rows:
                     raise SlotError(
-                        f"{format_slot(slot)} was offered to {candidate_id} in an earlier "
-                        "invitation that has since been replaced; it cannot be booked.",
+                        _("{slot} was offered to {id} in an earlier invitation that has since "
+                          "been replaced; it cannot be booked.").format(
+                            slot=format_slot(slot), id=candidate_id),
                         field="slot",
                     )
                 raise SlotError(
-                    f"{format_slot(slot)} was never offered to {candidate_id}; only offered "
-                    "slots can be booked.",
+                    _("{slot} was never offered to {id}; only offered slots can be "
+                      "booked.").format(slot=format_slot(slot), id=candidate_id),
                     field="slot",
                 )
-            row_id, _, held_until, end = held[0]
+            row_id, _status, held_until, end = held[0]
             if slot.start <= moment:
-                raise SlotError(f"{format_slot(slot)} has already begun; it cannot be booked.")
+                raise SlotError(_("{slot} has already begun; it cannot be booked.").format(
+                    slot=format_slot(slot)))
             # Others' interviews too close to this one (the same start is left to the index),
             # and, when this applicant's hold has lapsed, others' running holds: they may have
             # been offered the time since.
@@ -270,15 +275,15 @@ def book(
                 if s.start != slot.start and s.start not in unavailable(log, moment, candidate_id)
             ]
             if others:
-                exc.hint = "Still free among the slots offered to them: " + ", ".join(
-                    format_slot(s) for s in others
-                ) + "."
+                exc.hint = _("Still free among the slots offered to them: {slots}.").format(
+                    slots=_(", ").join(format_slot(s) for s in others))
         raise
 
 
 def _taken(slot: Slot) -> SlotTaken:
     return SlotTaken(
-        f"{format_slot(slot)} is already taken by another applicant; nothing was booked.",
+        _("{slot} is already taken by another applicant; nothing was booked.").format(
+            slot=format_slot(slot)),
         slot=slot, field="slot",
     )
 

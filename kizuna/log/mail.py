@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import LogError
+from ..i18n import _
 from ..models import Exchange, MailFacts, Message
 from .core import LogCore
 from .rows import _EXCHANGE_INSERT, _exchange_from_row, _iso_jst, _message_from_row, _translating
@@ -174,8 +175,8 @@ class MailMixin(LogCore):
             if not cursor.rowcount:
                 found = self.get_exchange(exchange_id)
                 raise LogError(
-                    f"Exchange {exchange_id} is '{found.status}', not 'sending'; it was left "
-                    "as it is.",
+                    _("Exchange {id} is '{status}', not 'sending'; it was left as it is.").format(
+                        id=exchange_id, status=found.status),
                 )
             return self._exchange(exchange_id)
 
@@ -255,9 +256,11 @@ class MailMixin(LogCore):
                 found = _exchange_from_row(existing[0])
                 if found.candidate_id != candidate_id or found.direction != "in":
                     raise LogError(
-                        f"The message {mail.message_id or mail.key} is already in the log as "
-                        f"exchange {found.id} ({found.direction}, {found.candidate_id}).",
-                        hint="Nothing was recorded.",
+                        _("The message {message} is already in the log as exchange {id} "
+                          "({direction}, {candidate}).").format(
+                            message=mail.message_id or mail.key, id=found.id,
+                            direction=found.direction, candidate=found.candidate_id),
+                        hint=_("Nothing was recorded."),
                     )
                 return found
             cursor = conn.execute(_EXCHANGE_INSERT, (

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
     from ..calendar import OfficeCalendar
 
+from ..i18n import _
 from .core import LogCore
 from .records import (
     StageCount,
@@ -179,7 +180,8 @@ class ReportsMixin(LogCore):
         """Stream the export to ``out`` as CSV (topics and slots as JSON text) or a JSON
         list; returns the number of exchanges written."""
         if fmt not in EXPORT_FORMATS:
-            raise InputError(f"Unknown export format '{fmt}'.", hint="Use csv or json.")
+            raise InputError(_("Unknown export format '{format}'.").format(format=fmt),
+                             hint=_("Use csv or json."))
         count = 0
         if fmt == "csv":
             writer = csv.DictWriter(out, fieldnames=list(EXPORT_COLUMNS), lineterminator="\n")

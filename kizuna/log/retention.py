@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 
     pass
 
+from ..i18n import _
 from .core import LogCore
 from .records import (
     PurgeReport,
@@ -54,17 +55,17 @@ class RetentionMixin(LogCore):
         """
         chosen = [x is not None for x in (before, candidate_id, expired_days)]
         if sum(chosen) != 1:
-            raise InputError("Give exactly one of before, candidate_id or expired_days.")
+            raise InputError(_("Give exactly one of before, candidate_id or expired_days."))
         if expired_days is not None:
             if expired_days < 0:
-                raise InputError("expired_days must be zero or more.")
+                raise InputError(_("expired_days must be zero or more."))
             before = (today or dt.datetime.now(JST).date()) - dt.timedelta(days=expired_days)
         conn = self.db.conn
         chosen_ids: list[str] = []
         if candidate_id is not None:
             chosen_ids = [candidate_id] if isinstance(candidate_id, str) else list(dict.fromkeys(candidate_id))
             if not chosen_ids:
-                raise InputError("Give at least one applicant id to purge.")
+                raise InputError(_("Give at least one applicant id to purge."))
             for one in chosen_ids:
                 self.get_candidate(one)  # unknown → near matches
             selected = ""

@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from ..errors import InputError
+from ..i18n import _
 from ..language import language_code
 from ..models import JST, Attachment, Candidate, Exchange, Message, Slot, Topic
 
@@ -180,7 +181,7 @@ def _candidate_row(
     language wins; not stated, a new applicant gets ``language`` (the message's) and one the
     log knows keeps theirs."""
     if not candidate.id.strip():
-        raise InputError("The applicant id is empty.", field="candidate.id")
+        raise InputError(_("The applicant id is empty."), field="candidate.id")
     extra = candidate.extra
     return (
         candidate.id, candidate.name, candidate.kana, candidate.email, candidate.timezone,

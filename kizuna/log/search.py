@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..errors import InputError, LogError
+from ..i18n import _
 from ..models import Exchange
 from .core import LogCore
 from .rows import (
@@ -77,9 +78,9 @@ class SearchMixin(LogCore):
         """
         words = text.split()
         if not words:
-            raise InputError("The search text is empty.")
+            raise InputError(_("The search text is empty."))
         if limit is not None and limit < 0:
-            raise InputError("The limit cannot be negative.", field="limit")
+            raise InputError(_("The limit cannot be negative."), field="limit")
         with contextlib.suppress(LogError):
             self.refresh_search_index()
         long_words = [w for w in words if len(w) >= 3]

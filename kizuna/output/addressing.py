@@ -8,6 +8,7 @@ from email.utils import formataddr
 
 from .. import headers
 from ..errors import MailError
+from ..i18n import _
 from ..models import Message
 from ..profile import Profile
 
@@ -93,9 +94,9 @@ def check_headers(message: Message, profile: Profile) -> None:
     check_header_value(org.sender, "organisation.sender")
     if not org.email:
         raise MailError(
-            "The profile has no sender address, and an email needs a From address.",
+            _("The profile has no sender address, and an email needs a From address."),
             path=profile.source, field="organisation.email",
-            hint="Set organisation.email in the profile.",
+            hint=_("Set organisation.email in the profile."),
         )
     validate_address(org.email, "organisation.email")
     if message.candidate.email:

@@ -8,6 +8,7 @@ import unicodedata
 from dataclasses import dataclass, replace
 
 from ..errors import CharsetError
+from ..i18n import _
 from ..models import Message
 from ..profile import Profile
 
@@ -34,12 +35,14 @@ class CharProblem:
         return self.suggestion is not None and not self.in_name
 
     def __str__(self) -> str:
-        where = f"{self.field} line {self.line}, column {self.column}"
+        where = _("{field} line {line}, column {column}").format(
+            field=self.field, line=self.line, column=self.column)
         what = _describe(self.char)
         if self.in_name:
-            return f"{where}: {what} is in the applicant's name, which is never altered"
+            return _("{where}: {what} is in the applicant's name, which is never altered").format(
+                where=where, what=what)
         if self.suggestion is None:
-            return f"{where}: {what} has no replacement; reword it"
+            return _("{where}: {what} has no replacement; reword it").format(where=where, what=what)
         return f"{where}: {what} → '{self.suggestion}'"
 
 
@@ -182,27 +185,28 @@ def _apply(text: str, problems: list[CharProblem]) -> str:
 def raise_for_problems(problems: list[CharProblem], *, fix: bool) -> None:
     """Raise the one error that explains why ISO-2022-JP cannot be written as asked."""
     name_problems = [p for p in problems if p.field == "candidate.name"]
-    listing = "; ".join(str(p) for p in problems)
+    listing = _("; ").join(str(p) for p in problems)
     if name_problems:
-        chars = ", ".join(_describe(p.char) for p in name_problems)
+        chars = _(", ").join(_describe(p.char) for p in name_problems)
         raise CharsetError(
-            f"ISO-2022-JP cannot carry {chars} in the applicant's name, and a name is never "
-            f"altered: this applicant's email needs UTF-8. All problems: {listing}.",
+            _("ISO-2022-JP cannot carry {chars} in the applicant's name, and a name is never "
+              "altered: this applicant's email needs UTF-8. All problems: {problems}.").format(
+                chars=chars, problems=listing),
             problems=problems, field="candidate.name",
-            hint="Write it in UTF-8 (the default: drop --charset iso-2022-jp).",
+            hint=_("Write it in UTF-8 (the default: drop --charset iso-2022-jp)."),
         )
     unfixable = [p for p in problems if not p.fixable]
     if fix and unfixable:
         raise CharsetError(
-            "ISO-2022-JP cannot carry these characters and they have no replacement: "
-            + "; ".join(str(p) for p in unfixable) + ".",
+            _("ISO-2022-JP cannot carry these characters and they have no replacement: "
+              "{problems}.").format(problems=_("; ").join(str(p) for p in unfixable)),
             problems=problems,
-            hint="Reword them in the template or profile, or write the email in UTF-8.",
+            hint=_("Reword them in the template or profile, or write the email in UTF-8."),
         )
     raise CharsetError(
-        f"ISO-2022-JP cannot carry these characters: {listing}.",
+        _("ISO-2022-JP cannot carry these characters: {problems}.").format(problems=listing),
         problems=problems,
-        hint="Pass --fix to use the suggested replacements, or write the email in UTF-8.",
+        hint=_("Pass --fix to use the suggested replacements, or write the email in UTF-8."),
     )
 
 

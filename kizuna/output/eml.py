@@ -28,6 +28,7 @@ from email.parser import BytesParser
 from email.utils import format_datetime
 
 from ..errors import MailError
+from ..i18n import _
 from ..models import JST, Message
 from ..profile import Profile
 from .addressing import MAX_LINE_OCTETS, address_header, check_headers, sender_name
@@ -92,8 +93,8 @@ def check_email(
     charset = charset.lower().replace("_", "-")
     if charset not in CHARSETS:
         raise MailError(
-            f"Unknown charset '{charset}'.", field="charset",
-            hint="Choose utf-8 or iso-2022-jp.",
+            _("Unknown charset '{charset}'.").format(charset=charset), field="charset",
+            hint=_("Choose utf-8 or iso-2022-jp."),
         )
     charset = mail_charset(message, charset)
     check_headers(message, profile)
@@ -107,9 +108,9 @@ def check_email(
         for lineno, line in enumerate(_normal_body(message.body).split("\n"), start=1):
             if len(line.encode("iso-2022-jp")) > MAX_LINE_OCTETS:
                 raise MailError(
-                    f"Body line {lineno} is longer than the {MAX_LINE_OCTETS} octets an email "
-                    "line may have in ISO-2022-JP.",
-                    field="body", hint="Break the line, or write the email in UTF-8.",
+                    _("Body line {line} is longer than the {maximum} octets an email line may "
+                      "have in ISO-2022-JP.").format(line=lineno, maximum=MAX_LINE_OCTETS),
+                    field="body", hint=_("Break the line, or write the email in UTF-8."),
                 )
     return message, profile
 
@@ -157,7 +158,7 @@ def to_email(
     org = profile.organisation
     when = now or dt.datetime.now(JST)
     if when.tzinfo is None:
-        raise MailError("The message time must be timezone-aware.", field="date")
+        raise MailError(_("The message time must be timezone-aware."), field="date")
 
     # MIMEText picks the transfer encoding from the charset: base64 for UTF-8, 7bit for
     # ISO-2022-JP (already 7-bit, and readable by every Japanese mail client).

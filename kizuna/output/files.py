@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from ..errors import BatchError, InputError
+from ..i18n import _
 
 # Temporary files are hidden and carry this suffix, so a re-run can sweep the ones a kill left.
 TMP_SUFFIX = ".kizuna-tmp"
@@ -22,14 +23,15 @@ def private_file(path: str | Path, mode: str, **kwargs: Any) -> IO[Any]:
     """Open ``path`` for writing, readable by its owner only (0600, like the log), whatever the
     umask: what kizuna writes to a file holds applicants' data."""
     if not str(path).strip():
-        raise InputError("The output file name is empty.", field="output")
+        raise InputError(_("The output file name is empty."), field="output")
     try:
         # O_NOFOLLOW: a symbolic link put where the file goes is refused, not written through
         # (its target would get applicants' data and a new mode).
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600)
     except OSError as exc:
-        reason = "it is a symbolic link" if exc.errno == errno.ELOOP else exc.strerror
-        raise InputError(f"Cannot write the file: {reason}.", path=str(path)) from None
+        reason = _("it is a symbolic link") if exc.errno == errno.ELOOP else exc.strerror
+        raise InputError(_("Cannot write the file: {reason}.").format(reason=reason),
+                         path=str(path)) from None
     # A file that was already there keeps its mode otherwise; a device or pipe (/dev/stdout,
     # /dev/null) is not ours to change.
     if hasattr(os, "fchmod") and stat.S_ISREG(os.fstat(fd).st_mode):
@@ -46,8 +48,8 @@ def prepare_out_dir(out: Path) -> None:
         os.unlink(probe)
     except OSError as exc:
         raise BatchError(
-            f"The output folder cannot be written: {exc.strerror or exc}.", path=str(out),
-            hint="Choose a folder you can write to with --out.",
+            _("The output folder cannot be written: {reason}.").format(reason=exc.strerror or exc),
+            path=str(out), hint=_("Choose a folder you can write to with --out."),
         ) from None
     for stale in out.glob(f".*{TMP_SUFFIX}"):
         # Left by a run that was killed mid-write (the log still knows every message). A
@@ -102,9 +104,10 @@ def writing(path: Path) -> Iterator[None]:
         yield
     except OSError as exc:
         raise BatchError(
-            f"Cannot write the file: {exc.strerror or exc}.", path=str(path),
-            hint="Every message drafted so far is in the log; fix the folder and run the same "
-            "command again to finish.",
+            _("Cannot write the file: {reason}.").format(reason=exc.strerror or exc),
+            path=str(path),
+            hint=_("Every message drafted so far is in the log; fix the folder and run the same "
+                   "command again to finish."),
         ) from None
 
 

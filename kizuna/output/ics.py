@@ -7,6 +7,7 @@ import hashlib
 from typing import Any
 
 from ..errors import MailError
+from ..i18n import _
 from ..models import JST, Message, Slot
 from ..profile import Profile, Stage
 from .addressing import check_headers, sender_name
@@ -41,13 +42,13 @@ def _pick_slot(message: Message, slot: Slot | None) -> Slot:
         return message.slots[0]
     if not message.slots:
         raise MailError(
-            "The message has no interview time, so there is nothing to put in a calendar.",
-            field="slot", hint="Give the booked slot.",
+            _("The message has no interview time, so there is nothing to put in a calendar."),
+            field="slot", hint=_("Give the booked slot."),
         )
     raise MailError(
-        f"The message offers {len(message.slots)} times; a calendar invitation needs the one "
-        "that was booked.",
-        field="slot", hint="Give the booked slot.",
+        _("The message offers {count} times; a calendar invitation needs the one that was "
+          "booked.").format(count=len(message.slots)),
+        field="slot", hint=_("Give the booked slot."),
     )
 
 
@@ -119,11 +120,11 @@ def invitation_ics(
     method = method.upper()
     if method not in METHODS:
         raise MailError(
-            f"Unknown calendar method '{method}'.", field="method",
-            hint=f"Choose one of: {', '.join(METHODS)}.",
+            _("Unknown calendar method '{method}'.").format(method=method), field="method",
+            hint=_("Choose one of: {names}.").format(names=_(", ").join(METHODS)),
         )
     if sequence < 0:
-        raise MailError("SEQUENCE cannot be negative.", field="sequence")
+        raise MailError(_("SEQUENCE cannot be negative."), field="sequence")
     check_headers(message, profile)
     booked = _pick_slot(message, slot)
     stage = profile.stage(message.stage) if message.stage else None
@@ -141,7 +142,7 @@ def invitation_ics(
     event = icalendar.Event()
     event.add("uid", booking_uid(message, profile, uid_seed))
     if now is not None and now.tzinfo is None:
-        raise MailError("The DTSTAMP time must be timezone-aware.", field="now")
+        raise MailError(_("The DTSTAMP time must be timezone-aware."), field="now")
     stamp = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
     event.add("dtstamp", stamp)
     event.add("dtstart", booked.start.astimezone(JST))

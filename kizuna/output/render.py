@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from ..errors import InputError
+from ..i18n import _
 from ..kinds import get_kind
 from ..models import Message
 from ..profile import Profile
@@ -43,7 +44,7 @@ def render_draft(
     if fmt == "eml" and charset == "iso-2022-jp" and fix:
         from .charset import fix_iso2022jp
 
-        message, _ = fix_iso2022jp(message, profile)
+        message, _fixes = fix_iso2022jp(message, profile)
     if (ics or fmt == "eml") and get_kind(message.kind).needs_slot and message.slots:
         from .ics import invitation_ics  # icalendar loads only for a calendar
 
@@ -52,8 +53,8 @@ def render_draft(
         )
     if ics and calendar is None:
         raise InputError(
-            "A calendar file needs an interview: use it with interview_confirmation or "
-            "interview_reminder.", field="ics",
+            _("A calendar file needs an interview: use it with interview_confirmation or "
+              "interview_reminder."), field="ics",
         )
     if fmt == "eml":
         from .eml import as_bytes, to_email  # the email package loads only for an .eml

@@ -32,6 +32,7 @@ from types import TracebackType
 from typing import Literal
 
 from ..errors import MailServerError
+from ..i18n import _
 
 Outcome = Literal["sent", "refused", "not_sent", "unknown"]
 
@@ -86,32 +87,35 @@ class SmtpConnection:
             code, text = smtp.mail(sender)
             if code != 250:
                 smtp.rset()
-                return Delivery("refused", _reply(code, text), f"the sender {sender} was refused")
+                return Delivery("refused", _reply(code, text),
+                                _("the sender {sender} was refused").format(sender=sender))
             code, text = smtp.rcpt(recipient)
             if code not in (250, 251):
                 smtp.rset()
-                return Delivery("refused", _reply(code, text), f"{recipient} was refused")
+                return Delivery("refused", _reply(code, text),
+                                _("{recipient} was refused").format(recipient=recipient))
             if bcc:
                 code, text = smtp.rcpt(bcc)
                 if code not in (250, 251):
-                    note = f"the archive copy to {bcc} was refused ({_reply(code, text)})"
+                    note = _("the archive copy to {bcc} was refused ({reply})").format(
+                        bcc=bcc, reply=_reply(code, text))
             smtp.putcmd("data")
             code, text = smtp.getreply()
             if code != 354:
                 smtp.rset()
-                return Delivery("refused", _reply(code, text), "the server refused DATA")
+                return Delivery("refused", _reply(code, text), _("the server refused DATA"))
         except (smtplib.SMTPServerDisconnected, OSError) as exc:
             self.usable = False
             return Delivery("not_sent", _reason(exc),
-                            "the connection broke before the message was handed over")
+                            _("the connection broke before the message was handed over"))
         try:
             smtp.send(_stuff(data))
             code, text = smtp.getreply()
         except (smtplib.SMTPServerDisconnected, OSError) as exc:
             self.usable = False
             return Delivery("unknown", _reason(exc),
-                            "the connection broke after the message was handed over, before "
-                            "the server answered")
+                            _("the connection broke after the message was handed over, before "
+                              "the server answered"))
         if code != 250:
             return Delivery("refused", _reply(code, text), note)
         return Delivery("sent", _reply(code, text), note)
@@ -136,7 +140,8 @@ def tls_context(ca_file: Path | None) -> ssl.SSLContext:
     try:
         return ssl.create_default_context(cafile=str(ca_file) if ca_file is not None else None)
     except (OSError, ssl.SSLError) as exc:
-        raise MailServerError(f"Cannot read the CA file: {exc}.", path=str(ca_file),
+        raise MailServerError(_("Cannot read the CA file: {reason}.").format(reason=exc),
+                              path=str(ca_file),
                               field="ca_file") from None
 
 
@@ -164,20 +169,21 @@ def connect(
         if security == "starttls":
             if not smtp.has_extn("starttls"):
                 raise MailServerError(
-                    f"The SMTP server {where} does not offer STARTTLS; nothing was sent.",
+                    _("The SMTP server {server} does not offer STARTTLS; nothing was sent.").format(
+                        server=where),
                     field="mail.security",
-                    hint="Use security = \"tls\" (port 465) if it speaks TLS from the start, or "
-                    "\"none\" only for a relay on this machine.",
+                    hint=_("Use security = \"tls\" (port 465) if it speaks TLS from the start, or "
+                           "\"none\" only for a relay on this machine."),
                 )
             smtp.starttls(context=context)
             smtp.ehlo()
         if user:
             if password is None:
                 raise MailServerError(
-                    f"No password for the SMTP user {user}; nothing was sent.",
+                    _("No password for the SMTP user {user}; nothing was sent.").format(user=user),
                     field="mail.password_env",
-                    hint="Set the environment variable named by password_env, or store the "
-                    "password in the system keyring.",
+                    hint=_("Set the environment variable named by password_env, or store the "
+                           "password in the system keyring."),
                 )
             smtp.login(user, password)
     except MailServerError:
@@ -186,34 +192,36 @@ def connect(
     except smtplib.SMTPAuthenticationError as exc:
         smtp_close(smtp)
         raise MailServerError(
-            f"The SMTP server {where} refused the login for {user} ({_reason(exc)}); nothing "
-            "was sent or marked.",
-            field="mail.user", hint="Check the user name and the password.",
+            _("The SMTP server {server} refused the login for {user} ({reason}); nothing was "
+              "sent or marked.").format(server=where, user=user, reason=_reason(exc)),
+            field="mail.user", hint=_("Check the user name and the password."),
         ) from None
     except smtplib.SMTPNotSupportedError:
         smtp_close(smtp)
         raise MailServerError(
-            f"The SMTP server {where} offers no login (AUTH); nothing was sent or marked.",
+            _("The SMTP server {server} offers no login (AUTH); nothing was sent or "
+              "marked.").format(server=where),
             field="mail.user",
-            hint="Leave user empty for a server that needs none, or use STARTTLS (many servers "
-            "offer AUTH only after it).",
+            hint=_("Leave user empty for a server that needs none, or use STARTTLS (many servers "
+                   "offer AUTH only after it)."),
         ) from None
     except ssl.SSLError as exc:
         smtp_close(smtp)
         raise MailServerError(
-            f"TLS with the SMTP server {where} failed ({exc.reason or exc}); nothing was sent "
-            "or marked.",
+            _("TLS with the SMTP server {server} failed ({reason}); nothing was sent or "
+              "marked.").format(server=where, reason=exc.reason or exc),
             field="mail.security",
-            hint="Check security and port, or name the server's CA in ca_file.",
+            hint=_("Check security and port, or name the server's CA in ca_file."),
         ) from None
     except (smtplib.SMTPException, OSError) as exc:
         smtp_close(smtp)
         reason = _reason(exc)
         if isinstance(exc, socket.timeout | TimeoutError) or "timed out" in reason:
-            reason = f"it did not answer within {timeout:g} s"
+            reason = _("it did not answer within {seconds:g} s").format(seconds=timeout)
         raise MailServerError(
-            f"Cannot reach the SMTP server {where}: {reason}. Nothing was sent or marked.",
-            field="mail.host", hint="Check host, port and security in the profile's [mail].",
+            _("Cannot reach the SMTP server {server}: {reason}. Nothing was sent or "
+              "marked.").format(server=where, reason=reason),
+            field="mail.host", hint=_("Check host, port and security in the profile's [mail]."),
         ) from None
     return SmtpConnection(smtp, where)
 

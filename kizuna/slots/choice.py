@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ..dates import CIRCLED
+from ..i18n import _
 from ..models import JST, Slot
 from ..replytext import blank_addresses, reply_text
 
@@ -30,7 +31,8 @@ class Choice:
     ``status`` is "chosen" (``slot`` and ``number`` set), "unavailable" (the applicant chose
     ``slot``, but it has been taken), "ambiguous" (it points at several slots, or contradicts
     itself) or "none" (it names no offered slot). ``preferences`` are the slot numbers named,
-    in the applicant's order of preference. ``reason`` explains the outcome in English.
+    in the applicant's order of preference. ``reason`` explains the outcome to the recruiter,
+    in the language of the moment (``kizuna.i18n``).
     """
 
     slot: Slot | None
@@ -285,7 +287,7 @@ def _find_refs(text: str, offered: Sequence[Slot], masked: list[tuple[int, int]]
         if value is None:
             continue
         numbers = frozenset({value}) if 1 <= value <= n else frozenset()
-        refs.append(_Ref(m.start(), m.end(), numbers, f"number {value}", "number"))
+        refs.append(_Ref(m.start(), m.end(), numbers, _("number {value}").format(value=value), "number"))
         masked.append((m.start(), m.end()))
 
     for m in re.finditer(r"\d+", text):
@@ -295,9 +297,9 @@ def _find_refs(text: str, offered: Sequence[Slot], masked: list[tuple[int, int]]
         if not 1 <= value <= n:
             # A stray out-of-range number in running text is noise, unless it is all there is.
             if text.strip() == m.group(0):
-                refs.append(_Ref(m.start(), m.end(), frozenset(), f"number {value}", "number"))
+                refs.append(_Ref(m.start(), m.end(), frozenset(), _("number {value}").format(value=value), "number"))
             continue
-        refs.append(_Ref(m.start(), m.end(), frozenset({value}), f"number {value}", "number"))
+        refs.append(_Ref(m.start(), m.end(), frozenset({value}), _("number {value}").format(value=value), "number"))
         masked.append((m.start(), m.end()))
     return sorted(refs, key=lambda r: r.start)
 
@@ -393,7 +395,8 @@ def _declined(text: str, ref: _Ref) -> bool:
 
 def _describe(number: int, offered: Sequence[Slot]) -> str:
     slot = offered[number - 1]
-    return f"slot {number} ({slot.start.astimezone(JST):%Y-%m-%d %H:%M})"
+    return _("slot {number} ({start})").format(
+        number=number, start=f"{slot.start.astimezone(JST):%Y-%m-%d %H:%M}")
 
 
 def parse_choice(
@@ -413,7 +416,7 @@ def parse_choice(
     give "none" or "ambiguous", with the reason.
     """
     if not offered:
-        return Choice(None, None, "none", "No slots are on offer to this applicant.")
+        return Choice(None, None, "none", _("No slots are on offer to this applicant."))
     clean = _clean(text)
     n = len(offered)
     blocked = {u.astimezone(JST) for u in unavailable}
@@ -445,48 +448,51 @@ def parse_choice(
         if any(number not in r.numbers for r in several):
             return Choice(
                 None, None, "ambiguous",
-                f"The reply names {_describe(number, offered)} but also a date that does not "
-                "match it; ask the applicant to confirm.",
+                _("The reply names {slot} but also a date that does not match it; ask the "
+                  "applicant to confirm.").format(slot=_describe(number, offered)),
                 (number,),
             )
         return _settle(offered, (number,), blocked)
     if len(definite) > 1:
-        listed = ", ".join(str(x) for x in definite)
+        listed = _(", ").join(str(x) for x in definite)
         return Choice(
             None, None, "ambiguous",
-            f"The reply names several slots ({listed}) without saying which is preferred; "
-            "ask the applicant to choose one.",
+            _("The reply names several slots ({numbers}) without saying which is preferred; "
+              "ask the applicant to choose one.").format(numbers=listed),
             tuple(definite),
         )
     if definite and nowhere:
         return Choice(
             None, None, "ambiguous",
-            f"The reply names {_describe(definite[0], offered)} but also "
-            f"{nowhere[0].label}, which was not offered; ask the applicant to confirm.",
+            _("The reply names {slot} but also {other}, which was not offered; ask the "
+              "applicant to confirm.").format(slot=_describe(definite[0], offered),
+                                              other=nowhere[0].label),
             tuple(definite),
         )
     if several:
-        listed = ", ".join(str(x) for x in sorted(several[0].numbers))
+        listed = _(", ").join(str(x) for x in sorted(several[0].numbers))
         return Choice(
             None, None, "ambiguous",
-            f"The date {several[0].label} fits several offered slots ({listed}) and no time "
-            "is given; ask the applicant which one.",
+            _("The date {date} fits several offered slots ({numbers}) and no time is given; "
+              "ask the applicant which one.").format(date=several[0].label, numbers=listed),
         )
     if nowhere:
         ref = nowhere[0]
         what = (
-            f"{ref.label} is not one of the {n} offered slots"
-            if ref.kind == "number" else f"{ref.label} was not among the offered times"
+            _("{label} is not one of the {n} offered slots").format(label=ref.label, n=n)
+            if ref.kind == "number"
+            else _("{label} was not among the offered times").format(label=ref.label)
         )
-        return Choice(None, None, "none", f"The reply names no offered slot: {what}.")
+        return Choice(None, None, "none",
+                      _("The reply names no offered slot: {what}.").format(what=what))
     if _ANY_SLOT.search(clean):
         return Choice(
             None, None, "ambiguous",
-            "The applicant says any slot is fine; pick one and confirm it with them.",
+            _("The applicant says any slot is fine; pick one and confirm it with them."),
         )
     return Choice(
         None, None, "none",
-        f"No slot number (1-{n}) or offered date and time was found in the reply.",
+        _("No slot number (1-{n}) or offered date and time was found in the reply.").format(n=n),
     )
 
 
@@ -517,7 +523,7 @@ def _by_preference(
         used.add(id(ref))
         if rank in ranked:
             return Choice(None, None, "ambiguous",
-                          f"The reply gives two slots for preference {rank}.")
+                          _("The reply gives two slots for preference {rank}.").format(rank=rank))
         ranked[rank] = ref
     if not ranked and len(markers) == 1 and not refs and 1 <= markers[0][2] <= len(offered):
         # 「第二希望でお願いします」 alone, answering a numbered list: the list's second option
@@ -526,21 +532,20 @@ def _by_preference(
     if not ranked:
         return Choice(
             None, None, "ambiguous",
-            "The reply gives a preference rank (first or second choice) but no slot number "
-            "or date; ask the applicant which slot they mean.",
+            _("The reply gives a preference rank (first or second choice) but no slot number "
+              "or date; ask the applicant which slot they mean."),
         )
     preferences: list[int] = []
     for rank in sorted(ranked):
         ref = ranked[rank]
         if len(ref.numbers) != 1:
             why = (
-                "fits several offered slots" if ref.numbers
-                else "is not one of the offered slots"
+                _("Preference {rank} ({label}) fits several offered slots; ask the applicant to "
+                  "confirm.") if ref.numbers
+                else _("Preference {rank} ({label}) is not one of the offered slots; ask the "
+                       "applicant to confirm.")
             )
-            return Choice(
-                None, None, "ambiguous",
-                f"Preference {rank} ({ref.label}) {why}; ask the applicant to confirm.",
-            )
+            return Choice(None, None, "ambiguous", why.format(rank=rank, label=ref.label))
         number = next(iter(ref.numbers))
         if number not in preferences:
             preferences.append(number)
@@ -558,16 +563,18 @@ def _settle(offered: Sequence[Slot], preferences: tuple[int, ...], blocked: set[
         slot = offered[number - 1]
         if slot.start.astimezone(JST) in blocked:
             continue
-        why = f"Chose {_describe(number, offered)}"
         if rank > 1:
-            taken = ", ".join(str(x) for x in preferences[: rank - 1])
-            why += f", preference {rank}; the earlier preference ({taken}) is taken"
-        return Choice(slot, number, "chosen", why + ".", preferences)
+            taken = _(", ").join(str(x) for x in preferences[: rank - 1])
+            why = _("Chose {slot}, preference {rank}; the earlier preference ({taken}) is "
+                    "taken.").format(slot=_describe(number, offered), rank=rank, taken=taken)
+        else:
+            why = _("Chose {slot}.").format(slot=_describe(number, offered))
+        return Choice(slot, number, "chosen", why, preferences)
     first = preferences[0]
-    listed = ", ".join(str(x) for x in preferences)
+    listed = _(", ").join(str(x) for x in preferences)
     return Choice(
         offered[first - 1], first, "unavailable",
-        f"The applicant chose slot {listed}, but it has been taken by someone else; "
-        "offer other slots.",
+        _("The applicant chose slot {numbers}, but it has been taken by someone else; offer "
+          "other slots.").format(numbers=listed),
         preferences,
     )

@@ -12,6 +12,7 @@ from typing import Any, Literal
 from ..calendar import OfficeCalendar, calendar_from_settings, holiday_name, parse_month_day
 from ..dates import CIRCLED
 from ..errors import ProfileError
+from ..i18n import _
 
 # The sample profile's values: a profile that leaves a key out gets these.
 DEFAULTS: dict[str, Any] = {
@@ -93,20 +94,21 @@ class SlotPolicy:
 
         def fail(key: str, expected: str, value: Any) -> ProfileError:
             return ProfileError(
-                f"Expected {expected}, found {value!r}.", path=source, field=f"slots.{key}"
+                _("Expected {expected}, found {value!r}.").format(expected=expected, value=value),
+                path=source, field=f"slots.{key}",
             )
 
         for key in data:
             if key not in SLOT_KEYS:
                 raise ProfileError(
-                    f"Unknown key {key!r}.", path=source, field=f"slots.{key}",
-                    hint=f"Known keys: {', '.join(sorted(SLOT_KEYS))}.",
+                    _("Unknown key {key!r}.").format(key=key), path=source, field=f"slots.{key}",
+                    hint=_("Known keys: {keys}.").format(keys=_(", ").join(sorted(SLOT_KEYS))),
                 )
 
         def times(key: str) -> tuple[dt.time, ...]:
             value = data.get(key, DEFAULTS[key])
             if not isinstance(value, list):
-                raise fail(key, "a list of times like \"18:00\"", value)
+                raise fail(key, _("a list of times like \"18:00\""), value)
             parsed: list[dt.time] = []
             for i, item in enumerate(value):
                 parsed.append(_parse_time(item, f"{key}[{i}]", source))
@@ -116,38 +118,38 @@ class SlotPolicy:
         def whole(key: str, minimum: int, maximum: int) -> int:
             value = data.get(key, DEFAULTS[key])
             if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
-                raise fail(key, f"a whole number from {minimum} to {maximum}", value)
+                raise fail(key, _("a whole number from {minimum} to {maximum}").format(
+                    minimum=minimum, maximum=maximum), value)
             return value
 
         offer_holidays = data.get("offer_holidays", DEFAULTS["offer_holidays"])
         if not isinstance(offer_holidays, bool):
-            raise fail("offer_holidays", "true or false", offer_holidays)
+            raise fail("offer_holidays", _("true or false"), offer_holidays)
         blocked_raw = data.get("blocked_dates", [])
         if not isinstance(blocked_raw, list):
-            raise fail("blocked_dates", "a list of dates like \"2026-12-10\"", blocked_raw)
+            raise fail("blocked_dates", _("a list of dates like \"2026-12-10\""), blocked_raw)
         periods_raw = data.get("blocked_periods", [])
         periods: list[MonthDaySpan] = []
         if not isinstance(periods_raw, list):
-            raise fail("blocked_periods", 'a list of spans like ["08-13", "08-16"]', periods_raw)
+            raise fail("blocked_periods", _('a list of spans like ["08-13", "08-16"]'), periods_raw)
         for i, span in enumerate(periods_raw):
             if not isinstance(span, list) or len(span) != 2:
-                raise fail(f"blocked_periods[{i}]", 'a span like ["08-13", "08-16"]', span)
+                raise fail(f"blocked_periods[{i}]", _('a span like ["08-13", "08-16"]'), span)
             try:
                 first, last = (parse_month_day(v, "blocked_periods") for v in span)
             except ValueError:
-                raise fail(f"blocked_periods[{i}]", 'a span like ["08-13", "08-16"]', span) from None
+                raise fail(f"blocked_periods[{i}]", _('a span like ["08-13", "08-16"]'),
+                           span) from None
             periods.append((first, last))
         closure_raw = data.get("closure")
         if closure_raw is not None and not isinstance(closure_raw, list):
-            raise fail("closure", "two dates as MM-DD, e.g. [\"12-29\", \"01-03\"]", closure_raw)
+            raise fail("closure", _("two dates as MM-DD, e.g. [\"12-29\", \"01-03\"]"), closure_raw)
         try:
             calendar = calendar_from_settings(closure_raw, blocked_raw)
         except ValueError as exc:
             key = "blocked_dates" if str(exc).startswith("blocked_dates") else "closure"
-            detail = str(exc).split(": ", 1)[-1]
-            raise ProfileError(
-                f"{detail[0].upper()}{detail[1:]}.", path=source, field=f"slots.{key}"
-            ) from None
+            detail = str(exc).split(": ", 1)[-1]  # a sentence, in the language of the moment
+            raise ProfileError(detail, path=source, field=f"slots.{key}") from None
         policy = cls(
             weekday_times=times("weekday_times"),
             weekend_times=times("weekend_times"),
@@ -170,8 +172,9 @@ class SlotPolicy:
                 end = dt.datetime.combine(dt.date(2000, 1, 1), t) + policy.duration
                 if end.date() != dt.date(2000, 1, 1) and end.time() != dt.time(0):
                     raise ProfileError(
-                        f"An interview starting at {t:%H:%M} would run past midnight "
-                        f"({policy.duration_minutes} minutes).",
+                        _("An interview starting at {start} would run past midnight "
+                          "({minutes} minutes).").format(start=f"{t:%H:%M}",
+                                                         minutes=policy.duration_minutes),
                         path=source, field=f"slots.{key}",
                     )
         return policy
@@ -198,7 +201,8 @@ def _parse_time(value: Any, key: str, source: str | None) -> dt.time:
         if match:
             return dt.time(int(match.group(1)), int(match.group(2)))
     raise ProfileError(
-        f"Expected a time as HH:MM (24-hour, e.g. \"18:00\"), found {value!r}.",
+        _("Expected a time as HH:MM (24-hour, e.g. \"18:00\"), found {value!r}.").format(
+            value=value),
         path=source, field=f"slots.{key}",
     )
 

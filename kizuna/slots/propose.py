@@ -9,6 +9,7 @@ from dateutil.rrule import DAILY, FR, MO, SA, SU, TH, TU, WE, rrule
 
 from ..calendar import OfficeCalendar
 from ..errors import InputError, SlotError
+from ..i18n import _, ngettext
 from ..models import JST, Slot
 from ..seasons import LAST_YEAR, check_served_date
 from .policy import SlotPolicy
@@ -65,7 +66,8 @@ def propose(
     """
     check_served_date(start_day, "start_day")
     if count < 1:
-        raise InputError(f"The number of slots must be at least 1, not {count}.", field="count")
+        raise InputError(_("The number of slots must be at least 1, not {count}.").format(
+            count=count), field="count")
     first = policy.first_day(start_day)
     if after is not None and first <= after:
         first = after + dt.timedelta(days=1)
@@ -73,8 +75,9 @@ def propose(
     last = min(first + dt.timedelta(days=policy.horizon_days - 1), dt.date(LAST_YEAR, 12, 31))
     if first > last:
         raise SlotError(
-            f"No interview slot can be offered: the first possible day, {first.isoformat()}, is "
-            f"after {LAST_YEAR}-12-31, the last day kizuna serves.", field="slots",
+            _("No interview slot can be offered: the first possible day, {first}, is after "
+              "{last_year}-12-31, the last day kizuna serves.").format(
+                first=first.isoformat(), last_year=LAST_YEAR), field="slots",
         )
     taken = sorted({u.astimezone(JST) for u in unavailable})
     taken_per_day: dict[dt.date, int] = {}
@@ -104,8 +107,9 @@ def propose(
                 del free[day]
     if not free:
         raise SlotError(
-            f"No interview slot from {first.isoformat()} to {last.isoformat()}: "
-            + _empty_reason(policy, first, last, len(grid), past, clash, capped),
+            _("No interview slot from {first} to {last}: {reason}").format(
+                first=first.isoformat(), last=last.isoformat(),
+                reason=_empty_reason(policy, first, last, len(grid), past, clash, capped)),
             field="slots",
         )
 
@@ -156,16 +160,14 @@ def _empty_reason(
     n = len(days)
     if grid:
         if past == grid:
-            return f"all {grid} slots in the {n} days have already started."
+            return _("all {slots} slots in the {n} days have already started.").format(
+                slots=grid, n=n)
         if clash + past == grid and clash:
-            return (
-                f"every slot is already booked or held (or within {policy.duration_minutes}+"
-                f"{policy.buffer_minutes} minutes of one)."
-            )
-        return (
-            f"the per-day cap (slots.per_day_cap = {policy.per_day_cap}) is reached on every "
-            "day by slots already booked or held."
-        )
+            return _("every slot is already booked or held (or within {duration}+{buffer} "
+                     "minutes of one).").format(duration=policy.duration_minutes,
+                                                buffer=policy.buffer_minutes)
+        return _("the per-day cap (slots.per_day_cap = {cap}) is reached on every day by slots "
+                 "already booked or held.").format(cap=policy.per_day_cap)
     closure = sum(1 for d in days if policy.calendar.in_closure(d))
     blocked = sum(1 for d in days if policy.blocked(d) and not policy.calendar.in_closure(d))
     kinds = [policy.day_kind(d) for d in days]
@@ -173,24 +175,30 @@ def _empty_reason(
     weekdays = kinds.count("weekday")
     weekends = kinds.count("weekend")
     if closure == n:
-        return f"all {n} days fall in the year-end closure (slots.closure)."
+        return _("all {n} days fall in the year-end closure (slots.closure).").format(n=n)
     if blocked + closure == n:
-        return f"all {n} days are blocked (slots.blocked_dates, blocked_periods) or in the closure."
-    def days_(k: int, what: str) -> str:
-        return f"{k} {what}" if k != 1 else f"1 {what.replace('days', 'day')}"
+        return _("all {n} days are blocked (slots.blocked_dates, blocked_periods) or in the "
+                 "closure.").format(n=n)
 
     parts = []
     if closure:
-        parts.append(f"{closure} in the closure (slots.closure)")
+        parts.append(_("{count} in the closure (slots.closure)").format(count=closure))
     if blocked:
-        parts.append(f"{blocked} blocked (slots.blocked_dates, blocked_periods)")
+        parts.append(_("{count} blocked (slots.blocked_dates, blocked_periods)").format(
+            count=blocked))
     if holidays:
-        parts.append(f"{holidays} public holidays (slots.offer_holidays is false)")
+        parts.append(_("{count} public holidays (slots.offer_holidays is false)").format(
+            count=holidays))
     if weekdays:
-        parts.append(days_(weekdays, "weekdays") + ", but slots.weekday_times is empty")
+        parts.append(ngettext("{count} weekday, but slots.weekday_times is empty",
+                              "{count} weekdays, but slots.weekday_times is empty",
+                              weekdays).format(count=weekdays))
     if weekends:
-        parts.append(days_(weekends, "weekend days") + ", but slots.weekend_times is empty")
-    return f"of the {n} days (slots.horizon_days), " + "; ".join(parts) + "."
+        parts.append(ngettext("{count} weekend day, but slots.weekend_times is empty",
+                              "{count} weekend days, but slots.weekend_times is empty",
+                              weekends).format(count=weekends))
+    return _("of the {n} days (slots.horizon_days), {parts}.").format(
+        n=n, parts=_("; ").join(parts))
 
 
 def reply_deadline(

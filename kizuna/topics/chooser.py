@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import seasons
 from ..errors import InputError
+from ..i18n import N_, _
 from ..kinds import get_kind
 from ..models import RESULTS, Role, Source, Tone, Topic
 from .files import (
@@ -122,36 +123,43 @@ class Explanation:
 
         Lines that are simply out of season are counted, not listed, unless ``show_all``.
         """
-        head = f"{self.on.isoformat()}  {self.term} day {self.term_day}"
+        head = _("{date}  {term} day {day}").format(date=self.on.isoformat(), term=self.term,
+                                                   day=self.term_day)
         if self.zassetsu:
             head += f"  ({'・'.join(self.zassetsu)})"
-        head += f"  kind {self.kind}"
+        head += _("  kind {kind}").format(kind=self.kind)
         if self.result:
             head += f" ({self.result})"
-        head += f"  town {self.town}"
+        head += _("  town {town}").format(town=self.town)
         if self.language != "ja":
-            head += f"  language {self.language}"
+            head += _("  language {language}").format(language=self.language)
         if self.candidate_id:
-            head += f"  applicant {self.candidate_id} ({len(self.history)} topic(s) already used)"
+            head += _("  applicant {id} ({count} topic(s) already used)").format(
+                id=self.candidate_id, count=len(self.history))
         out = [head]
         picks = {"opening": self.choice.opening, "town": self.choice.town,
                  "closing": self.choice.closing}
         roles: tuple[Role, ...] = ("opening", "town", "closing")
+        role_names = {"opening": _("opening"), "town": _("town"), "closing": _("closing")}
+        quiet_reasons = {_(reason) for reason in QUIET_REASONS}
         for role in roles:
             pick = picks[role]
             out.append("")
-            out.append(f"{role}: " + (f"{pick.id}  {pick.text}" if pick else "(none)"))
+            out.append(_("{role}: {pick}").format(
+                role=role_names[role], pick=f"{pick.id}  {pick.text}" if pick else _("(none)")))
             eligible = self.eligible(role)
-            out.append(f"  eligible ({len(eligible)}):")
-            out += [f"    {c.id} [{c.tone}]{' (all-year fallback)' if c.fallback else ''} {c.text}"
+            out.append(_("  eligible ({count}):").format(count=len(eligible)))
+            fallback = _(" (all-year fallback)")
+            out += [f"    {c.id} [{c.tone}]{fallback if c.fallback else ''} {c.text}"
                     for c in eligible]
             excluded = self.excluded(role)
-            quiet = [c for c in excluded if not show_all and c.reason in QUIET_REASONS]
+            quiet = [c for c in excluded if not show_all and c.reason in quiet_reasons]
             shown = [c for c in excluded if c not in quiet]
-            out.append(f"  excluded ({len(excluded)}):")
+            out.append(_("  excluded ({count}):").format(count=len(excluded)))
             out += [f"    {c.id} [{c.tone}] {c.reason}" for c in shown]
             if quiet:
-                out.append(f"    … {len(quiet)} more out of season or for another town (--all lists them)")
+                out.append(_("    … {count} more out of season or for another town (--all lists "
+                             "them)").format(count=len(quiet)))
         return "\n".join(out)
 
 
@@ -191,18 +199,19 @@ def _season_status(line: SeasonLine, day: dt.date, town: TownFile) -> str:
     """"" if the line is true on ``day`` in ``town``, else the reason it is not."""
     if line.towns:
         if town.id not in line.towns:
-            return OTHER_TOWN
-        return "" if line.when.holds(day) else OUT_OF_SEASON
+            return _(OTHER_TOWN)
+        return "" if line.when.holds(day) else _(OUT_OF_SEASON)
     rules = [rule for rule in town.climate if rule.tags & line.tags]
     shift = sum(rule.shift_days for rule in rules)
     if not line.when.holds(day - dt.timedelta(days=shift)):
         if shift and line.when.holds(day):
-            shifted = ", ".join(r.id for r in rules if r.shift_days)
-            return f"not yet in season here: the town's climate moves it {shift:+d} days ({shifted})"
-        return OUT_OF_SEASON
+            shifted = _(", ").join(r.id for r in rules if r.shift_days)
+            return _("not yet in season here: the town's climate moves it {shift:+d} days "
+                     "({rules})").format(shift=shift, rules=shifted)
+        return _(OUT_OF_SEASON)
     for rule in rules:
         if rule.suppresses(day):
-            return f"suppressed by the town's climate ({rule.id})"
+            return _("suppressed by the town's climate ({rule})").format(rule=rule.id)
     return ""
 
 
@@ -213,11 +222,11 @@ def _closing_status(line: SeasonLine, kind: str, result: str | None) -> str:
         return ""
     spec = get_kind(kind)
     if not spec.closing:
-        return "this kind ends without a closing wish"
+        return _("this kind ends without a closing wish")
     clash = line.tags & set(spec.closing_avoids_for(result))
     if clash:
-        return (f"does not fit this kind ({', '.join(sorted(clash))}: it sounds like a farewell, "
-                "and the conversation goes on)")
+        return _("does not fit this kind ({tags}: it sounds like a farewell, and the "
+                 "conversation goes on)").format(tags=_(", ").join(sorted(clash)))
     return ""
 
 
@@ -226,16 +235,19 @@ def _tone_status(tone: str, allowed: tuple[str, ...], role: str, result: str | N
         return ""
     if not allowed:
         if result == "not_passed":
-            return f"wrong tone for this kind: a not-passed notice gets no {role} line"
-        return f"wrong tone for this kind: it gets no {role} line"
-    return f"wrong tone for this kind ({tone}; allowed: {', '.join(allowed)})"
+            return _("wrong tone for this kind: a not-passed notice gets no {role} line").format(
+                role=role)
+        return _("wrong tone for this kind: it gets no {role} line").format(role=role)
+    return _("wrong tone for this kind ({tone}; allowed: {allowed})").format(
+        tone=tone, allowed=_(", ").join(allowed))
 
 
 def _allowed_tones(kind: str, result: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
     spec = get_kind(kind)
     if result is not None and result not in RESULTS:
         raise InputError(
-            f"Unknown result {result!r}.", field="result", hint=f"Use one of: {', '.join(RESULTS)}.",
+            _("Unknown result {result!r}.").format(result=result), field="result",
+            hint=_("Use one of: {names}.").format(names=_(", ").join(RESULTS)),
         )
     return spec.tones_for(result)
 
@@ -252,10 +264,10 @@ def _in_season(on: dt.date, town_key: tuple[str, str, int, int],
 
 
 # A line a language has no text for is never used in a letter in it (explain output).
-NO_ENGLISH = "no English line (never used in an English letter)"
+NO_ENGLISH = N_("no English line (never used in an English letter)")
 # English rejections: thanks, the decision, a short good wish from the template, and nothing
 # seasonal after it (FACTS §10); a Japanese not-passed notice keeps its gentle closing wish.
-NO_ENGLISH_CLOSING = "an English not-passed notice ends with its own good wish, not a season line"
+NO_ENGLISH_CLOSING = N_("an English not-passed notice ends with its own good wish, not a season line")
 
 
 def _language_status(text: str, role: str, result: str | None, language: str) -> str:
@@ -263,9 +275,9 @@ def _language_status(text: str, role: str, result: str | None, language: str) ->
     if language != "en":
         return ""
     if not text:
-        return NO_ENGLISH
+        return _(NO_ENGLISH)
     if role == "closing" and result == "not_passed":
-        return NO_ENGLISH_CLOSING
+        return _(NO_ENGLISH_CLOSING)
     return ""
 
 
@@ -642,22 +654,22 @@ def explain(
 
     def theme_status(theme: str) -> str:
         tag = _theme_tag(theme)
-        return f"theme '{theme}' already read by this applicant" if tag in read else ""
+        return _("theme '{theme}' already read by this applicant").format(theme=theme) if tag in read else ""
 
     considered: list[Considered] = []
     for topic in town.topics:
         phase = topic.phase_on(on)
         topic_id = town.topic_id(topic, phase or "main")
         texts = topic.texts(phase or "main", language) or topic.texts(phase or "main")
-        reason = OUT_OF_SEASON if phase is None else ""
+        reason = _(OUT_OF_SEASON) if phase is None else ""
         reason = reason or _tone_status(topic.tone, town_tones, "town", result)
         reason = reason or _language_status(
             "".join(topic.texts(phase or "main", language)), "town", result, language)
-        reason = reason or (ALREADY_USED if topic_id in used else "")
+        reason = reason or (_(ALREADY_USED) if topic_id in used else "")
         reason = reason or theme_status(topic.theme or topic.id)
         when = topic.window.describe()
         if topic.lead_days:
-            when += f", coming soon {topic.lead_days} days before"
+            when += _(", coming soon {days} days before").format(days=topic.lead_days)
         considered.append(Considered(
             id=topic_id, role="town", source="town", tone=topic.tone, text=texts[0], when=when,
             eligible=not reason, reason=reason, picked=topic_id in picked,
@@ -668,13 +680,14 @@ def explain(
         reason = (_season_status(line, on, town) or _tone_status(line.tone, allowed, line.role, result)
                   or _closing_status(line, kind, result)
                   or _language_status(line.text_in(language), line.role, result, language)
-                  or (ALREADY_USED if line.id in used else "")
+                  or (_(ALREADY_USED) if line.id in used else "")
                   or theme_status(line.theme or line.id))
         tags = line.tags | {_theme_tag(line.theme or line.id)}
         if not reason and line.role == "opening" and tags & avoid:
-            reason = f"same subject as the town topic ({', '.join(sorted(tags & avoid))})"
+            reason = _("same subject as the town topic ({tags})").format(
+                tags=_(", ").join(sorted(tags & avoid)))
         if not reason and line.role == "closing" and _theme_tag(line.theme or line.id) == opening_theme:
-            reason = "same theme as the opening line"
+            reason = _("same theme as the opening line")
         eligible = not reason
         considered.append(Considered(
             id=line.id, role=line.role, source="season", tone=line.tone,

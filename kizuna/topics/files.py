@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 
 from .. import seasons
 from ..errors import TopicFileError
+from ..i18n import N_, _
 from ..language import has_japanese
 from ..models import TONES, Tone
 from ..textfiles import parse_toml, read_text_file
@@ -108,9 +109,9 @@ class When:
             (m1, d1), (m2, d2) = self.dates
             return f"{m1:02d}-{d1:02d}..{m2:02d}-{d2:02d}"
         else:
-            return "all year"
+            return _("all year")
         if self.days is not None:
-            text += f" day {self.days[0]}..{self.days[1]}"
+            text += _(" day {first}..{last}").format(first=self.days[0], last=self.days[1])
         return text
 
 
@@ -192,8 +193,9 @@ class TownWindow:
         """Short human description, for explain output."""
         if self.start is not None and self.end is not None:
             return f"{self.start[0]:02d}-{self.start[1]:02d}..{self.end[0]:02d}-{self.end[1]:02d}"
-        nth = "last" if self.nth == -1 else f"#{self.nth}"
-        return f"{self.length} days from the {nth} {WEEKDAYS[self.weekday]} of month {self.month}"
+        nth = _("last") if self.nth == -1 else _("#{number}").format(number=self.nth)
+        return _("{days} days from the {nth} {weekday} of month {month}").format(
+            days=self.length, nth=nth, weekday=WEEKDAYS[self.weekday], month=self.month)
 
 
 @dataclass(frozen=True)
@@ -261,9 +263,10 @@ class TownFile:
 
 
 # Exclusion reasons (explain output).
-OUT_OF_SEASON = "out of season"
-OTHER_TOWN = "written for another town"
-ALREADY_USED = "already used by this applicant"
+# Exclusion reasons (explain output), marked for the catalog: translated where they are given.
+OUT_OF_SEASON = N_("out of season")
+OTHER_TOWN = N_("written for another town")
+ALREADY_USED = N_("already used by this applicant")
 QUIET_REASONS = frozenset({OUT_OF_SEASON, OTHER_TOWN})
 
 
@@ -277,7 +280,8 @@ class _Problems:
         self.items: list[str] = []
 
     def add(self, entry: str, key: str, message: str) -> None:
-        self.items.append(f"{entry}, key '{key}': {message}")
+        self.items.append(_("{entry}, key '{key}': {message}").format(
+            entry=entry, key=key, message=message))
 
 
 def _parse_toml(text: str, source: str) -> dict[str, Any]:
@@ -285,18 +289,19 @@ def _parse_toml(text: str, source: str) -> dict[str, Any]:
 
 
 def _read_text(path: Path) -> str:
-    return read_text_file(path, what="topic file", error=TopicFileError)
+    return read_text_file(path, what=N_("topic file"), error=TopicFileError)
 
 
 def _month_day(value: Any, problems: _Problems, entry: str, key: str) -> MonthDay | None:
     if not isinstance(value, str) or not (match := _MONTH_DAY.match(value)):
-        problems.add(entry, key, f"expected a month-day as \"MM-DD\", found {value!r}")
+        problems.add(entry, key, _("expected a month-day as \"MM-DD\", found {value!r}").format(
+            value=value))
         return None
     month, day = int(match.group(1)), int(match.group(2))
     try:
         dt.date(2000, month, day)  # a leap year, so 02-29 is accepted
     except ValueError:
-        problems.add(entry, key, f"{value!r} is not a date in any year")
+        problems.add(entry, key, _("{value!r} is not a date in any year").format(value=value))
         return None
     return month, day
 
@@ -307,14 +312,15 @@ def _month_day_range(value: Any, problems: _Problems, entry: str, key: str,
     if isinstance(value, Mapping):
         unknown = set(value) - {"from", "to"}
         for extra in sorted(unknown):
-            problems.add(entry, f"{key}.{extra}", "unknown key (expected 'from' and 'to')")
+            problems.add(entry, f"{key}.{extra}", _("unknown key (expected 'from' and 'to')"))
         first = _month_day(value.get("from"), problems, entry, f"{key}.from")
         last = _month_day(value.get("to"), problems, entry, f"{key}.to")
     elif isinstance(value, list) and len(value) == 2:
         first = _month_day(value[0], problems, entry, f"{key}[0]")
         last = _month_day(value[1], problems, entry, f"{key}[1]")
     else:
-        problems.add(entry, key, f"expected [\"MM-DD\", \"MM-DD\"], found {value!r}")
+        problems.add(entry, key, _("expected [\"MM-DD\", \"MM-DD\"], found {value!r}").format(
+            value=value))
         return None
     if first is None or last is None:
         return None
@@ -325,14 +331,15 @@ def _str_list(value: Any, problems: _Problems, entry: str, key: str) -> tuple[st
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-        problems.add(entry, key, f"expected a list of strings, found {value!r}")
+        problems.add(entry, key, _("expected a list of strings, found {value!r}").format(value=value))
         return ()
     return tuple(value)
 
 
 def _tone(value: Any, problems: _Problems, entry: str) -> Tone | None:
     if value not in TONES:
-        problems.add(entry, "tone", f"unknown tone {value!r} (expected one of {', '.join(TONES)})")
+        problems.add(entry, "tone", _("unknown tone {value!r} (expected one of {names})").format(
+            value=value, names=_(", ").join(TONES)))
         return None
     return cast(Tone, value)
 
@@ -340,16 +347,17 @@ def _tone(value: Any, problems: _Problems, entry: str) -> Tone | None:
 def _text(value: Any, problems: _Problems, entry: str, key: str) -> str | None:
     """One sentence of Japanese, ending in 。 ."""
     if not isinstance(value, str) or not value.strip():
-        problems.add(entry, key, "expected a non-empty line of text")
+        problems.add(entry, key, _("expected a non-empty line of text"))
         return None
     if "\n" in value or "\r" in value:
-        problems.add(entry, key, "must be a single line")
+        problems.add(entry, key, _("must be a single line"))
         return None
     if not value.endswith("。") or value.count("。") != 1:
-        problems.add(entry, key, "must be exactly one sentence ending in 。")
+        problems.add(entry, key, _("must be exactly one sentence ending in 。"))
         return None
     if len(value) > MAX_TEXT_CHARS:
-        problems.add(entry, key, f"too long ({len(value)} characters; at most {MAX_TEXT_CHARS})")
+        problems.add(entry, key, _("too long ({length} characters; at most {maximum})").format(
+            length=len(value), maximum=MAX_TEXT_CHARS))
         return None
     return value
 
@@ -389,10 +397,11 @@ def _entry_id(item: Mapping[str, Any], label: str, index: int, problems: _Proble
     raw = item.get("id")
     where = f"{label} #{index + 1}"
     if not isinstance(raw, str) or not _ID.match(raw):
-        problems.add(where, "id", f"expected a lowercase ascii id such as 'sakura-matsuri', found {raw!r}")
+        problems.add(where, "id", _("expected a lowercase ascii id such as 'sakura-matsuri', "
+                                    "found {value!r}").format(value=raw))
         return where
     if raw in seen:
-        problems.add(raw, "id", f"duplicate id (also {seen[raw]})")
+        problems.add(raw, "id", _("duplicate id (also {other})").format(other=seen[raw]))
     else:
         seen[raw] = where
     return raw
@@ -401,7 +410,8 @@ def _entry_id(item: Mapping[str, Any], label: str, index: int, problems: _Proble
 def _unknown_keys(item: Mapping[str, Any], allowed: Collection[str], problems: _Problems,
                   entry: str) -> None:
     for key in sorted(set(item) - set(allowed)):
-        problems.add(entry, key, f"unknown key (expected {', '.join(sorted(allowed))})")
+        problems.add(entry, key, _("unknown key (expected {names})").format(
+            names=_(", ").join(sorted(allowed))))
 
 
 _LINE_KEYS = ("id", "role", "term", "zassetsu", "dates", "days", "tone", "tags", "towns", "text",
@@ -412,7 +422,8 @@ def _theme(item: Mapping[str, Any], entry: str, problems: _Problems) -> str:
     """The entry's theme: an ascii id like its own, which it is when left out."""
     value = item.get("theme", entry)
     if not isinstance(value, str) or not _ID.match(value):
-        problems.add(entry, "theme", f"expected a lowercase ascii theme such as 'spring-near', found {value!r}")
+        problems.add(entry, "theme", _("expected a lowercase ascii theme such as 'spring-near', "
+                                       "found {value!r}").format(value=value))
         return entry
     return value
 
@@ -422,16 +433,18 @@ def _parse_line(item: Mapping[str, Any], entry: str, problems: _Problems) -> Sea
     _unknown_keys(item, _LINE_KEYS, problems, entry)
     role = item.get("role", "opening")
     if role not in ("opening", "closing"):
-        problems.add(entry, "role", f"unknown role {role!r} (expected 'opening' or 'closing')")
+        problems.add(entry, "role", _("unknown role {value!r} (expected 'opening' or "
+                                      "'closing')").format(value=role))
     tone = _tone(item.get("tone"), problems, entry)
     if role == "closing" and tone is not None and tone != "gentle":
-        problems.add(entry, "tone", "a closing wish must be 'gentle': it also closes not-passed notices")
+        problems.add(entry, "tone", _("a closing wish must be 'gentle': it also closes not-passed notices"))
     text = _text(item.get("text"), problems, entry, "text")
     given = [k for k in ("term", "zassetsu", "dates") if k in item]
     if len(given) > 1:
-        problems.add(entry, given[1], f"give only one of term, zassetsu or dates (found {', '.join(given)})")
+        problems.add(entry, given[1], _("give only one of term, zassetsu or dates (found "
+                                        "{names})").format(names=_(", ").join(given)))
     if not given and role == "opening":
-        problems.add(entry, "term", "an opening line needs term, zassetsu or dates (only closings are all-year)")
+        problems.add(entry, "term", _("an opening line needs term, zassetsu or dates (only closings are all-year)"))
     terms: tuple[str, ...] = ()
     zassetsu = ""
     dates = None
@@ -439,11 +452,15 @@ def _parse_line(item: Mapping[str, Any], entry: str, problems: _Problems) -> Sea
         terms = _str_list(item["term"], problems, entry, "term")
         for name in terms:
             if name not in TERM_NAMES:
-                problems.add(entry, "term", f"unknown solar term {name!r} (expected one of {'、'.join(TERM_NAMES)})")
+                problems.add(entry, "term", _("unknown solar term {value!r} (expected one of "
+                                              "{names})").format(value=name,
+                                                                 names="、".join(TERM_NAMES)))
     elif "zassetsu" in item:
         value = item["zassetsu"]
         if value not in ZASSETSU_IDS:
-            problems.add(entry, "zassetsu", f"unknown 雑節 {value!r} (expected one of {'、'.join(ZASSETSU_IDS)})")
+            problems.add(entry, "zassetsu", _("unknown 雑節 {value!r} (expected one of "
+                                              "{names})").format(value=value,
+                                                                 names="、".join(ZASSETSU_IDS)))
         else:
             zassetsu = value
     elif "dates" in item:
@@ -452,17 +469,20 @@ def _parse_line(item: Mapping[str, Any], entry: str, problems: _Problems) -> Sea
     if "days" in item:
         raw = item["days"]
         if not given or "dates" in given:
-            problems.add(entry, "days", "days only applies to a term or a 雑節")
+            problems.add(entry, "days", _("days only applies to a term or a 雑節"))
         elif (not isinstance(raw, list) or len(raw) != 2
               or not all(isinstance(v, int) and not isinstance(v, bool) for v in raw)):
-            problems.add(entry, "days", f"expected [first, last] day numbers, found {raw!r}")
+            problems.add(entry, "days", _("expected [first, last] day numbers, found "
+                                          "{value!r}").format(value=raw))
         elif raw[0] > raw[1]:
-            problems.add(entry, "days", f"window never occurs: first day {raw[0]} is after last day {raw[1]}")
+            problems.add(entry, "days", _("window never occurs: first day {first} is after last "
+                                          "day {last}").format(first=raw[0], last=raw[1]))
         elif "term" in item and raw[0] < 0:
-            problems.add(entry, "days", "days after a term starts cannot be negative (0 = its first day)")
+            problems.add(entry, "days", _("days after a term starts cannot be negative (0 = its first day)"))
         elif "term" in item and raw[0] > MAX_TERM_DAY:
-            problems.add(entry, "days", f"window never occurs: a term lasts at most {MAX_TERM_DAY + 1} days "
-                         f"(day 0..{MAX_TERM_DAY})")
+            problems.add(entry, "days", _("window never occurs: a term lasts at most {days} days "
+                                          "(day 0..{last})").format(days=MAX_TERM_DAY + 1,
+                                                                    last=MAX_TERM_DAY))
         else:
             days = (raw[0], raw[1])
     tags = frozenset(_str_list(item.get("tags", []), problems, entry, "tags"))
@@ -483,12 +503,12 @@ def _parse_season_data(data: Mapping[str, Any], problems: _Problems, seen: dict[
     _unknown_keys(data, ("line",), problems, "file")
     items = data.get("line", [])
     if not isinstance(items, list) or not items:
-        problems.add("file", "line", "expected one or more [[line]] tables")
+        problems.add("file", "line", _("expected one or more [[line]] tables"))
         return []
     lines: list[SeasonLine] = []
     for index, item in enumerate(items):
         if not isinstance(item, Mapping):
-            problems.add(f"line #{index + 1}", "line", "expected a table")
+            problems.add(f"line #{index + 1}", "line", _("expected a table"))
             continue
         entry = _entry_id(item, "line", index, problems, seen)
         line = _parse_line(item, entry, problems)
@@ -503,7 +523,8 @@ def load_season_file(path: str | Path) -> tuple[SeasonLine, ...]:
     problems = _Problems()
     lines = _parse_season_data(_parse_toml(_read_text(p), str(p)), problems, {})
     if problems.items:
-        raise TopicFileError("The season file has problems:", path=str(p), problems=problems.items)
+        raise TopicFileError(_("The season file has problems:"), path=str(p),
+                             problems=problems.items)
     return tuple(lines)
 
 
@@ -517,7 +538,7 @@ def season_lines() -> tuple[SeasonLine, ...]:
         text = resources.files(PACKAGE).joinpath(name).read_text(encoding="utf-8")
         lines += _parse_season_data(_parse_toml(text, name), problems, seen)
     if problems.items:
-        raise TopicFileError("The built-in season files have problems:", path=PACKAGE,
+        raise TopicFileError(_("The built-in season files have problems:"), path=PACKAGE,
                              problems=problems.items)
     return tuple(lines)
 
@@ -534,8 +555,8 @@ _CLIMATE_KEYS = ("id", "tags", "shift_days", "suppress")
 
 def _parse_window(value: Any, problems: _Problems, entry: str) -> TownWindow | None:
     if not isinstance(value, Mapping):
-        problems.add(entry, "window", "expected { from = \"MM-DD\", to = \"MM-DD\" } or "
-                     "{ month = M, weekday = \"fri\", nth = 1, days = 3 }")
+        problems.add(entry, "window", _("expected { from = \"MM-DD\", to = \"MM-DD\" } or "
+                                        "{ month = M, weekday = \"fri\", nth = 1, days = 3 }"))
         return None
     if "from" in value or "to" in value:
         span = _month_day_range(value, problems, entry, "window")
@@ -544,13 +565,17 @@ def _parse_window(value: Any, problems: _Problems, entry: str) -> TownWindow | N
     _unknown_keys(value, ("month", "weekday", "nth", "days"), problems, entry)
     month, weekday, nth, length = (value.get(k) for k in ("month", "weekday", "nth", "days"))
     if not isinstance(month, int) or isinstance(month, bool) or not 1 <= month <= 12:
-        problems.add(entry, "window.month", f"expected a month 1-12, found {month!r}")
+        problems.add(entry, "window.month", _("expected a month 1-12, found {value!r}").format(
+            value=month))
     if weekday not in WEEKDAYS:
-        problems.add(entry, "window.weekday", f"expected one of {', '.join(WEEKDAYS)}, found {weekday!r}")
+        problems.add(entry, "window.weekday", _("expected one of {names}, found {value!r}").format(
+            names=_(", ").join(WEEKDAYS), value=weekday))
     if not isinstance(nth, int) or isinstance(nth, bool) or nth not in (1, 2, 3, 4, 5, -1):
-        problems.add(entry, "window.nth", f"window never occurs: nth must be 1-5 or -1 (last), found {nth!r}")
+        problems.add(entry, "window.nth", _("window never occurs: nth must be 1-5 or -1 (last), "
+                                            "found {value!r}").format(value=nth))
     if not isinstance(length, int) or isinstance(length, bool) or not 1 <= length <= 366:
-        problems.add(entry, "window.days", f"window never occurs: days must be 1-366, found {length!r}")
+        problems.add(entry, "window.days", _("window never occurs: days must be 1-366, found "
+                                             "{value!r}").format(value=length))
     if len(problems.items) != before:
         return None
     return TownWindow(month=cast(int, month), weekday=WEEKDAYS.index(cast(str, weekday)),
@@ -562,30 +587,32 @@ def _parse_topic(item: Mapping[str, Any], entry: str, problems: _Problems) -> To
     _unknown_keys(item, _TOPIC_KEYS, problems, entry)
     kind = item.get("kind", "")
     if kind not in _TOPIC_KINDS:
-        problems.add(entry, "kind", f"unknown kind {kind!r} (expected one of {', '.join(_TOPIC_KINDS)})")
+        problems.add(entry, "kind", _("unknown kind {value!r} (expected one of {names})").format(
+            value=kind, names=_(", ").join(_TOPIC_KINDS)))
     tone = _tone(item.get("tone"), problems, entry)
     window = _parse_window(item.get("window"), problems, entry)
     raw_lines = item.get("lines")
     if not isinstance(raw_lines, list) or not raw_lines:
-        problems.add(entry, "lines", "expected a list of one or more lines (2-3 variants are best)")
+        problems.add(entry, "lines", _("expected a list of one or more lines (2-3 variants are best)"))
         raw_lines = []
     lines = tuple(t for i, v in enumerate(raw_lines) if (t := _text(v, problems, entry, f"lines[{i}]")))
     lead_days = item.get("lead_days", 0)
     raw_lead = item.get("lead", [])
     if not isinstance(lead_days, int) or isinstance(lead_days, bool) or not 0 <= lead_days <= 120:
-        problems.add(entry, "lead_days", f"expected a number of days 1-120, found {lead_days!r}")
+        problems.add(entry, "lead_days", _("expected a number of days 1-120, found {value!r}").format(
+            value=lead_days))
         lead_days = 0
     if not isinstance(raw_lead, list):
-        problems.add(entry, "lead", "expected a list of lines")
+        problems.add(entry, "lead", _("expected a list of lines"))
         raw_lead = []
     lead = tuple(t for i, v in enumerate(raw_lead) if (t := _text(v, problems, entry, f"lead[{i}]")))
     if raw_lead and not lead_days:
-        problems.add(entry, "lead_days", "lead lines need lead_days (how many days before the window)")
+        problems.add(entry, "lead_days", _("lead lines need lead_days (how many days before the window)"))
     if lead_days and not raw_lead:
-        problems.add(entry, "lead", "lead_days is set but there are no lead lines")
+        problems.add(entry, "lead", _("lead_days is set but there are no lead lines"))
     source = item.get("source")
     if not isinstance(source, str) or not source.strip():
-        problems.add(entry, "source", "say where the fact comes from (a page, a newspaper)")
+        problems.add(entry, "source", _("say where the fact comes from (a page, a newspaper)"))
     tags = frozenset(_str_list(item.get("tags", []), problems, entry, "tags"))
     theme = _theme(item, entry, problems)
     lines_en = _english_list(item, "lines_en", problems, entry)
@@ -606,17 +633,18 @@ def _parse_climate(item: Mapping[str, Any], entry: str, problems: _Problems,
     tags = _str_list(item.get("tags"), problems, entry, "tags")
     for tag in tags:
         if tag not in known_tags:
-            problems.add(entry, "tags", f"no season line has the tag {tag!r} "
-                         f"(known: {', '.join(sorted(known_tags))})")
+            problems.add(entry, "tags", _("no season line has the tag {tag!r} (known: {names})").format(
+                tag=tag, names=_(", ").join(sorted(known_tags))))
     shift = item.get("shift_days", 0)
     if not isinstance(shift, int) or isinstance(shift, bool) or not -60 <= shift <= 60:
-        problems.add(entry, "shift_days", f"expected a number of days from -60 to 60, found {shift!r}")
+        problems.add(entry, "shift_days", _("expected a number of days from -60 to 60, found "
+                                            "{value!r}").format(value=shift))
         shift = 0
     suppress = None
     if "suppress" in item:
         suppress = _month_day_range(item["suppress"], problems, entry, "suppress")
     if not shift and "suppress" not in item:
-        problems.add(entry, "shift_days", "a climate rule needs shift_days or suppress")
+        problems.add(entry, "shift_days", _("a climate rule needs shift_days or suppress"))
     if len(problems.items) != before:
         return None
     return ClimateRule(id=entry, tags=frozenset(tags), shift_days=shift, suppress=suppress)
@@ -628,23 +656,24 @@ def _parse_town(data: Mapping[str, Any], source: str) -> TownFile:
     head = data.get("town")
     town_id, name = "", ""
     if not isinstance(head, Mapping):
-        problems.add("[town]", "town", "expected a [town] table with id and name")
+        problems.add("[town]", "town", _("expected a [town] table with id and name"))
     else:
         _unknown_keys(head, ("id", "name"), problems, "[town]")
         town_id, name = head.get("id", ""), head.get("name", "")
         if not isinstance(town_id, str) or not _ID.match(town_id):
-            problems.add("[town]", "id", f"expected a lowercase ascii id such as 'kitakami', found {town_id!r}")
+            problems.add("[town]", "id", _("expected a lowercase ascii id such as 'kitakami', found "
+                                           "{value!r}").format(value=town_id))
         if not isinstance(name, str) or not name.strip():
-            problems.add("[town]", "name", "expected the town's name")
+            problems.add("[town]", "name", _("expected the town's name"))
     seen: dict[str, str] = {}
     topics: list[TownTopic] = []
     raw_topics = data.get("topic", [])
     if not isinstance(raw_topics, list):
-        problems.add("file", "topic", "expected [[topic]] tables")
+        problems.add("file", "topic", _("expected [[topic]] tables"))
         raw_topics = []
     for index, item in enumerate(raw_topics):
         if not isinstance(item, Mapping):
-            problems.add(f"topic #{index + 1}", "topic", "expected a table")
+            problems.add(f"topic #{index + 1}", "topic", _("expected a table"))
             continue
         entry = _entry_id(item, "topic", index, problems, seen)
         topic = _parse_topic(item, entry, problems)
@@ -653,19 +682,20 @@ def _parse_town(data: Mapping[str, Any], source: str) -> TownFile:
     rules: list[ClimateRule] = []
     raw_rules = data.get("climate", [])
     if not isinstance(raw_rules, list):
-        problems.add("file", "climate", "expected [[climate]] tables")
+        problems.add("file", "climate", _("expected [[climate]] tables"))
         raw_rules = []
     known_tags = _season_tags()
     for index, item in enumerate(raw_rules):
         if not isinstance(item, Mapping):
-            problems.add(f"climate #{index + 1}", "climate", "expected a table")
+            problems.add(f"climate #{index + 1}", "climate", _("expected a table"))
             continue
         entry = _entry_id(item, "climate", index, problems, seen)
         rule = _parse_climate(item, entry, problems, known_tags)
         if rule is not None:
             rules.append(rule)
     if problems.items:
-        raise TopicFileError("The town file has problems:", path=source, problems=problems.items)
+        raise TopicFileError(_("The town file has problems:"), path=source,
+                             problems=problems.items)
     return TownFile(id=str(town_id), name=str(name), topics=tuple(topics),
                     climate=tuple(rules), source=source)
 
@@ -683,8 +713,9 @@ def _builtin_town(town_id: str) -> TownFile:
     if not resource.is_file():
         known = sorted(p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml"))
         raise TopicFileError(
-            f"There is no built-in town '{town_id}' (built-in: {', '.join(known)}). "
-            "Set [topics] town in the profile to one of them, or to the path of your own town file.",
+            _("There is no built-in town '{town}' (built-in: {names}). Set [topics] town in the "
+              "profile to one of them, or to the path of your own town file.").format(
+                town=town_id, names=_(", ").join(known)),
             path="profile [topics] town",
         )
     text = resource.read_text(encoding="utf-8")
@@ -706,7 +737,7 @@ def town_cache_key(profile: Profile) -> tuple[str, str, int, int]:
         stat = path.stat()
     except OSError:
         raise TopicFileError(
-            "The town file named in the profile cannot be read.", path=str(path),
+            _("The town file named in the profile cannot be read."), path=str(path),
         ) from None
     return ("path", str(path), stat.st_mtime_ns, stat.st_size)
 
