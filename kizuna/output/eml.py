@@ -277,7 +277,7 @@ def _base64_lines(data: bytes) -> bytes:
         return b""
     encoded = b2a_base64(data, newline=False)
     width = _BASE64_CHUNK * 4 // 3
-    return b"".join(encoded[i:i + width] + b"\r\n" for i in range(0, len(encoded), width))
+    return b"\r\n".join([encoded[i:i + width] for i in range(0, len(encoded), width)]) + b"\r\n"
 
 
 # Distinct subjects kept folded at most; a batch has one or a few.
