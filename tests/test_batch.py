@@ -535,9 +535,21 @@ def _kill_when(folder: Path, ready, proc: subprocess.Popen[bytes], timeout: floa
     raise AssertionError("the batch neither finished nor wrote anything in time")
 
 
+_DATE_LINE = re.compile(rb"\r\nDate: [^\r]*\r\n")
+
+
+def _file_bytes(path: Path) -> bytes:
+    """A file's bytes, an .eml's Date (the moment it was written) left out."""
+    return _DATE_LINE.sub(b"\r\nDate: -\r\n", path.read_bytes())
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("fmt", ["txt", "jsonl"])
-def test_killed_batch_finishes_on_rerun(tmp_path: Path, fmt: str) -> None:
+@pytest.mark.parametrize(("fmt", "moment"), [("txt", "files"), ("txt", "temporaries"), ("eml", "files"),
+                                             ("eml", "temporaries"), ("jsonl", "logged")])
+def test_killed_batch_finishes_on_rerun(tmp_path: Path, fmt: str, moment: str) -> None:
+    """SIGKILL a batch while its files go in place (or while a chunk's temporaries are being
+    written): every file under its name is then complete, and the re-run leaves exactly the
+    files of a run never interrupted, byte for byte, and no temporary."""
     count = 1200
     path = write_csv(tmp_path / "many.csv", [good_row(n, "通過" if n % 3 else "不通過") for n in range(count)])
     db = tmp_path / "kill.db"
@@ -545,29 +557,42 @@ def test_killed_batch_finishes_on_rerun(tmp_path: Path, fmt: str) -> None:
     command = [sys.executable, "-m", "kizuna", "--db", str(db), "batch", str(path), "--kind",
                "screening_result", "--date", DAY, "--out", str(out), "--format", fmt, "--quiet"]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    reference = tmp_path / "uninterrupted"
+    with Log.open(tmp_path / "uninterrupted.db") as log:
+        run_batch(path, kind="screening_result", profile=load_profile(), log=log, out_dir=reference,
+                  on=dt.date.fromisoformat(DAY), fmt=fmt).run()
 
     def some_files(folder: Path) -> bool:
-        return sum(1 for _ in folder.glob("*.txt")) >= 50
+        return sum(1 for _ in folder.glob(f"*.{fmt}")) >= 50
+
+    def some_temporaries(folder: Path) -> bool:
+        return any(name.endswith(".kizuna-tmp") for name in os.listdir(folder))
 
     def some_logged(folder: Path) -> bool:
         # The jsonl is written at the end; kill once the log holds part of the batch.
         return 0 < len(exchanges(db)) < count
 
+    ready = {"files": some_files, "temporaries": some_temporaries, "logged": some_logged}[moment]
     with (tmp_path / "stderr.txt").open("wb") as errors:
         proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=errors, env=env)
-        killed = _kill_when(out, some_files if fmt == "txt" else some_logged, proc)
+        killed = _kill_when(out, ready, proc)
     assert killed, "the batch finished before it could be killed"
     partial = len(exchanges(db))
-    files_before = len(list(out.glob("*.txt")))
+    survivors = sorted(out.glob(f"*.{fmt}")) if fmt != "jsonl" else []
     assert 0 < partial <= count
+    # Nothing is half-written under its name: each file there is the one it should be.
+    for file in survivors:
+        assert _file_bytes(file) == _file_bytes(reference / file.name), file.name
     finished = subprocess.run(command, capture_output=True, env=env, timeout=300)
     assert finished.returncode == 0, finished.stderr.decode()
     summary = finished.stdout.decode()
     written, done = (int(x) for x in re.findall(r"(\d+) written, (\d+) already done", summary)[0])
     assert written + done == count
-    if fmt == "txt":
+    if fmt != "jsonl":
         # Files that survived the kill are kept; the rest are rendered or restored from the log.
-        assert done == files_before >= 50
+        assert done == len(survivors)
+        if moment == "files":
+            assert done >= 50
     else:
         # Everything logged before the kill is taken from the log, not rendered twice.
         assert done == partial
@@ -575,13 +600,16 @@ def test_killed_batch_finishes_on_rerun(tmp_path: Path, fmt: str) -> None:
     assert len(logged) == count
     assert len({key for _, key in logged}) == count
     assert {c for c, _ in logged} == {f"B-{n:04d}" for n in range(count)}
-    names = visible(out)
-    if fmt == "txt":
-        assert names == sorted(f"B-{n:04d}.txt" for n in range(count))
+    names = visible(out)  # hidden names too: no temporary is left
+    if fmt != "jsonl":
+        assert names == sorted(f"B-{n:04d}.{fmt}" for n in range(count))
+        for name in names:
+            assert _file_bytes(out / name) == _file_bytes(reference / name), name
     else:
         assert names == ["messages.jsonl"]
         lines = (out / "messages.jsonl").read_text(encoding="utf-8").splitlines()
         assert sorted(json.loads(x)["candidate"]["id"] for x in lines) == [f"B-{n:04d}" for n in range(count)]
+        assert (out / "messages.jsonl").read_bytes() == (reference / "messages.jsonl").read_bytes()
 
 
 @pytest.mark.parametrize(
@@ -605,27 +633,29 @@ def test_quick_email_check_agrees_with_the_eml_writer(address: str) -> None:
 
 def test_a_failed_write_is_one_paragraph_and_a_rerun_finishes(tmp_path: Path, runner, db_path: Path,
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    import kizuna.batch.run
+    from kizuna.output.files import FileSet
 
-    real = kizuna.batch.run.write_atomic
+    real = FileSet.add
     calls = []
 
-    def full_disk(path: Path, data: bytes, *, sync: bool = True) -> None:
+    def full_disk(self: FileSet, path: Path, data: bytes) -> None:
         calls.append(path)
         if len(calls) == 3:
             raise OSError(28, "No space left on device")
-        real(path, data, sync=sync)
+        real(self, path, data)
 
-    monkeypatch.setattr(kizuna.batch.run, "write_atomic", full_disk)
+    monkeypatch.setattr(FileSet, "add", full_disk)
     out = tmp_path / "out"
     args = [str(SAMPLES["utf8"]), "--kind", "screening_result", "--date", DAY, "--out", str(out), "--quiet"]
     result = invoke(runner, db_path, *args)
     assert result.exit_code == 1
     assert "No space left on device" in result.output and "run the same command again" in result.output
     assert len(exchanges(db_path)) == 8  # the chunk was logged before its files were written
-    monkeypatch.setattr(kizuna.batch.run, "write_atomic", real)
+    # The chunk's files go in place together: none of them, and no temporary left behind.
+    assert list(out.iterdir()) == []
+    monkeypatch.setattr(FileSet, "add", real)
     again = invoke(runner, db_path, *args)
-    assert again.output == "6 written, 2 already done, 0 skipped, 0 rejected.\n"
+    assert again.output == "8 written, 0 already done, 0 skipped, 0 rejected.\n"
     assert len(visible(out)) == 8 and len(exchanges(db_path)) == 8
 
 
@@ -1086,3 +1116,140 @@ def test_the_run_writes_what_the_checked_drafts_were_composing_each_once(
         assert 100 <= checked_count <= 120
     else:
         assert checked_count == 60  # not 120: the run used the checked drafts
+
+
+# --- files: one sync per chunk, the eml bytes made once ------------------------------------------
+
+
+def _synced(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """Count the real fsync and syncfs calls of kizuna's file writing (each still made)."""
+    import kizuna.output.files as files
+
+    counts = {"fsync": 0, "syncfs": 0}
+    real_fsync, real_syncfs = os.fsync, files._syncfs()
+
+    def fsync(fd: int) -> None:
+        counts["fsync"] += 1
+        real_fsync(fd)
+
+    def syncfs(fd: int) -> int:
+        counts["syncfs"] += 1
+        assert real_syncfs is not None
+        return real_syncfs(fd)
+
+    monkeypatch.setattr(files.os, "fsync", fsync)
+    if real_syncfs is not None:
+        monkeypatch.setattr(files, "_syncfs", lambda: syncfs)
+    return counts
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="syncfs(2) is Linux's")
+@pytest.mark.parametrize("fmt", ["txt", "eml"])
+def test_a_chunk_of_files_is_synced_once_not_file_by_file(
+        tmp_path: Path, db_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str) -> None:
+    counts = _synced(monkeypatch)
+    path = write_csv(tmp_path / "in.csv", [good_row(n) for n in range(1, 24)])
+    with Log.open(db_path) as log:
+        summary = run_batch(path, kind="screening_result", profile=load_profile(), log=log,
+                            out_dir=tmp_path / "out", on=dt.date(2026, 11, 26), fmt=fmt, chunk_size=5).run()
+    assert summary.written == 23 and len(visible(tmp_path / "out")) == 23
+    # Five chunks: the filesystem once each before the renames, the folder once each after
+    # them (and once at the end of the run); not one fsync per file.
+    assert counts == {"syncfs": 5, "fsync": 6}
+
+
+@pytest.mark.parametrize("fmt", ["txt", "eml"])
+def test_without_syncfs_each_file_is_synced_and_the_files_are_the_same(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str) -> None:
+    import kizuna.output.files as files
+
+    path = write_csv(tmp_path / "in.csv", [good_row(n, "通過" if n % 3 else "不通過") for n in range(1, 24)])
+    made = {}
+    for way in ("syncfs", "fsync"):
+        if way == "fsync":
+            monkeypatch.setattr(files, "_syncfs", lambda: None)
+            counts = _synced(monkeypatch)
+        with Log.open(tmp_path / f"{way}.db") as log:
+            run_batch(path, kind="screening_result", profile=load_profile(), log=log,
+                      out_dir=tmp_path / way, on=dt.date(2026, 11, 26), fmt=fmt, chunk_size=5).run()
+        made[way] = {p.name: _file_bytes(p) for p in (tmp_path / way).iterdir()}
+    assert made["fsync"] == made["syncfs"] and len(made["fsync"]) == 23
+    assert counts == {"syncfs": 0, "fsync": 23 + 5 + 1}
+
+
+@pytest.mark.parametrize(("charset", "fix"), [("utf-8", False), ("iso-2022-jp", False), ("iso-2022-jp", True)])
+def test_batch_eml_files_are_the_bytes_of_the_parsed_email(
+        tmp_path: Path, charset: str, fix: bool) -> None:
+    """Each .eml of a batch, made once, is what the plain path (build, serialise, parse back,
+    serialise again) gives for the logged message at the file's Date; with --fix, on template
+    and profile text (① and ～ in the template, ㈱ in the sender's name); names in every form."""
+    import dataclasses
+    import email.policy
+    import email.utils
+
+    from kizuna.models import Candidate
+    from kizuna.output import as_bytes, to_email
+
+    profile_path = None
+    if fix:
+        folder = tmp_path / "my_templates"
+        folder.mkdir()
+        (folder / "screening_result.txt").write_text(
+            '{% extends "base.txt" %}{% block subject %}【{{ org.name }}】選考結果①のご連絡{% endblock %}'
+            "{% block body %}{{ sama }}\n\n選考の結果①をお知らせします～。\n{% endblock %}", encoding="utf-8")
+        profile_path = tmp_path / "kizuna.toml"
+        profile_path.write_text(sample_profile_text().replace('templates = ""', 'templates = "my_templates"'),
+                                encoding="utf-8")
+    profile = load_profile(profile_path)
+    if fix:
+        org = dataclasses.replace(profile.organisation, name="北上市㈱")
+        profile = dataclasses.replace(profile, organisation=org)
+    names = ["山田 太郎", "John Smith", "O'Brien, Pat", "=?utf-8?b?QmNjOg==?=", "長" * 40, "Mary  Jane"]
+    rows = [[f"E-{n}", name, "", f"e{n}@example.jp" if n % 4 else "someone.with.a.long.address@sub.example.co.jp",
+             "通過" if n % 3 else "不通過"] for n, name in enumerate(names * 3)]
+    path = write_csv(tmp_path / "in.csv", rows)
+    out = tmp_path / "out"
+    candidates = {batch_key("screening_result", "screening", dt.date(2026, 11, 26), row[0]):
+                  Candidate(row[0], row[1], email=row[3]) for row in rows}
+    with Log.open(tmp_path / "kizuna.db") as log:
+        run = run_batch(path, kind="screening_result", profile=profile, log=log, out_dir=out,
+                        on=dt.date(2026, 11, 26), fmt="eml", charset=charset, fix=fix, chunk_size=7)
+        assert {event.key for event in run if event.status == "written"} == set(candidates)
+        logged = log.logged_messages(list(candidates), candidates)
+    assert len(logged) == len(rows)
+    for key, (_, message) in logged.items():
+        raw = (out / f"{message.candidate.id}.eml").read_bytes()
+        date = re.search(rb"\r\nDate: ([^\r]*)\r\n", raw)
+        assert date is not None
+        now = email.utils.parsedate_to_datetime(date.group(1).decode("ascii"))
+        assert raw == as_bytes(to_email(message, profile, charset=charset, fix=fix, now=now)), key
+        if fix:  # the log holds the fixed text, and the file the fixed sender
+            assert "①" not in message.subject and "(1)" in message.subject
+            sender = email.message_from_bytes(raw, policy=email.policy.default)["From"]
+            assert sender.addresses[0].display_name.startswith("北上市(株)")
+
+
+@pytest.mark.skipif(os.name != "posix", reason="symbolic links and modes")
+def test_batch_files_never_go_through_a_symbolic_link(tmp_path: Path, db_path: Path) -> None:
+    """A link put where a file goes is replaced, not written through; one put where this
+    process's temporary would go makes it take another name."""
+    import stat
+
+    secret, other = tmp_path / "secret.txt", tmp_path / "other.txt"
+    secret.write_text("secret\n")
+    other.write_text("other\n")
+    path = write_csv(tmp_path / "in.csv", [good_row(n) for n in range(1, 4)])
+    out = tmp_path / "out"
+    with Log.open(db_path) as log:
+        run = run_batch(path, kind="screening_result", profile=load_profile(), log=log, out_dir=out,
+                        on=dt.date(2026, 11, 26))
+        # After the run's sweep of temporaries, before its first file.
+        (out / f".B-0001.txt.{os.getpid()}.kizuna-tmp").symlink_to(secret)
+        (out / "B-0002.txt").symlink_to(other)
+        assert run.run().written == 3
+    assert secret.read_text() == "secret\n" and other.read_text() == "other\n"
+    for n in (1, 2, 3):
+        file = out / f"B-{n:04d}.txt"
+        assert not file.is_symlink() and stat.S_IMODE(file.stat().st_mode) == 0o600
+        assert file.read_text(encoding="utf-8").startswith("件名：")
+    assert [p.name for p in out.iterdir() if p.name.startswith(".")] == [f".B-0001.txt.{os.getpid()}.kizuna-tmp"]

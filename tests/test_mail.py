@@ -610,3 +610,141 @@ def test_a_very_long_ascii_name_keeps_every_header_line_within_998_octets(profil
     parsed = BytesParser(policy=email.policy.default).parsebytes(raw)
     # Split into encoded words; RFC 2047 clients join them, Python's parser keeps a space between.
     assert parsed["To"].addresses[0].display_name.replace(" ", "") == "x" * 5000
+
+
+# ---------------------------------------------------------------------------------------------
+# The bytes made once: email_bytes / EmailWriter give what as_bytes(to_email(...)) gives
+
+# Names that take every path of the To header: plain ASCII, quoted, encoded (UTF-8 or
+# ISO-2022-JP), typed like an encoded word, too long for one line, with characters only UTF-8
+# carries; addresses short and long enough to fold the line, and none.
+NAMES = ["山田 太郎", "髙橋 﨑子", "John Smith", "O'Brien, Pat", " spaced  out ", "Tab\there",
+         "=?utf-8?b?QmNjOiBib3Nz?=", 'Boss "CEO" <boss@example.jp>', "ｱｲｳ ｴｵ", "長" * 40, "A" * 90,
+         "x" * 1200, "李 小龍", "Ｓｍｉｔｈ", "x"]
+ADDRESSES = ["a@example.jp", "someone.with.a.very.long.address@subdomain.example.co.jp", ""]
+
+
+def _plain_bytes(message: Message, profile: Profile, **options: object) -> bytes | str:
+    """The old path: build, serialise, parse back, serialise again; or the error it raised."""
+    try:
+        return as_bytes(to_email(message, profile, **options))  # type: ignore[arg-type]
+    except MailError as exc:
+        return f"{type(exc).__name__}: {exc}"
+
+
+def _once_bytes(message: Message, profile: Profile, **options: object) -> bytes | str:
+    from kizuna.output.eml import email_bytes
+
+    try:
+        return email_bytes(message, profile, **options)  # type: ignore[arg-type]
+    except MailError as exc:
+        return f"{type(exc).__name__}: {exc}"
+
+
+def _drafts(profile: Profile) -> list[Message]:
+    """Composed drafts of the batch kinds, and edited ones: subjects long enough to fold,
+    characters ISO-2022-JP lacks in the template text (for fix), bodies with CR and CRLF."""
+    import random
+
+    from kizuna.pipeline import prepare_message
+
+    rng = random.Random(15)
+    drafts = []
+    for n, name in enumerate(NAMES):
+        candidate = Candidate(id=f"A-{n}", name=name, email=ADDRESSES[n % len(ADDRESSES)])
+        for kind, result in (("screening_result", "passed"), ("screening_result", "not_passed"),
+                             ("application_received", None)):
+            message = prepare_message(profile, kind, candidate, on=dt.date(2026, 11, 26), result=result)
+            if rng.random() < 0.5:
+                extra = rng.choice(["（ご確認ください）", " ～①～ ", " notice", "№ ㈱ "]) * rng.randint(1, 12)
+                message = dataclasses.replace(message, subject=message.subject + extra)
+            if rng.random() < 0.3:
+                message = dataclasses.replace(message, body=message.body.replace("\n", rng.choice(["\r\n", "\r"]))
+                                              + rng.choice(["", "From here on\n", "①"]))
+            drafts.append(message)
+    return drafts
+
+
+@pytest.mark.parametrize("charset", ["utf-8", "iso-2022-jp"])
+@pytest.mark.parametrize("fix", [False, True])
+def test_bytes_made_once_are_the_bytes_of_the_parsed_email(profile: Profile, charset: str, fix: bool) -> None:
+    drafts = _drafts(profile)
+    made = 0
+    for message in drafts:
+        for options in ({"now": NOW}, {"now": NOW, "draft": False, "msgid": "<sent.1@example.lg.jp>"}):
+            plain = _plain_bytes(message, profile, charset=charset, fix=fix, **options)
+            assert _once_bytes(message, profile, charset=charset, fix=fix, **options) == plain
+            made += isinstance(plain, bytes)
+    assert made >= len(drafts)  # most of them are mail, not refusals
+
+
+@pytest.mark.parametrize("charset", ["utf-8", "iso-2022-jp"])
+def test_one_writer_for_a_whole_batch_gives_each_message_its_own_bytes(profile: Profile, charset: str) -> None:
+    """What the writer keeps from one message to the next (From, Subject, Date lines) never
+    leaks into another: every message of a mixed run equals its own email, the writer's
+    profile fixed (㈱ in the sender's name) as to_email fixes it."""
+    from kizuna.output.eml import EmailWriter
+
+    org = dataclasses.replace(profile.organisation, name="北上市㈱")
+    fixed_profile = dataclasses.replace(profile, organisation=org)
+    writer = EmailWriter(fixed_profile, charset=charset, fix=True)
+    later = NOW + dt.timedelta(seconds=1)
+    for n, message in enumerate(_drafts(profile) * 2):
+        now = later if n % 3 else NOW
+        plain = _plain_bytes(message, fixed_profile, charset=charset, fix=True, now=now)
+        try:
+            once: bytes | str = writer.render(message, now=now)
+        except MailError as exc:
+            once = f"{type(exc).__name__}: {exc}"
+        assert once == plain
+
+
+@pytest.mark.parametrize("charset", ["utf-8", "iso-2022-jp"])
+def test_bytes_made_once_with_a_calendar_are_the_parsed_emails(
+        yamada: Candidate, profile: Profile, charset: str) -> None:
+    for candidate in (yamada, Candidate(id="A-9", name="x" * 300, email="a@example.jp")):
+        message = confirmation(candidate)
+        ics = invitation_ics(message, profile, uid_seed="b1", now=STAMP)
+        options = {"charset": charset, "ics": ics, "now": NOW}
+        assert _once_bytes(message, profile, **options) == _plain_bytes(message, profile, **options)
+
+
+def test_header_lines_written_directly_are_compat32s_folding() -> None:
+    import random
+
+    from kizuna.output.eml import _header_line
+
+    compat32 = email.policy.compat32.clone(linesep="\r\n")
+    rng = random.Random(2)
+    pieces = ["a", "word", "<kizuna.0123456789abcdef@example.lg.jp>", "=?utf-8?b?5bGx?=", ";", ",",
+              " ", "  ", "\t", "(x)", '"q"', "山", "=?", "x" * 70]
+    values = ["", " ", "1", "1.0", "x" * 72, "x" * 73, "x" * 74, "a " * 36, " lead", "trail "]
+    values += ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 12))) for _ in range(1200)]
+    for name in ("To", "Date", "Message-ID", "X-Unsent"):
+        for value in values:
+            assert _header_line(name, value) == compat32.fold_binary(name, value), (name, value)
+
+
+def test_base64_lines_are_the_mime_encoders() -> None:
+    from email import base64mime
+
+    from kizuna.output.eml import _base64_lines
+
+    for size in [*range(0, 400), 4096, 4097]:
+        data = bytes((n * 7 + size) % 256 for n in range(size))
+        assert _base64_lines(data) == base64mime.body_encode(data).replace("\n", "\r\n").encode("ascii")
+
+
+@pytest.mark.parametrize("charset", ["utf-8", "iso-2022-jp"])
+def test_a_rendered_draft_is_made_once_with_the_parsed_emails_bytes(
+        yamada: Candidate, profile: Profile, charset: str) -> None:
+    """`kizuna draft --format eml` and sending use render_draft: the bytes made once."""
+    from kizuna.output import render_draft
+
+    message = confirmation(yamada)
+    for draft in (message, dataclasses.replace(message, kind="screening_result", slots=())):
+        rendered = render_draft(draft, profile, "eml", charset=charset, now=NOW)
+        # A confirmation carries its calendar, made by render_draft (its DTSTAMP is now).
+        assert (rendered.ics is not None) == (draft.kind == "interview_confirmation")
+        plain = as_bytes(to_email(draft, profile, charset=charset, ics=rendered.ics, now=NOW))
+        assert rendered.output == plain

@@ -25,7 +25,7 @@ from ..errors import BatchError, CharsetError, KizunaError
 from ..i18n import _
 from ..kinds import get_kind
 from ..models import Candidate, Exchange, Message, Topic
-from ..output.files import StreamFile, prepare_out_dir, sync_dir, write_atomic, writing
+from ..output.files import FileSet, StreamFile, prepare_out_dir, sync_dir, writing
 from ..pipeline import prepare_message, record_many
 from ..textfiles import spreadsheet_cell
 from ..topics import TopicChoice
@@ -471,7 +471,13 @@ class _Work:
         return _Chunk(list(rows), keys, logged, pairs, exchanges)
 
     def _complete(self, chunk: _Chunk, jsonl: StreamFile | None) -> Iterator[BatchEvent]:
-        """Write the files of a committed chunk and report each row."""
+        """Write the files of a committed chunk and report each row.
+
+        The chunk's files are put in place together (``FileSet``: hidden temporaries, one sync,
+        the renames, the folder synced), and only then are its rows reported: a row is
+        ``written`` once its file is on disk under its name. A stop before that leaves each
+        name absent or complete, and the run that follows writes the absent ones from the log.
+        """
         rows, keys, logged = chunk.rows, chunk.keys, chunk.logged
         exchange_ids: dict[str, int] = {}
         if chunk.exchanges:  # none in a dry run
@@ -480,27 +486,36 @@ class _Work:
         if jsonl is not None and not self.dry_run:
             yield from self._flush_jsonl(rows, keys, rendered, logged, exchange_ids, jsonl)
             return
-        for row, key in zip(rows, keys, strict=True):
-            message = rendered.get(key)
-            if self.dry_run:
+        if self.dry_run:
+            for row, key in zip(rows, keys, strict=True):
+                status: Status = "planned" if key in rendered else "already_done"
+                yield BatchEvent(status, row.line, row.candidate.id, key=key)
+            return
+        events: list[BatchEvent] = []
+        files = FileSet(self.out)
+        render, suffix = self._render_file, f".{self.fmt}"
+        try:
+            for row, key in zip(rows, keys, strict=True):
+                message = rendered.get(key)
+                target = self.out / (row.stem + suffix)
                 if message is not None:
-                    yield BatchEvent("planned", row.line, row.candidate.id, key=key)
+                    with writing(target):
+                        files.add(target, render(message))
+                    events.append(BatchEvent("written", row.line, row.candidate.id, target, key))
+                elif target.exists():
+                    events.append(BatchEvent("already_done", row.line, row.candidate.id, target, key))
                 else:
-                    yield BatchEvent("already_done", row.line, row.candidate.id, key=key)
-                continue
-            target = self.out / f"{row.stem}.{self.fmt}"
-            if message is not None:
-                with writing(target):
-                    write_atomic(target, self._render_file(message))
-                yield BatchEvent("written", row.line, row.candidate.id, target, key)
-            elif target.exists():
-                yield BatchEvent("already_done", row.line, row.candidate.id, target, key)
-            else:
-                # Logged by a run that died before writing the file: write it from the log,
-                # never by rendering again (the logged text is what counts as sent).
-                with writing(target):
-                    write_atomic(target, self._render_file(logged[key][1]))
-                yield BatchEvent("written", row.line, row.candidate.id, target, key, restored=True)
+                    # Logged by a run that died before writing the file: write it from the log,
+                    # never by rendering again (the logged text is what counts as sent).
+                    with writing(target):
+                        files.add(target, render(logged[key][1]))
+                    events.append(BatchEvent("written", row.line, row.candidate.id, target, key,
+                                             restored=True))
+            with writing(self.out):
+                files.commit()
+        finally:
+            files.discard()  # what an error left unplaced; nothing after a commit
+        yield from events
 
     def _flush_jsonl(
         self,
@@ -746,15 +761,11 @@ class _Work:
 
     def _file_renderer(self) -> Callable[[Message], bytes]:
         if self.fmt == "eml":
-            from ..output import as_bytes, to_email
+            from ..output.eml import EmailWriter
 
-            profile, charset, fix = self.profile, self.charset, self.fix
-
-            def eml(message: Message) -> bytes:
-                # fix as checked: a drafted message is fixed already, the profile is not.
-                return as_bytes(to_email(message, profile, charset=charset, fix=fix))
-
-            return eml
+            # The bytes as_bytes(to_email(...)) gives, made once, after the same checks; fix as
+            # checked: a drafted message is fixed already, the profile is not.
+            return EmailWriter(self.profile, charset=self.charset, fix=self.fix).render
 
         from ..output import as_text
 

@@ -115,10 +115,16 @@ def _name_spans(text: str, name: str) -> list[tuple[int, int]]:
 
 def _scan(field: str, text: str, name: str | None) -> list[CharProblem]:
     """Problems in one text, line by line; runs of half-width kana get one run-wide suggestion."""
+    if _encodable(text):
+        # The codec maps one character at a time: a text it carries whole holds no problem.
+        return []
     problems: list[CharProblem] = []
     spans = _name_spans(text, name) if name else []
     offset = 0
     for lineno, line in enumerate(text.split("\n"), start=1):
+        if _encodable(line):
+            offset += len(line) + 1
+            continue
         # Half-width kana are replaced per run, so ﾀﾞ becomes ダ rather than タ゛.
         run_fix: dict[int, str] = {}
         for m in _HALFWIDTH_KANA.finditer(line):

@@ -6,6 +6,8 @@ writes every header as ``=?utf-8?...?=`` whatever the body charset, so both form
 the compat32 ``email.mime`` classes and ``email.header.Header`` in the chosen charset, then
 parsed back into an ``EmailMessage``: callers get the modern object (decoded headers,
 ``get_body()``), and its stored header lines, already encoded, are written back unchanged.
+Where only the bytes are needed (a file, SMTP), :func:`email_bytes` makes the same bytes once,
+and :class:`EmailWriter` makes them for a whole batch, the shared header lines once.
 
 Nothing is produced from unsafe input: a CR or LF in a header value, an address that is not an
 address, or a character ISO-2022-JP cannot carry raises ``MailError`` before any object exists.
@@ -42,6 +44,8 @@ CHARSETS: tuple[str, ...] = ("utf-8", "iso-2022-jp")
 # header and encodes it again in UTF-8, which would undo the ISO-2022-JP headers and write a
 # name typed like an encoded word as raw text, for mail clients to decode.
 WIRE = email_policy.SMTP.clone(refold_source="none")
+# What to_email builds with: compat32's folding (email.header.Header, 78 columns), CRLF.
+_COMPAT32 = email_policy.compat32.clone(linesep="\r\n")
 
 
 
@@ -146,10 +150,22 @@ def to_email(
     ``msgid`` replaces the draft's own Message-ID (:func:`message_id`); ``draft=False`` is
     the message as it is sent: no ``X-Unsent``.
 
-    Serialise with :func:`as_bytes`. Raises MailError before building anything if a header value
-    is unsafe, an address is invalid, or the charset cannot carry the text (see
-    :func:`check_email`).
+    Serialise with :func:`as_bytes` (for the bytes alone, :func:`email_bytes` makes them once,
+    the same bytes). Raises MailError before building anything if a header value is unsafe, an
+    address is invalid, or the charset cannot carry the text (see :func:`check_email`).
     """
+    raw = _compat32_bytes(message, profile, charset=charset, fix=fix, ics=ics, now=now,
+                          msgid=msgid, draft=draft)
+    parsed = BytesParser(policy=WIRE).parsebytes(raw)
+    assert isinstance(parsed, EmailMessage)
+    return parsed
+
+
+def _compat32_bytes(
+    message: Message, profile: Profile, *, charset: str, fix: bool, ics: bytes | None,
+    now: dt.datetime | None, msgid: str | None, draft: bool,
+) -> bytes:
+    """The draft built with the compat32 classes and serialised: what :func:`to_email` parses."""
     charset = charset.lower().replace("_", "-")
     message, profile = check_email(message, profile, charset=charset, fix=fix)
     charset = mail_charset(message, charset)
@@ -208,10 +224,7 @@ def to_email(
         # same file. "=_" cannot occur in base64, and the digest not in the 7-bit body.
         root.set_boundary(f"=_kizuna_{digest}")
 
-    raw = root.as_bytes(policy=email_policy.compat32.clone(linesep="\r\n"))
-    parsed = BytesParser(policy=WIRE).parsebytes(raw)
-    assert isinstance(parsed, EmailMessage)
-    return parsed
+    return root.as_bytes(policy=_COMPAT32)
 
 
 def as_bytes(msg: RawMessage) -> bytes:
@@ -219,3 +232,167 @@ def as_bytes(msg: RawMessage) -> bytes:
     return msg.as_bytes(policy=msg.policy.clone(linesep="\r\n"))
 
 
+# ---------------------------------------------------------------------------------------------
+# The bytes, made once
+
+
+def email_bytes(
+    message: Message,
+    profile: Profile,
+    *,
+    charset: str = "utf-8",
+    fix: bool = False,
+    ics: bytes | None = None,
+    now: dt.datetime | None = None,
+    msgid: str | None = None,
+    draft: bool = True,
+) -> bytes:
+    """``as_bytes(to_email(message, profile, ...))``, the same bytes, made once.
+
+    :func:`to_email` builds the compat32 message, serialises it and parses the bytes back, and
+    :func:`as_bytes` serialises the parsed message again; a file or an SMTP server needs only
+    the bytes. A draft without an attachment is made by :class:`EmailWriter`; one with ``ics``
+    is the compat32 message serialised once. The same checks run first (see :func:`to_email`).
+    """
+    if ics is None:
+        writer = EmailWriter(profile, charset=charset, fix=fix, draft=draft)
+        return writer.render(message, now=now, msgid=msgid)
+    return _compat32_bytes(message, profile, charset=charset, fix=fix, ics=ics, now=now,
+                           msgid=msgid, draft=draft)
+
+
+# Line ends as the generator writes them: every CRLF, CR or LF of a payload becomes CRLF.
+_LINE_END = re.compile(r"\r\n|\r|\n")
+# A header value compat32 writes as it is: printable ASCII, words separated by single spaces.
+_PLAIN_VALUE = re.compile(r"[!-~]+(?: [!-~]+)*")
+# Bytes per base64 line of 76 characters, as email.base64mime.body_encode cuts them.
+_BASE64_CHUNK = 57
+
+
+def _header_line(name: str, value: str) -> bytes:
+    """``compat32.fold_binary(name, value)`` with CRLF: a header line as the generator
+    writes it, folded at 78 columns.
+
+    email.header.Header leaves a value that fits on its line and has nothing to encode as it
+    is (it splits only a line longer than 78 characters, and encodes only non-ASCII text), so
+    such a line is written directly; any other goes through Header. tests/test_mail.py holds
+    the two to agree on values of every length around the limit.
+    """
+    if len(name) + 2 + len(value) <= 78 and _PLAIN_VALUE.fullmatch(value):
+        return f"{name}: {value}\r\n".encode("ascii")
+    return _COMPAT32.fold_binary(name, value)
+
+
+def _base64_lines(data: bytes) -> bytes:
+    """``email.base64mime.body_encode(data)`` with CRLF line ends: lines of 76 characters,
+    each the encoding of 57 bytes (a multiple of 3, so the encoding of the whole, cut)."""
+    from binascii import b2a_base64
+
+    if not data:
+        return b""
+    encoded = b2a_base64(data, newline=False)
+    width = _BASE64_CHUNK * 4 // 3
+    return b"\r\n".join([encoded[i:i + width] for i in range(0, len(encoded), width)]) + b"\r\n"
+
+
+# Distinct subjects kept folded at most; a batch has one or a few.
+_SUBJECTS_KEPT = 256
+
+
+class EmailWriter:
+    """The bytes of text/plain drafts of one profile, exactly as ``as_bytes(to_email(...))``
+    gives them, for a batch of thousands: each made once, the shared parts once per batch.
+
+    :func:`to_email` builds compat32 objects (MIMEText, Header), serialises them and parses
+    them back, and :func:`as_bytes` serialises that again: three passes through the email
+    package for one file, most of it spent on headers that are the same in every message of a
+    batch. The writer makes what the compat32 generator makes, as it makes it:
+
+    - each header line is ``compat32.fold_binary(name, value)`` (``email.header.Header`` in
+      the charset, folded at 78 columns, CRLF; a short plain ASCII value is written directly,
+      see ``_header_line``), the values and their order as in to_email: From, To (when the
+      applicant has an address), Subject, Date, Message-ID, X-Unsent (a draft), MIME-Version,
+      Content-Type, Content-Transfer-Encoding;
+    - then a blank line and the body as MIMEText encodes it (UTF-8 in base64 lines of 76,
+      ``_base64_lines``; ISO-2022-JP as it is, 7bit), with the generator's CRLF line ends.
+
+    The lines that depend only on the profile and charset (From, X-Unsent, MIME-Version,
+    Content-Type and Content-Transfer-Encoding, the last two taken from a MIMEText the email
+    package builds) are made once; a Subject once per distinct subject, a Date once per
+    second. Every check of :func:`check_email` runs on every message before its bytes are made
+    (with ``fix``, on the replaced text, as to_email). tests/test_mail.py compares the bytes
+    with to_email's for UTF-8 and ISO-2022-JP, with ``fix``, names that need encoding or
+    quoting and headers long enough to fold; tests/test_batch.py a batch's files with them.
+    """
+
+    def __init__(
+        self, profile: Profile, *, charset: str = "utf-8", fix: bool = False, draft: bool = True
+    ) -> None:
+        from email.charset import BASE64, Charset
+
+        charset = charset.lower().replace("_", "-")
+        if charset not in CHARSETS:
+            raise MailError(
+                f"Unknown charset '{charset}'.", field="charset",
+                hint="Choose utf-8 or iso-2022-jp.",
+            )
+        self.profile = profile
+        self.charset = charset
+        self.fix = fix
+        self._encoding = Charset(charset)
+        self._base64 = self._encoding.body_encoding == BASE64
+        fold = self._fold = _header_line
+        sample = MIMEText("\n", "plain", charset)
+        self._tail = b"".join([
+            *([fold("X-Unsent", "1")] if draft else []),
+            fold("MIME-Version", "1.0"),
+            fold("Content-Type", str(sample["Content-Type"])),
+            fold("Content-Transfer-Encoding", str(sample["Content-Transfer-Encoding"])),
+            b"\r\n",
+        ])
+        self._senders: dict[tuple[str, str], bytes] = {}
+        self._subjects: dict[str, bytes] = {}
+        self._date: tuple[str, bytes] = ("", b"")
+
+    def render(
+        self, message: Message, *, now: dt.datetime | None = None, msgid: str | None = None
+    ) -> bytes:
+        """The .eml bytes of ``message`` (Date ``now``, default the current time; Message-ID
+        ``msgid``, default :func:`message_id`), or MailError as :func:`to_email` raises it."""
+        charset, fold = self.charset, self._fold
+        message, profile = check_email(message, self.profile, charset=charset, fix=self.fix)
+        body = _normal_body(message.body)
+        when = now or dt.datetime.now(JST)
+        if when.tzinfo is None:
+            raise MailError("The message time must be timezone-aware.", field="date")
+
+        org = profile.organisation
+        sender = (sender_name(profile), org.email)
+        head = self._senders.get(sender)
+        if head is None:
+            head = self._senders[sender] = fold("From", address_header(*sender, charset))
+        lines = [head]
+        candidate = message.candidate
+        if candidate.email:
+            lines.append(fold("To", address_header(candidate.name, candidate.email, charset)))
+        subject = self._subjects.get(message.subject)
+        if subject is None:
+            if len(self._subjects) >= _SUBJECTS_KEPT:
+                self._subjects.clear()
+            subject = self._subjects[message.subject] = _COMPAT32.fold_binary(
+                "Subject", Header(message.subject, charset, header_name="Subject"))  # type: ignore[arg-type]
+        lines.append(subject)
+        date = format_datetime(when.astimezone(JST))
+        if date != self._date[0]:
+            self._date = (date, fold("Date", date))
+        lines.append(self._date[1])
+        lines.append(fold("Message-ID", msgid or message_id(message, profile)))
+        lines.append(self._tail)
+
+        data = body.encode(self._encoding.output_charset or charset)
+        if self._base64:
+            lines.append(_base64_lines(data))
+        else:
+            # ISO-2022-JP is 7-bit, written as it is (MIMEText's 7bit), with CRLF line ends.
+            lines.append("\r\n".join(_LINE_END.split(data.decode("ascii"))).encode("ascii"))
+        return b"".join(lines)

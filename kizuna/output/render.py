@@ -57,10 +57,11 @@ def render_draft(
               "interview_reminder."), field="ics",
         )
     if fmt == "eml":
-        from .eml import as_bytes, to_email  # the email package loads only for an .eml
+        from .eml import email_bytes  # the email package loads only for an .eml
 
         attach = calendar if message.kind == "interview_confirmation" else None
-        email = to_email(message, profile, charset=charset, fix=fix, ics=attach, now=now,
-                         msgid=msgid, draft=draft)
-        return RenderedDraft(message, as_bytes(email), calendar)
+        # as_bytes(to_email(...)), made once.
+        data = email_bytes(message, profile, charset=charset, fix=fix, ics=attach, now=now,
+                           msgid=msgid, draft=draft)
+        return RenderedDraft(message, data, calendar)
     return RenderedDraft(message, as_text(message), calendar)
