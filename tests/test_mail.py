@@ -662,6 +662,11 @@ def _drafts(profile: Profile) -> list[Message]:
                 message = dataclasses.replace(message, body=message.body.replace("\n", rng.choice(["\r\n", "\r"]))
                                               + rng.choice(["", "From here on\n", "①"]))
             drafts.append(message)
+    # English letters (Content-Language: en; UTF-8 whatever the charset asked for).
+    for n, name in enumerate(("Emma Brown", "Jean-Luc O'Neill", "=?utf-8?q?Eve?=")):
+        candidate = Candidate(id=f"E-{n}", name=name, email=ADDRESSES[n % len(ADDRESSES)], language="en")
+        drafts.append(prepare_message(profile, "screening_result", candidate, on=dt.date(2026, 11, 26),
+                                      result="passed" if n % 2 else "not_passed"))
     return drafts
 
 

@@ -20,6 +20,7 @@ import hashlib
 import re
 from email import encoders
 from email import policy as email_policy
+from email.charset import BASE64, Charset
 from email.header import Header
 from email.message import EmailMessage
 from email.message import Message as RawMessage
@@ -299,6 +300,10 @@ def _base64_lines(data: bytes) -> bytes:
 _SUBJECTS_KEPT = 256
 
 
+# The Content-Language line of each language (RFC 3282), as compat32 writes it.
+_CONTENT_LANGUAGE = {code: _header_line("Content-Language", code) for code in ("ja", "en")}
+
+
 class EmailWriter:
     """The bytes of text/plain drafts of one profile, exactly as ``as_bytes(to_email(...))``
     gives them, for a batch of thousands: each made once, the shared parts once per batch.
@@ -311,7 +316,7 @@ class EmailWriter:
     - each header line is ``compat32.fold_binary(name, value)`` (``email.header.Header`` in
       the charset, folded at 78 columns, CRLF; a short plain ASCII value is written directly,
       see ``_header_line``), the values and their order as in to_email: From, To (when the
-      applicant has an address), Subject, Date, Message-ID, X-Unsent (a draft), MIME-Version,
+      applicant has an address), Subject, Date, Content-Language, Message-ID, X-Unsent (a draft), MIME-Version,
       Content-Type, Content-Transfer-Encoding;
     - then a blank line and the body as MIMEText encodes it (UTF-8 in base64 lines of 76,
       ``_base64_lines``; ISO-2022-JP as it is, 7bit), with the generator's CRLF line ends.
@@ -328,69 +333,80 @@ class EmailWriter:
     def __init__(
         self, profile: Profile, *, charset: str = "utf-8", fix: bool = False, draft: bool = True
     ) -> None:
-        from email.charset import BASE64, Charset
-
         charset = charset.lower().replace("_", "-")
         if charset not in CHARSETS:
             raise MailError(
-                f"Unknown charset '{charset}'.", field="charset",
-                hint="Choose utf-8 or iso-2022-jp.",
+                _("Unknown charset '{charset}'.").format(charset=charset), field="charset",
+                hint=_("Choose utf-8 or iso-2022-jp."),
             )
         self.profile = profile
         self.charset = charset
         self.fix = fix
-        self._encoding = Charset(charset)
-        self._base64 = self._encoding.body_encoding == BASE64
-        fold = self._fold = _header_line
-        sample = MIMEText("\n", "plain", charset)
-        self._tail = b"".join([
-            *([fold("X-Unsent", "1")] if draft else []),
-            fold("MIME-Version", "1.0"),
-            fold("Content-Type", str(sample["Content-Type"])),
-            fold("Content-Transfer-Encoding", str(sample["Content-Transfer-Encoding"])),
-            b"\r\n",
-        ])
-        self._senders: dict[tuple[str, str], bytes] = {}
-        self._subjects: dict[str, bytes] = {}
+        self._draft = draft
+        self._fold = _header_line
+        # Per charset of a message (an English letter is UTF-8 in an ISO-2022-JP batch too):
+        # its codec, whether the body is base64, and the header lines after Message-ID.
+        self._parts: dict[str, tuple[Charset, bool, bytes]] = {}
+        self._senders: dict[tuple[str, str, str], bytes] = {}
+        self._subjects: dict[tuple[str, str], bytes] = {}
         self._date: tuple[str, bytes] = ("", b"")
+
+    def _charset_parts(self, charset: str) -> tuple[Charset, bool, bytes]:
+        parts = self._parts.get(charset)
+        if parts is None:
+            fold = self._fold
+            encoding = Charset(charset)
+            sample = MIMEText("\n", "plain", charset)
+            tail = b"".join([
+                *([fold("X-Unsent", "1")] if self._draft else []),
+                fold("MIME-Version", "1.0"),
+                fold("Content-Type", str(sample["Content-Type"])),
+                fold("Content-Transfer-Encoding", str(sample["Content-Transfer-Encoding"])),
+                b"\r\n",
+            ])
+            parts = self._parts[charset] = (encoding, encoding.body_encoding == BASE64, tail)
+        return parts
 
     def render(
         self, message: Message, *, now: dt.datetime | None = None, msgid: str | None = None
     ) -> bytes:
         """The .eml bytes of ``message`` (Date ``now``, default the current time; Message-ID
         ``msgid``, default :func:`message_id`), or MailError as :func:`to_email` raises it."""
-        charset, fold = self.charset, self._fold
-        message, profile = check_email(message, self.profile, charset=charset, fix=self.fix)
+        fold = self._fold
+        message, profile = check_email(message, self.profile, charset=self.charset, fix=self.fix)
+        charset = mail_charset(message, self.charset)
+        encoding, base64, tail = self._charset_parts(charset)
         body = _normal_body(message.body)
         when = now or dt.datetime.now(JST)
         if when.tzinfo is None:
-            raise MailError("The message time must be timezone-aware.", field="date")
+            raise MailError(_("The message time must be timezone-aware."), field="date")
 
         org = profile.organisation
-        sender = (sender_name(profile), org.email)
+        sender = (sender_name(profile, message.language), org.email, charset)
         head = self._senders.get(sender)
         if head is None:
-            head = self._senders[sender] = fold("From", address_header(*sender, charset))
+            head = self._senders[sender] = fold("From", address_header(*sender))
         lines = [head]
         candidate = message.candidate
         if candidate.email:
             lines.append(fold("To", address_header(candidate.name, candidate.email, charset)))
-        subject = self._subjects.get(message.subject)
+        subject = self._subjects.get((message.subject, charset))
         if subject is None:
             if len(self._subjects) >= _SUBJECTS_KEPT:
                 self._subjects.clear()
-            subject = self._subjects[message.subject] = _COMPAT32.fold_binary(
+            subject = self._subjects[(message.subject, charset)] = _COMPAT32.fold_binary(
                 "Subject", Header(message.subject, charset, header_name="Subject"))  # type: ignore[arg-type]
         lines.append(subject)
         date = format_datetime(when.astimezone(JST))
         if date != self._date[0]:
             self._date = (date, fold("Date", date))
         lines.append(self._date[1])
+        lines.append(_CONTENT_LANGUAGE["en" if message.language == "en" else "ja"])
         lines.append(fold("Message-ID", msgid or message_id(message, profile)))
-        lines.append(self._tail)
+        lines.append(tail)
 
-        data = body.encode(self._encoding.output_charset or charset)
-        if self._base64:
+        data = body.encode(encoding.output_charset or charset)
+        if base64:
             lines.append(_base64_lines(data))
         else:
             # ISO-2022-JP is 7-bit, written as it is (MIMEText's 7bit), with CRLF line ends.

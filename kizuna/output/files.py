@@ -158,7 +158,7 @@ class FileSet:
 
     def discard(self) -> None:
         """Remove the temporaries not yet in place (after an error: the log keeps their rows)."""
-        for tmp, _ in self._pending:
+        for tmp, _target in self._pending:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
         self._pending.clear()
