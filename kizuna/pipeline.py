@@ -33,18 +33,22 @@ from .i18n import _, ngettext
 from .kinds import get_kind
 from .language import DEFAULT as DEFAULT_LANGUAGE
 from .language import language_code
-from .log import holds
-from .log.records import HeldOffer
 from .models import JST, Candidate, Conversation, Exchange, MailFacts, Message, Slot, Topic, in_jst
 from .profile import Profile
 from .seasons import check_served_date
-from .slots import Choice, format_slot, parse_choice, propose
+from .slots import format_slot, propose
 from .slots import reply_deadline as slots_reply_deadline
 from .topics import TopicChoice, choose, choose_many
+
+# kizuna.log.holds (and the whole log package) is imported in the functions that use it, and
+# the reading of replies in the one that reads them: a draft without a log (`--no-log`) need
+# not load either, a fifth of its start-up.
 
 if TYPE_CHECKING:
     from .check import Checked, Finding
     from .log import Log
+    from .log.records import HeldOffer
+    from .slots.choice import Choice
 
 @dataclass(frozen=True)
 class Drafted:
@@ -130,10 +134,11 @@ def conversation(
     statements already made, the results already told, the number of the booked slot, the
     applicant's latest message and what it mentions, and the meeting URL. Without a log (or
     for an applicant it does not know) only what the caller gives."""
-    from .mentions import read_mentions
-
     if log is None or not _known(log, candidate_id):
         return Conversation(note=note, meeting_url=meeting_url, editing=editing)
+    from .log import holds
+    from .mentions import read_mentions
+
     history = log.topic_history(candidate_id)
     said = frozenset(item[5:] for item in history if item.startswith("said:"))
     told = frozenset(
@@ -300,6 +305,8 @@ def prepare_message(
     the recruiter's own text for the kind ``note``; ``meeting_url`` an online interview's room;
     ``editing`` leaves marked spots for the recruiter instead of a generic sentence.
     """
+    from .log import holds
+
     check_served_date(on, "on")
     spec = get_kind(kind)
     candidate = with_language(candidate, log)
@@ -380,6 +387,8 @@ def nudge_key(candidate_id: str, invitation: int | None) -> str:
 def _held_for_nudge(log: Log | None, candidate: Candidate, moment: dt.datetime) -> HeldOffer:
     """The slots a nudge repeats: those still held for the applicant, unless they were
     nudged about this invitation already (never twice, ``force`` or not)."""
+    from .log import holds
+
     if log is None:
         raise InputError(
             _("'reply_reminder' repeats the interview slots still held for the applicant, which "
@@ -545,6 +554,8 @@ def free_slots(
     ``count`` defaults to the profile's ``slots.offer_count``. ``now`` decides which holds have
     run out; slots before it are left out only when it is given.
     """
+    from .log import holds
+
     policy = profile.slots
     taken = holds.unavailable(log, in_jst(now))
     return propose(policy, start_day, count or policy.offer_count, unavailable=taken, now=now)
@@ -568,6 +579,8 @@ def record_message(
     which other holds are still running (default: now). ``charset`` is the charset the draft
     was written in as email, if it was.
     """
+    from .log import holds
+
     with log.transaction():
         if idempotency_key is None and get_kind(message.kind).repeats_offer:
             # One nudge per invitation, whichever way it was drafted.
@@ -626,6 +639,8 @@ def draft_message(
     """Compose a message and, when a log is given, record it before returning (an invitation's
     proposal and holds in one transaction, see ``recording``). A message written by hand
     (``note``) with an empty text is cancelled: DraftCancelled, nothing recorded."""
+    from .log import holds
+
     _check_note(kind, note, editing=False)
     with recording(log, kind):
         message = prepare_message(
@@ -832,6 +847,8 @@ def draft_output(
             if log is not None else None
         )
         if log is not None and meeting_url and message.slots:
+            from .log import holds
+
             holds.set_meeting_url(log, candidate.id, message.slots[0], check_meeting_url(meeting_url))
     return Written(rendered.message, rendered.output, rendered.ics, exchange, findings)
 
@@ -839,6 +856,8 @@ def draft_output(
 def _check_context(log: Log | None, candidate_id: str) -> tuple[list[str], Slot | None]:
     """What the checks need from the log: the other applicants' names, and this applicant's
     booked interview."""
+    from .log import holds
+
     if log is None:
         return [], None
     names = [name for cid, name in log.applicant_names().items() if cid != candidate_id]
@@ -891,6 +910,7 @@ def check_drafts(
     today in Japan. The log gives the other applicants' names and the applicant's booking.
     """
     from .check import Checked, checker_for, read_drafts
+    from .log import holds
 
     checker = checker_for(profile)
     language = language_code(language) or None
@@ -1063,6 +1083,8 @@ def handle_reply(
 
 
 def _already_recorded(log: Log, exchange: Exchange) -> ReplyOutcome:
+    from .log import holds
+
     candidate_id = exchange.candidate_id
     how = (_("the same Message-ID, {message_id}").format(message_id=exchange.message_id)
            if exchange.message_id else _("same applicant, time and text"))
@@ -1072,6 +1094,8 @@ def _already_recorded(log: Log, exchange: Exchange) -> ReplyOutcome:
             _("This reply was already recorded as exchange {id} ({how}), so nothing was recorded "
               "or booked again.")).format(id=exchange.id, how=how,
                                           slot=format_slot(existing) if existing else "")
+    from .slots.choice import Choice
+
     choice = Choice(None, None, "none",
                     _("Already recorded as exchange {id}; the reply was not read again.").format(
                         id=exchange.id))
@@ -1089,6 +1113,9 @@ def _read_and_book(
 ) -> ReplyOutcome | tuple[Choice, Slot]:
     """Read the recorded reply against the applicant's offer and book its choice: the
     outcome when nothing was booked, else (choice, booked slot)."""
+    from .log import holds
+    from .slots.choice import parse_choice
+
     candidate_id = exchange.candidate_id
     moment = in_jst(now)
     offer = holds.offered(log, candidate_id, moment, include_expired=True)
@@ -1150,6 +1177,8 @@ def _alternatives(
 ) -> tuple[Slot, ...]:
     """Other free slots for an applicant whose choice was taken (not held: the next
     invitation does that)."""
+    from .log import holds
+
     taken = holds.unavailable(log, moment, exclude_candidate=candidate_id) | {lost.start}
     try:
         return tuple(
@@ -1182,6 +1211,8 @@ def draft_reminders(
     Once per interview: an interview whose reminder is already in the log is skipped, so the
     command can run every day (or twice) without drafting a second one.
     """
+    from .log import holds
+
     check_served_date(on, "on")
     due = [(cid, slot) for cid, slot in holds.interviews_on(log, on + dt.timedelta(days=1))
            if not log.has_key(reminder_key(cid, slot))]
@@ -1219,6 +1250,8 @@ def draft_reminders(
 def set_meeting_url(log: Log, candidate_id: str, url: str) -> Slot:
     """Record the meeting URL of the applicant's booked interview (an online one's room), so
     that its reminder carries it; returns the booked slot. No booking is a LogError."""
+    from .log import holds
+
     booking = holds.booking(log, candidate_id)
     if booking is None:
         log.get_candidate(candidate_id)  # an unknown applicant → near matches

@@ -366,8 +366,30 @@ def _year_zassetsu(year: int) -> tuple[Zassetsu, ...]:
 # --- astronomy --------------------------------------------------------------------------------
 
 
+# Every longitude a year's terms and 雑節 need, in the order of kizuna/_term_instants.py.
+CROSSING_LONGITUDES: tuple[float, ...] = (*(float(15 * n) for n in range(24)),
+                                          80.0, 100.0, 27.0, 117.0, 207.0, 297.0)
+
+
 def _crossing(year: int, longitude: float) -> tuple[dt.datetime, dt.date]:
-    """The instant (JST, to the second) and JST date the Sun reaches ``longitude`` in ``year``.
+    """The instant (JST, to the second) and JST date the Sun reaches ``longitude`` in ``year``:
+    from kizuna/_term_instants.py (this computation, tabled by
+    scripts/generate_term_instants.py: 30 crossings were a tenth of a draft's time), else
+    computed."""
+    from . import _term_instants as table
+
+    row = table.CROSSINGS.get(year)
+    if row is not None and longitude in _LONGITUDE_INDEX:
+        utc = dt.datetime.fromtimestamp(row[_LONGITUDE_INDEX[longitude]], dt.UTC)
+        return utc.astimezone(JST), utc.astimezone(_STANDARD_TIME).date()
+    return compute_crossing(year, longitude)
+
+
+_LONGITUDE_INDEX = {longitude: index for index, longitude in enumerate(CROSSING_LONGITUDES)}
+
+
+def compute_crossing(year: int, longitude: float) -> tuple[dt.datetime, dt.date]:
+    """``_crossing`` computed: the VSOP87D series solved for the instant.
 
     Every longitude used here is reached once within a calendar year, so the guess is the
     mean-Sun day counted from 小寒 (285°, about 5 January).

@@ -52,13 +52,15 @@ def test_help_does_not_import_heavy_modules() -> None:
 
 def test_a_draft_does_not_import_the_holidays_package() -> None:
     """Slots and deadlines read the holiday table (kizuna/_holiday_tables.py): importing the
-    holidays package and building a year cost a third of a second of every draft."""
+    holidays package and building a year cost a third of a second of every draft. Nor does a
+    draft without a log load the reading of replies."""
     code = (
         "import sys\n"
         "from kizuna.cli import cli\n"
         "try:\n    cli(['draft', 'interview_invitation', '--name', '山田 太郎', '--no-log',"
         " '--date', '2026-12-25'])\nexcept SystemExit:\n    pass\n"
-        "print('HEAVY:' + ','.join(m for m in ('holidays', 'babel') if m in sys.modules))\n"
+        "print('HEAVY:' + ','.join(m for m in ('holidays', 'babel', 'kizuna.replytext',"
+        " 'kizuna.slots.choice', 'kizuna.mentions', 'html.parser') if m in sys.modules))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "12月" in out.stdout  # a real invitation, its slots past the year-end closure

@@ -362,3 +362,19 @@ def test_generated_tables_module_is_regenerated_from_the_sources() -> None:
     done = _generator()
     assert done.returncode == 0, done.stdout + done.stderr
     assert "kizuna/_season_tables.py is up to date" in done.stdout
+
+
+def test_the_tabled_instants_are_the_computed_ones_for_every_year() -> None:
+    """kizuna/_term_instants.py against kizuna.seasons.compute_crossing, every year and
+    longitude: run scripts/generate_term_instants.py after changing the computation."""
+    from kizuna import _term_instants as table
+    from kizuna.seasons import CROSSING_LONGITUDES, _crossing, compute_crossing
+
+    assert min(table.CROSSINGS) == 1899 and max(table.CROSSINGS) == 2101
+    for year, row in table.CROSSINGS.items():
+        for longitude, seconds in zip(CROSSING_LONGITUDES, row, strict=True):
+            computed = compute_crossing(year, longitude)
+            assert int(computed[0].timestamp()) == seconds, (year, longitude)
+            assert _crossing(year, longitude) == computed
+    # Outside the table, computed as before.
+    assert _crossing(1890, 315.0) == compute_crossing(1890, 315.0)

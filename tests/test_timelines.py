@@ -18,7 +18,7 @@ import pytest
 
 from kizuna import pipeline
 from kizuna.kinds import KINDS
-from kizuna.log import Log
+from kizuna.log import Log, holds
 from kizuna.models import JST, Candidate, Exchange
 from kizuna.profile import Profile, parse_profile, sample_profile_text
 
@@ -84,7 +84,7 @@ class Recruiter:
 
     def remind(self) -> str:
         """The reminder, drafted the day before the booked interview."""
-        booked = pipeline.holds.booked_slot(self.log, self.candidate.id)
+        booked = holds.booked_slot(self.log, self.candidate.id)
         assert booked is not None
         day = booked.start.date() - dt.timedelta(days=1)
         self.at(dt.datetime.combine(day, dt.time(9), JST))
@@ -94,7 +94,7 @@ class Recruiter:
         return drafted[0].message.body
 
     def booked_day(self) -> dt.date:
-        booked = pipeline.holds.booked_slot(self.log, self.candidate.id)
+        booked = holds.booked_slot(self.log, self.candidate.id)
         assert booked is not None
         return booked.start.date()
 

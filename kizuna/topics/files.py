@@ -285,7 +285,12 @@ class _Problems:
 
 
 def _parse_toml(text: str, source: str) -> dict[str, Any]:
-    return parse_toml(text, source=source, error=TopicFileError)
+    # Parsed once per text (kizuna.cache): the topic files were a seventh of a draft's time.
+    from ..cache import cached_parse
+
+    parsed: dict[str, Any] = cached_parse(
+        "toml", text, lambda t: parse_toml(t, source=source, error=TopicFileError))
+    return parsed
 
 
 def _read_text(path: Path) -> str:
