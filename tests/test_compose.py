@@ -309,3 +309,19 @@ def test_one_slot_formatter_for_templates_and_listings() -> None:
     assert slot_text(late) == "12月5日（土）23:30〜12月6日（日）0:30"
     assert FILTERS["slot_text"] is slot_text
     assert slots.format_slot(late) == slot_text(late)
+
+
+def test_each_offered_slot_is_on_its_own_line_with_a_blank_line_after(yamada: Candidate) -> None:
+    """A template line ending in a block tag loses its newline (trim_blocks): the slots once
+    ran together on one line, and the blank line before the deadline went with them."""
+    import datetime as dt
+
+    from kizuna.pipeline import prepare_message
+
+    for stage in ("interview1", "final"):
+        message = prepare_message(load_profile(), "interview_invitation", yamada,
+                                  on=dt.date(2026, 11, 26), stage=stage)
+        lines = message.body.splitlines()
+        marks = [n for n, line in enumerate(lines) if line.startswith(("　①", "　②", "　③"))]
+        assert len(marks) == 3 and marks == list(range(marks[0], marks[0] + 3)), lines
+        assert lines[marks[-1] + 1] == "" and lines[marks[0] - 1] == ""
