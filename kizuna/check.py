@@ -868,11 +868,7 @@ class Checker:
         on = ctx.on
         assert on is not None
         text = doc.text
-        interview = ctx.interview
-        if interview is None:
-            timed = {r.resolved for r in refs if r.timed and r.resolved is not None}
-            if len(timed) == 1:
-                interview = next(iter(timed))
+        interview = _interview_day(ctx, refs)
         for m in _RELATIVE_EN.finditer(text):
             word = m.group().lower()
             expected = on + dt.timedelta(days=_RELATIVE_DAYS_EN[word])
@@ -903,11 +899,7 @@ class Checker:
         on = ctx.on
         assert on is not None
         text = doc.text
-        interview = ctx.interview
-        if interview is None:
-            timed = {r.resolved for r in refs if r.timed and r.resolved is not None}
-            if len(timed) == 1:
-                interview = next(iter(timed))
+        interview = _interview_day(ctx, refs)
         for m in _RELATIVE.finditer(text):
             word = m.group()
             if text.startswith("以降", m.end()):
@@ -1353,6 +1345,14 @@ def put_back(skeleton: str, name: str, family: str | None = None) -> str | None:
             return None
         skeleton = skeleton.replace(FAMILY_MARK, family)
     return skeleton.replace(MARK, name) if MARK in skeleton else skeleton
+
+
+def _interview_day(ctx: _Context, refs: list[_DateRef]) -> dt.date | None:
+    """The interview's day: the booking's, else the one date the text gives a time for."""
+    if ctx.interview is not None:
+        return ctx.interview
+    timed = {r.resolved for r in refs if r.timed and r.resolved is not None}
+    return next(iter(timed)) if len(timed) == 1 else None
 
 
 def _relative_word(referent: dt.date, on: dt.date) -> str:
