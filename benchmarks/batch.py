@@ -249,11 +249,11 @@ def child_floor(csv_path: Path, work: Path) -> dict[str, float]:
             topics_json = json.dumps([t.to_dict() for t in ordered], ensure_ascii=False)
             candidate_rows.append((cid, name, "", email, "Asia/Tokyo", "{}", None, stage.id,
                                    "active" if result == "passed" else "not_passed", False, now,
-                                   person.family_name, person.given_name))
+                                   person.family_name, person.given_name, "", "ja"))
             exchange_rows.append((cid, "out", KIND, stage.id, result, subject, body, topics_json,
-                                  "[]", "draft", key, DAY.isoformat(), now, None, None, said, None))
+                                  "[]", "draft", key, DAY.isoformat(), now, None, None, said, None, "ja"))
             data = {"kind": KIND, "subject": subject, "body": body, "date": DAY.isoformat(),
-                    "result": result, "stage": stage.id, "deadline": None,
+                    "result": result, "stage": stage.id, "deadline": None, "language": "ja",
                     "candidate": {"id": cid, "name": name, "email": email},
                     "topics": [t.to_dict() for t in ordered], "slots": [],
                     "idempotency_key": key, "exchange_id": first + len(exchange_rows)}
@@ -329,9 +329,10 @@ def same_work(ours: Path, floor: Path) -> None:
         sys.exit("the floor's messages.jsonl differs from kizuna's")
     queries = (
         "SELECT id, candidate_id, direction, kind, stage, result, subject, body, topics, slots, "
-        "status, idempotency_key, message_date, sent_at, charset, said, answers FROM exchanges ORDER BY id",
+        "status, idempotency_key, message_date, sent_at, charset, said, answers, language "
+        "FROM exchanges ORDER BY id",
         "SELECT id, name, kana, email, timezone, position, stage, status, extra, family_name, "
-        "given_name FROM candidates ORDER BY id",
+        "given_name, language FROM candidates ORDER BY id",
         "SELECT rowid FROM exchanges_fts WHERE exchanges_fts MATCH '北上市' ORDER BY rowid",
         "SELECT indexed_upto FROM _kizuna_fts_state",
     )

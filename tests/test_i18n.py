@@ -384,3 +384,20 @@ def test_every_error_message_is_marked_for_translation() -> None:
                 ):
                     bare.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert bare == []
+
+
+def test_the_language_follows_every_change_of_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """language() answers from os.environ's own table, remembered by its values: every change
+    through os.environ is seen at the next call."""
+    for name in ("KIZUNA_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(name, raising=False)
+    assert i18n.language() == "en"
+    monkeypatch.setenv("LANG", "ja_JP.UTF-8")
+    assert i18n.language() == "ja"
+    monkeypatch.setenv("LC_ALL", "C")
+    assert i18n.language() == "en"
+    monkeypatch.setenv("KIZUNA_LANG", "ja")
+    assert i18n.language() == "ja"
+    monkeypatch.delenv("KIZUNA_LANG")
+    monkeypatch.delenv("LC_ALL")
+    assert i18n.language() == "ja"
