@@ -305,8 +305,6 @@ def prepare_message(
     the recruiter's own text for the kind ``note``; ``meeting_url`` an online interview's room;
     ``editing`` leaves marked spots for the recruiter instead of a generic sentence.
     """
-    from .log import holds
-
     check_served_date(on, "on")
     spec = get_kind(kind)
     candidate = with_language(candidate, log)
@@ -322,6 +320,7 @@ def prepare_message(
     deadline: dt.date | None = None
     if spec.needs_slot:
         if slot is None and log is not None:
+            from .log import holds
 
             slot = holds.booked_slot(log, candidate.id)
         if slot is None:
@@ -336,10 +335,13 @@ def prepare_message(
     elif spec.offers_slots:
         deadline = reply_deadline(profile, on)
         if slots is None:
-
             # "Now" is the send date's start, so a draft for a fixed date is reproducible.
             moment = now or dt.datetime.combine(on, dt.time(0), tzinfo=JST)
-            taken = holds.unavailable(log, moment, exclude_candidate=candidate.id) if log else set()
+            taken: set[dt.datetime] = set()
+            if log is not None:
+                from .log import holds
+
+                taken = holds.unavailable(log, moment, exclude_candidate=candidate.id)
             # Offer only times after the reply deadline, so every option is still open
             # whenever the applicant answers within it.
             offered = _propose_for(profile, candidate, stage, on, taken, moment, deadline)

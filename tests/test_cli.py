@@ -60,7 +60,8 @@ def test_a_draft_does_not_import_the_holidays_package() -> None:
         "try:\n    cli(['draft', 'interview_invitation', '--name', '山田 太郎', '--no-log',"
         " '--date', '2026-12-25'])\nexcept SystemExit:\n    pass\n"
         "print('HEAVY:' + ','.join(m for m in ('holidays', 'babel', 'kizuna.replytext',"
-        " 'kizuna.slots.choice', 'kizuna.mentions', 'html.parser') if m in sys.modules))\n"
+        " 'kizuna.slots.choice', 'kizuna.mentions', 'html.parser', 'kizuna.log', 'sqlite_utils')"
+        " if m in sys.modules))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "12月" in out.stdout  # a real invitation, its slots past the year-end closure
