@@ -332,6 +332,18 @@ def prepare_message(
                        "reply with `kizuna reply` to book one of the offered slots."),
             )
         offered = (slot,)
+        if spec.id == "interview_reminder" and log is not None:
+            key = reminder_key(candidate.id, slot)
+            if log.has_key(key):
+                raise InputError(
+                    _("{name} ({id}) already has a reminder of this interview (exchange "
+                      "{exchange}); kizuna drafts one reminder per interview.").format(
+                        name=candidate.name, id=candidate.id,
+                        exchange=log.exchange_with_key(key).id),
+                    field="kind",
+                    hint=_("`kizuna log {id}` shows it; send it if it is still a draft.").format(
+                        id=candidate.id),
+                )
     elif spec.offers_slots:
         deadline = reply_deadline(profile, on)
         if slots is None:
@@ -591,6 +603,10 @@ def record_message(
             held = holds.held_offer(log, message.candidate.id, moment)
             if held is not None:
                 idempotency_key = nudge_key(message.candidate.id, held.invitation)
+        elif idempotency_key is None and message.kind == "interview_reminder" and message.slots:
+            # One reminder per interview, whether `kizuna draft`, `kizuna reminders` or
+            # `kizuna today --draft` drafted it.
+            idempotency_key = reminder_key(message.candidate.id, message.slots[0])
         exchange = log.record_outbound(message, idempotency_key=idempotency_key, charset=charset)
         if get_kind(message.kind).offers_slots and message.slots:
 

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from kizuna import errors, pipeline
 from kizuna.cli import cli
-from kizuna.errors import LogError, SlotError
+from kizuna.errors import InputError, LogError, SlotError
 from kizuna.log import Log
 from kizuna.log import holds as bookings
 from kizuna.models import JST, Candidate, Slot
@@ -422,6 +422,23 @@ def test_reminders_once_per_interview(profile: Profile, log: Log, yamada: Candid
     reminders = [e for e in log.timeline() if e.kind == "interview_reminder"]
     assert len(reminders) == 1
     assert reminders[0].idempotency_key == pipeline.reminder_key(yamada.id, OFFER[1])
+
+
+def test_a_reminder_drafted_by_hand_is_the_one_reminder_of_its_interview(
+        profile: Profile, log: Log, yamada: Candidate) -> None:
+    """`kizuna draft interview_reminder` records the interview's reminder key: `kizuna
+    reminders` (and `today --draft`) then draft nothing more, and a second draft by hand is
+    refused with the exchange it would repeat."""
+    bookings.hold(log, yamada.id, OFFER, until=UNTIL, now=NOW)
+    bookings.book(log, yamada.id, OFFER[1], now=NOW)
+    pipeline.set_meeting_url(log, yamada.id, "https://meet.example.jp/a")
+    first = pipeline.draft_message(profile, "interview_reminder", yamada, on=dt.date(2026, 12, 4), log=log)
+    assert first.exchange is not None
+    assert first.exchange.idempotency_key == pipeline.reminder_key(yamada.id, OFFER[1])
+    assert pipeline.draft_reminders(profile, log, on=dt.date(2026, 12, 4)) == []
+    with pytest.raises(InputError, match=f"already has a reminder of this interview \\(exchange {first.exchange.id}\\)"):
+        pipeline.draft_message(profile, "interview_reminder", yamada, on=dt.date(2026, 12, 4), log=log)
+    assert len([e for e in log.timeline() if e.kind == "interview_reminder"]) == 1
 
 
 # ---------------------------------------------------------------------------- CLI
