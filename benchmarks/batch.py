@@ -79,23 +79,29 @@ def peak_mb() -> float:
 # --- the two children ----------------------------------------------------------------------------
 
 
-def child_kizuna(csv_path: Path, work: Path, profile_out: Path | None) -> dict[str, float]:
-    # Imports happen before the clock starts, as the floor's do: they are not per-message work.
-    # (The kizuna command loads sqlite-utils without pandas/numpy, see kizuna.cli.)
+def child_kizuna(csv_path: Path, work: Path, profile_out: Path | None = None, *,
+                 fmt: str = "jsonl", check: bool = True) -> dict[str, float]:
+    """kizuna's run of the batch, timed from before ``run_batch`` (imports first, as for the
+    floor: they are not per-message work; the command loads sqlite-utils without pandas/numpy,
+    see kizuna.cli). Also what benchmarks/check.py (``check``) and benchmarks/files.py
+    (``fmt``) time."""
     from kizuna.cli import _load_sqlite_utils_lean
 
     _load_sqlite_utils_lean()
+    import kizuna.check
     import kizuna.compose
+    import kizuna.output.eml
     import kizuna.topics  # noqa: F401
     from kizuna.batch import run_batch
     from kizuna.log import Log
     from kizuna.profile import load_profile
 
     profile = load_profile()
+    out = work / "out"
     start = time.perf_counter()
     with Log.open(work / "kizuna.db") as log:
-        run = run_batch(csv_path, kind=KIND, profile=profile, log=log, out_dir=work / "out",
-                        on=DAY, fmt="jsonl")
+        run = run_batch(csv_path, kind=KIND, profile=profile, log=log, out_dir=out, on=DAY,
+                        fmt=fmt, check=check)
         if profile_out is not None:
             import cProfile
 
@@ -107,8 +113,11 @@ def child_kizuna(csv_path: Path, work: Path, profile_out: Path | None) -> dict[s
         else:
             summary = run.run()
     seconds = time.perf_counter() - start
-    lines = sum(1 for _ in (work / "out" / "messages.jsonl").open(encoding="utf-8"))
-    assert summary.written == lines, (summary, lines)
+    if fmt == "jsonl":
+        made = sum(1 for _ in (out / "messages.jsonl").open(encoding="utf-8"))
+    else:
+        made = sum(1 for _ in out.glob(f"*.{fmt}"))
+    assert summary.written == made, (summary, made)
     return {"seconds": seconds, "messages": summary.written, "peak_mb": peak_mb()}
 
 

@@ -82,23 +82,8 @@ def one_draft(repeat: int) -> dict[str, float]:
 
 
 def child(csv_path: Path, work: Path, check: bool) -> dict[str, float]:
-    from kizuna.cli import _load_sqlite_utils_lean
-
-    _load_sqlite_utils_lean()
-    import kizuna.check
-    import kizuna.compose
-    import kizuna.topics  # noqa: F401
-    from kizuna.batch import run_batch
-    from kizuna.log import Log
-    from kizuna.profile import load_profile
-
-    profile = load_profile()
-    start = time.perf_counter()
-    with Log.open(work / "kizuna.db") as log:
-        summary = run_batch(csv_path, kind=KIND, profile=profile, log=log, out_dir=work / "out",
-                            on=DAY, fmt="jsonl", check=check).run()
-    seconds = time.perf_counter() - start
-    return {"seconds": seconds, "messages": summary.written}
+    result: dict[str, float] = _batch_module().child_kizuna(csv_path, work, check=check)
+    return result
 
 
 def warm(csv_path: Path, root: Path, repeat: int) -> dict[bool, list[float]]:

@@ -26,7 +26,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 FORMATS = ("jsonl", "txt", "eml")
@@ -43,40 +42,8 @@ def _batch_benchmark():  # type: ignore[no-untyped-def]
 
 
 def child(fmt: str, csv_path: Path, work: Path, profile_out: Path | None) -> dict[str, float]:
-    from kizuna.cli import _load_sqlite_utils_lean
-
-    _load_sqlite_utils_lean()
-    import kizuna.compose
-    import kizuna.output.eml
-    import kizuna.topics  # noqa: F401
-    from kizuna.batch import run_batch
-    from kizuna.log import Log
-    from kizuna.profile import load_profile
-
-    bench = _batch_benchmark()
-    profile = load_profile()
-    out = work / "out"
-    start = time.perf_counter()
-    with Log.open(work / "kizuna.db") as log:
-        run = run_batch(csv_path, kind=bench.KIND, profile=profile, log=log, out_dir=out,
-                        on=bench.DAY, fmt=fmt)
-        if profile_out is not None:
-            import cProfile
-
-            profiler = cProfile.Profile()
-            profiler.enable()
-            summary = run.run()
-            profiler.disable()
-            profiler.dump_stats(profile_out)
-        else:
-            summary = run.run()
-    seconds = time.perf_counter() - start
-    if fmt == "jsonl":
-        made = sum(1 for _ in (out / "messages.jsonl").open(encoding="utf-8"))
-    else:
-        made = sum(1 for _ in out.glob(f"*.{fmt}"))
-    assert summary.written == made, (summary, made)
-    return {"seconds": seconds, "messages": summary.written}
+    result: dict[str, float] = _batch_benchmark().child_kizuna(csv_path, work, profile_out, fmt=fmt)
+    return result
 
 
 def run_child(fmt: str, csv_path: Path, work: Path, profile_out: Path | None = None) -> dict[str, float]:
