@@ -46,7 +46,7 @@ from .i18n import N_, _, language
 from .kinds import KINDS
 from .models import JST, Candidate, Message, Slot, Topic
 from .output.charset import scan_iso2022jp
-from .profile import Profile
+from .profile import PerProfile, Profile
 
 __all__ = [
     "Checked",
@@ -1505,18 +1505,12 @@ def _name_findings_of(name: str, charset: str, fix: bool, enabled: frozenset[str
 # One checker per profile, and the functions HR tools call
 
 
-_CHECKERS: dict[int, tuple[Profile, Checker]] = {}
+_CHECKERS = PerProfile(Checker)
 
 
 def checker_for(profile: Profile) -> Checker:
     """A checker for this profile object, built once (it keeps what it has checked)."""
-    entry = _CHECKERS.get(id(profile))
-    if entry is None or entry[0] is not profile:
-        if len(_CHECKERS) > 16:
-            _CHECKERS.clear()
-        entry = (profile, Checker(profile))
-        _CHECKERS[id(profile)] = entry
-    return entry[1]
+    return _CHECKERS(profile)
 
 
 def check_message(

@@ -43,7 +43,7 @@ from .kinds import Kind, get_kind
 from .language import DEFAULT as DEFAULT_LANGUAGE
 from .language import language_code
 from .models import JST, Candidate, Conversation, Message, Slot, Topic
-from .profile import English, Profile, Stage, in_english
+from .profile import English, PerProfile, Profile, Stage, in_english
 
 TEMPLATE_LANGUAGE = DEFAULT_LANGUAGE
 # The languages with built-in templates (message_templates/<code>/).
@@ -728,18 +728,12 @@ def tidy(text: str) -> str:
     return text.strip("\n") + "\n"
 
 
-_COMPOSERS: dict[int, tuple[Profile, Composer]] = {}
+_COMPOSERS = PerProfile(Composer)
 
 
 def composer_for(profile: Profile) -> Composer:
     """A composer for this profile object, built once (the environment caches templates)."""
-    entry = _COMPOSERS.get(id(profile))
-    if entry is None or entry[0] is not profile:
-        if len(_COMPOSERS) > 16:
-            _COMPOSERS.clear()
-        entry = (profile, Composer(profile))
-        _COMPOSERS[id(profile)] = entry
-    return entry[1]
+    return _COMPOSERS(profile)
 
 
 def compose(profile: Profile, kind: str, candidate: Candidate, **kwargs: Any) -> Message:

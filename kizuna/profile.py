@@ -9,11 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from .check_rules import CheckSettings, parse_check_settings
 from .errors import ProfileError
@@ -801,3 +801,24 @@ def write_sample_profile(directory: Path, *, force: bool = False) -> Path:
         )
     path.write_text(sample_profile_text(), encoding="utf-8")
     return path
+
+
+_Made = TypeVar("_Made")
+
+
+class PerProfile(Generic[_Made]):
+    """One object made from a profile, built once per profile object and kept while that
+    object lives (a few at most): what a checker or a composer learns stays with its profile."""
+
+    def __init__(self, make: Callable[[Profile], _Made]) -> None:
+        self._make = make
+        self._made: dict[int, tuple[Profile, _Made]] = {}
+
+    def __call__(self, profile: Profile) -> _Made:
+        entry = self._made.get(id(profile))
+        if entry is None or entry[0] is not profile:
+            if len(self._made) > 16:
+                self._made.clear()
+            entry = (profile, self._make(profile))
+            self._made[id(profile)] = entry
+        return entry[1]
